@@ -1,0 +1,48 @@
+// The CLI's one orchestrator: dispatch a command, map errors to exit codes and clear messages.
+import { messageOf, UsageError } from '../errors.js';
+import { policyCommand } from './policy.js';
+import { type RunCommandDeps, runCommand } from './run.js';
+import { traceCommand } from './trace.js';
+
+export const VERSION = '0.1.0';
+
+export const MAIN_HELP = `agentgate ${VERSION} — a governed coding agent for CI
+
+Usage: agentgate <command> [options]
+
+Commands:
+  run              run the agent on a task in a private clone, on a new branch
+  policy explain   show whether a policy allows a tool call, and which rule decided
+  trace verify     check the hash chain of a session trace
+
+Run 'agentgate <command> --help' for a command's options.`;
+
+export async function main(argv: string[], deps: RunCommandDeps): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case undefined:
+        deps.err(MAIN_HELP);
+        return 2;
+      case '--help':
+      case '-h':
+      case 'help':
+        deps.out(MAIN_HELP);
+        return 0;
+      case '--version':
+        deps.out(VERSION);
+        return 0;
+      case 'run':
+        return await runCommand(rest, deps);
+      case 'policy':
+        return await policyCommand(rest, deps.out);
+      case 'trace':
+        return await traceCommand(rest, deps.out);
+      default:
+        throw new UsageError(`unknown command '${cmd}'. Run 'agentgate --help' for the list.`);
+    }
+  } catch (e) {
+    deps.err(`agentgate: error: ${messageOf(e)}`);
+    return 2;
+  }
+}

@@ -1,0 +1,96 @@
+import { realpathSync } from 'node:fs';
+import { loadDefaultPolicy, loadPolicyFile, type LoadedPolicy, PolicyError } from '../../policies/index.js';
+import { UsageError } from '../errors.js';
+import { authorize } from '../policy-gate.js';
+import { BUILTIN_TOOLS } from '../tools/index.js';
+import type { ToolPolicyNeeds } from '../tools/types.js';
+import { parseFlags, requireFlag } from './args.js';
+
+export const POLICY_HELP = `Usage: agentgate policy explain --tool NAME --input JSON [--policy FILE] [--repo DIR] [--json]
+
+A what-if evaluator for policy authors: prints whether the policy allows a tool call and the
+rule that decided, with every check made on the way.
+
+  --tool NAME     read_file, list_files, search, write_file, edit_file, run_command,
+                  run_tests, or mcp__<server>__<tool>
+  --input JSON    the tool input, e.g. '{"path": ".env"}' or '{"command": "curl x"}'
+  --policy FILE   the policy file (default: the built-in pack, policies/default.yml)
+  --repo DIR      the repository paths are resolved in (default: the current directory)
+  --json          print the decision as JSON
+
+Exit codes: 0 allowed, 1 denied, 2 usage or policy error.`;
+
+export async function loadPolicyOption(file: string | undefined): Promise<LoadedPolicy> {
+  if (file === undefined) return loadDefaultPolicy();
+  try {
+    return await loadPolicyFile(file);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function needsFor(tool: string, input: unknown): ToolPolicyNeeds {
+  const builtin = BUILTIN_TOOLS.find((t) => t.name === tool);
+  if (builtin) {
+    const parsed = builtin.inputSchema.safeParse(input);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+      throw new UsageError(`--input: not a valid input for ${tool}: ${issues}`);
+    }
+    return builtin.requests(parsed.data);
+  }
+  const m = /^mcp__([a-z0-9_-]+?)__(.+)$/i.exec(tool);
+  if (m?.[1] && m[2]) return { mcp: { server: m[1], tool: m[2] } };
+  throw new UsageError(
+    `--tool: unknown tool '${tool}' (expected one of ${BUILTIN_TOOLS.map((t) => t.name).join(', ')}, or mcp__<server>__<tool>)`,
+  );
+}
+
+export async function policyCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    out(POLICY_HELP);
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub !== 'explain') throw new UsageError(`agentgate policy: unknown subcommand '${sub}' (expected 'explain')`);
+  const { values } = parseFlags('policy explain', rest, {
+    policy: { type: 'string' },
+    tool: { type: 'string' },
+    input: { type: 'string' },
+    repo: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    out(POLICY_HELP);
+    return 0;
+  }
+  const tool = requireFlag('tool', values.tool, 'a tool name');
+  let input: unknown = {};
+  if (values.input !== undefined) {
+    try {
+      input = JSON.parse(values.input);
+    } catch (e) {
+      throw new UsageError(`--input: expected JSON, e.g. '{"path": "src/a.ts"}' (${(e as Error).message})`);
+    }
+  }
+  const loaded = await loadPolicyOption(values.policy);
+  let repo: string;
+  try {
+    repo = realpathSync(values.repo ?? process.cwd());
+  } catch {
+    throw new UsageError(`--repo: '${values.repo}' does not exist`);
+  }
+  const decision = authorize(loaded.policy, repo, tool, needsFor(tool, input));
+  if (values.json) {
+    out(JSON.stringify({ policy: loaded.source, tool, input, ...decision }, null, 2));
+  } else {
+    out(`${decision.allowed ? 'ALLOW' : 'DENY'}  rule: ${decision.ruleId}`);
+    out(`  ${decision.reason}`);
+    out(`  policy: ${loaded.source}`);
+    for (const c of decision.checks) {
+      out(`  - ${c.allowed ? 'allow' : 'deny '} ${c.ruleId.padEnd(24)} ${JSON.stringify(c.request)}`);
+    }
+  }
+  return decision.allowed ? 0 : 1;
+}

@@ -1,0 +1,36 @@
+import { UsageError } from '../errors.js';
+import { verifyTraceFile } from '../trace/trace.js';
+import { parseFlags } from './args.js';
+
+export const TRACE_HELP = `Usage: agentgate trace verify FILE
+
+Checks a session trace (JSONL): every line parses, seq counts up from 0, and each line's
+'prev' is the sha256 of the line before it, so an edited, inserted, deleted or reordered
+line is detected.
+
+Exit codes: 0 the chain is intact, 1 it is broken (the first bad line is named), 2 usage.`;
+
+export async function traceCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    out(TRACE_HELP);
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub !== 'verify') throw new UsageError(`agentgate trace: unknown subcommand '${sub}' (expected 'verify')`);
+  const { values, positionals } = parseFlags('trace verify', rest, {}, true);
+  if (values.help) {
+    out(TRACE_HELP);
+    return 0;
+  }
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw new UsageError('agentgate trace verify: expected exactly one FILE');
+  const r = await verifyTraceFile(file).catch((e: unknown) => {
+    throw new UsageError(`trace verify: cannot read '${file}': ${(e as Error).message}`);
+  });
+  if (r.ok) {
+    out(`ok: ${file}: ${r.lines} lines, chain intact (head ${r.head.slice(0, 16)})`);
+    return 0;
+  }
+  out(`broken: ${file}: line ${r.line}: ${r.reason}`);
+  return 1;
+}

@@ -1,0 +1,111 @@
+// Git, always through the one process runner. Commands the action runs on a tree the agent touched
+// never run hooks or repository-configured programs.
+import { execFile } from './exec.js';
+
+export class GitError extends Error {
+  constructor(
+    message: string,
+    readonly args: readonly string[],
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = 'GitError';
+  }
+}
+
+/** Settings that stop a repository's own config or hooks from running programs in the action. */
+const SAFE = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'protocol.file.allow=always'];
+
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SYSTEMROOT']) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.GIT_CONFIG_NOSYSTEM = '1';
+  return env;
+}
+
+export async function git(cwd: string, args: readonly string[], opts: { input?: string; allowFail?: boolean } = {}) {
+  const full = [...SAFE, ...args];
+  const r = await execFile('git', full, {
+    cwd,
+    env: gitEnv(),
+    timeoutMs: 120_000,
+    maxOutputBytes: 256 * 1024 * 1024,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+  });
+  if (r.exitCode !== 0 && !opts.allowFail) {
+    throw new GitError(`git ${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`, args, r.stderr);
+  }
+  return r;
+}
+
+export async function isGitRepo(dir: string): Promise<boolean> {
+  const r = await git(dir, ['rev-parse', '--is-inside-work-tree'], { allowFail: true }).catch(() => undefined);
+  return r?.exitCode === 0 && r.stdout.trim() === 'true';
+}
+
+export async function toplevel(dir: string): Promise<string> {
+  return (await git(dir, ['rev-parse', '--show-toplevel'])).stdout.trim();
+}
+
+export async function resolveCommit(dir: string, ref: string): Promise<string | undefined> {
+  const r = await git(dir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { allowFail: true });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+export async function branchExists(dir: string, branch: string): Promise<boolean> {
+  const r = await git(dir, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { allowFail: true });
+  return r.exitCode === 0;
+}
+
+/** A file's content at a commit, or undefined when it does not exist there. */
+export async function showFile(dir: string, commit: string, file: string): Promise<string | undefined> {
+  const r = await git(dir, ['show', `${commit}:${file}`], { allowFail: true });
+  return r.exitCode === 0 ? r.stdout : undefined;
+}
+
+/**
+ * A private clone of `repo` at `base` in `dir`, on a new branch. Objects are shared by hard links, so it
+ * is fast; config, credentials and hooks of the user's repository are not copied.
+ */
+export async function createWorkClone(repo: string, dir: string, base: string, branch: string): Promise<void> {
+  await git(repo, ['clone', '--quiet', '--local', '--no-checkout', '--', repo, dir]);
+  await git(dir, ['checkout', '--quiet', '-b', branch, base]);
+}
+
+export interface CommitIdentity {
+  name: string;
+  email: string;
+}
+
+/** Commits everything in the work tree; returns the new commit, or undefined when nothing changed. */
+export async function commitAll(dir: string, message: string, who: CommitIdentity): Promise<string | undefined> {
+  await git(dir, ['add', '--all']);
+  const staged = await git(dir, ['diff', '--cached', '--quiet'], { allowFail: true });
+  if (staged.exitCode === 0) return undefined;
+  await git(dir, [
+    '-c',
+    `user.name=${who.name}`,
+    '-c',
+    `user.email=${who.email}`,
+    'commit',
+    '--quiet',
+    '--no-verify',
+    '--no-gpg-sign',
+    '-F',
+    '-',
+  ], { input: message });
+  return (await git(dir, ['rev-parse', 'HEAD'])).stdout.trim();
+}
+
+export async function diff(dir: string, from: string, to: string): Promise<string> {
+  return (await git(dir, ['diff', '--binary', '--no-color', '--no-ext-diff', from, to])).stdout;
+}
+
+/** Brings `branch` from the work clone into the user's repository without touching its checkout. */
+export async function fetchBranch(repo: string, from: string, branch: string): Promise<void> {
+  await git(repo, ['fetch', '--quiet', '--no-tags', from, `+refs/heads/${branch}:refs/heads/${branch}`]);
+}

@@ -1,0 +1,279 @@
+// The agent loop: model call -> tool calls (each parsed, authorised, run, redacted, traced) -> repeat,
+// with every budget checked before each model call and the test command as the finish check.
+import { z } from 'zod';
+import {
+  type BudgetName,
+  type Budgets,
+  addUsage,
+  checkBudgets,
+  costOf,
+  estimateInputTokens,
+  type Prices,
+  totalTokens,
+  ZERO_USAGE,
+} from './budgets.js';
+import type { ContentBlock, LLMProvider, Message, ModelResponse, ToolResultBlock, ToolSpec, Usage } from './llm/types.js';
+import { ProviderError } from './llm/types.js';
+import { authorize } from './policy-gate.js';
+import { runTestCommand, type TestRun } from './testing.js';
+import type { Tool, ToolContext } from './tools/types.js';
+import type { Redactor } from './trace/redact.js';
+import type { TraceWriter } from './trace/trace.js';
+
+export type Outcome = 'completed' | 'tests_failed' | 'budget_exhausted' | 'refused' | 'provider_error';
+
+export interface DeniedCall {
+  tool: string;
+  ruleId: string;
+  reason: string;
+}
+
+export interface LoopConfig {
+  model: string;
+  prices: Prices;
+  budgets: Budgets;
+  system: string;
+  user: string;
+  tools: readonly Tool[];
+  ctx: ToolContext;
+  /** How many times a failing finish check is sent back to the model. */
+  maxVerifyAttempts: number;
+  /** Characters of failing test output sent back to the model. */
+  verifyTailChars: number;
+}
+
+export interface LoopDeps {
+  provider: LLMProvider;
+  trace: TraceWriter;
+  redactor: Redactor;
+  /** Milliseconds since some fixed point (injected for tests). */
+  now?: () => number;
+}
+
+export interface LoopResult {
+  outcome: Outcome;
+  budget?: BudgetName;
+  detail: string;
+  turns: number;
+  usage: Usage;
+  costUsd: number;
+  deniedCalls: DeniedCall[];
+  toolCalls: number;
+  summary: string;
+  testsAfter?: TestRun;
+}
+
+export const DEFAULT_MAX_VERIFY_ATTEMPTS = 3;
+export const DEFAULT_VERIFY_TAIL_CHARS = 4000;
+
+export function toolSpec(t: Tool): ToolSpec {
+  const json = t.jsonSchema ?? (z.toJSONSchema(t.inputSchema, { io: 'input' }) as Record<string, unknown>);
+  const { $schema: _drop, ...schema } = json;
+  return { name: t.name, description: t.description, input_schema: schema };
+}
+
+function charsOf(blocks: readonly ContentBlock[]): number {
+  let n = 0;
+  for (const b of blocks) {
+    n += b.type === 'text' ? b.text.length : b.type === 'tool_result' ? b.content.length : JSON.stringify(b.input).length;
+    n += 16;
+  }
+  return n;
+}
+
+function textOf(blocks: readonly ContentBlock[]): string {
+  return blocks
+    .filter((b): b is Extract<ContentBlock, { type: 'text' }> => b.type === 'text')
+    .map((b) => b.text)
+    .join('\n')
+    .trim();
+}
+
+function formatIssues(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+}
+
+export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<LoopResult> {
+  const now = deps.now ?? (() => performance.now());
+  const started = now();
+  const { trace, redactor, provider } = deps;
+  const tools = new Map(cfg.tools.map((t) => [t.name, t]));
+  const specs = cfg.tools.map(toolSpec);
+  const messages: Message[] = [{ role: 'user', content: [{ type: 'text', text: redactor.redact(cfg.user) }] }];
+
+  let usage: Usage = ZERO_USAGE;
+  let costUsd = 0;
+  let turns = 0;
+  let toolCalls = 0;
+  let verifyAttempts = 0;
+  let summary = '';
+  let testsAfter: TestRun | undefined;
+  const deniedCalls: DeniedCall[] = [];
+  // Size of the conversation at the last call, for projecting the next request.
+  let lastInputTokens = estimateInputTokens(cfg.system.length + JSON.stringify(specs).length);
+  let charsSinceLastCall = charsOf(messages[0]?.content ?? []);
+
+  const result = (outcome: Outcome, detail: string, extra: Partial<LoopResult> = {}): LoopResult => ({
+    outcome,
+    detail,
+    turns,
+    usage,
+    costUsd,
+    deniedCalls,
+    toolCalls,
+    summary,
+    ...(testsAfter ? { testsAfter } : {}),
+    ...extra,
+  });
+
+  for (;;) {
+    const estInput = lastInputTokens + estimateInputTokens(charsSinceLastCall);
+    const state = { turns, usage, costUsd, elapsedMs: now() - started };
+    const check = checkBudgets(cfg.budgets, state, estInput, cfg.prices);
+    trace.event('budget', { ...state, totalTokens: totalTokens(usage), estInputTokens: estInput, check });
+    if (!check.ok) {
+      return result('budget_exhausted', check.detail, { budget: check.budget });
+    }
+
+    const remainingMs = cfg.budgets.timeoutMs - (now() - started);
+    const request = { model: cfg.model, system: cfg.system, messages, tools: specs, maxTokens: check.maxTokens };
+    trace.event('model.request', {
+      turn: turns + 1,
+      model: cfg.model,
+      maxTokens: check.maxTokens,
+      messages: messages.length,
+      lastMessage: messages[messages.length - 1],
+    });
+    const t0 = now();
+    let response: ModelResponse;
+    const signal = AbortSignal.timeout(Math.max(1, Math.floor(remainingMs)));
+    try {
+      response = await provider.createMessage(request, {
+        signal,
+        onRetry: (e) => trace.event('model.retry', e),
+      });
+    } catch (e) {
+      if (signal.aborted) {
+        return result('budget_exhausted', `reached the time limit (${Math.round(cfg.budgets.timeoutMs / 1000)} s)`, {
+          budget: 'time',
+        });
+      }
+      const msg = e instanceof Error ? e.message : String(e);
+      trace.event('model.error', { message: msg, status: e instanceof ProviderError ? e.status : undefined });
+      return result('provider_error', msg);
+    }
+    turns++;
+    usage = addUsage(usage, response.usage);
+    costUsd += costOf(cfg.prices, response.usage);
+    lastInputTokens = response.usage.inputTokens + response.usage.cacheReadInputTokens + response.usage.cacheCreationInputTokens + response.usage.outputTokens;
+    charsSinceLastCall = 0;
+    trace.event('model.response', {
+      turn: turns,
+      id: response.id,
+      stopReason: response.stopReason,
+      usage: response.usage,
+      costUsd,
+      latencyMs: Math.round(now() - t0),
+      content: response.content,
+    });
+    messages.push({ role: 'assistant', content: response.content });
+    const text = textOf(response.content);
+    if (text) summary = text;
+
+    const uses = response.content.filter((b) => b.type === 'tool_use');
+    if (uses.length === 0) {
+      if (response.stopReason === 'refusal') return result('refused', 'the model refused the task');
+      if (response.stopReason === 'max_tokens') {
+        const nudge: ContentBlock[] = [{ type: 'text', text: 'Your reply was cut off at the output limit. Continue.' }];
+        messages.push({ role: 'user', content: nudge });
+        charsSinceLastCall += charsOf(nudge);
+        continue;
+      }
+      // The finish check: the model says it is done; the tests decide.
+      if (!cfg.ctx.testCommand || !cfg.ctx.sandbox) {
+        return result('completed', 'the model finished; no test command is configured');
+      }
+      const run = await runTestCommand(
+        cfg.ctx.sandbox,
+        cfg.ctx.testCommand,
+        cfg.ctx.limits.maxCommandTimeoutS * 1000,
+        cfg.verifyTailChars,
+      );
+      run.outputTail = redactor.redact(run.outputTail);
+      testsAfter = run;
+      trace.event('test.run', { phase: 'finish-check', attempt: verifyAttempts + 1, ...run });
+      if (run.passed) return result('completed', 'the model finished and the tests pass');
+      verifyAttempts++;
+      if (verifyAttempts > cfg.maxVerifyAttempts) {
+        return result('tests_failed', `tests still fail after ${cfg.maxVerifyAttempts} finish check(s)`);
+      }
+      const back: ContentBlock[] = [
+        {
+          type: 'text',
+          text:
+            `You said you were done, but the test command \`${run.command}\` failed ` +
+            `(exit code ${run.exitCode}${run.timedOut ? ', timed out' : ''}). Fix the failure, then finish again.\n` +
+            `Last ${run.outputTail.length} characters of output:\n${run.outputTail}`,
+        },
+      ];
+      messages.push({ role: 'user', content: back });
+      charsSinceLastCall += charsOf(back);
+      continue;
+    }
+
+    const results: ToolResultBlock[] = [];
+    for (const use of uses) {
+      toolCalls++;
+      trace.event('tool.call', { id: use.id, name: use.name, input: use.input });
+      const r = await callTool(cfg, tools, use.name, use.input, trace, deniedCalls);
+      const content = redactor.redact(r.content);
+      trace.event('tool.result', {
+        id: use.id,
+        name: use.name,
+        isError: r.isError === true,
+        chars: content.length,
+        preview: content.slice(0, 500),
+        ...(r.meta ? { meta: r.meta } : {}),
+      });
+      for (const c of r.changes ?? []) trace.event('file.change', { tool: use.name, ...c });
+      results.push({ type: 'tool_result', tool_use_id: use.id, content, ...(r.isError ? { is_error: true } : {}) });
+    }
+    messages.push({ role: 'user', content: results });
+    charsSinceLastCall += charsOf(results);
+  }
+}
+
+async function callTool(
+  cfg: LoopConfig,
+  tools: Map<string, Tool>,
+  name: string,
+  input: unknown,
+  trace: TraceWriter,
+  deniedCalls: DeniedCall[],
+): Promise<{ content: string; isError?: boolean; changes?: import('./tools/types.js').FileChange[]; meta?: Record<string, unknown> }> {
+  const tool = tools.get(name);
+  if (!tool) {
+    return { content: `unknown tool '${name}'. Available tools: ${[...tools.keys()].join(', ')}`, isError: true };
+  }
+  const parsed = tool.inputSchema.safeParse(input);
+  if (!parsed.success) {
+    return { content: `invalid input for ${name}: ${formatIssues(parsed.error)}`, isError: true };
+  }
+  const decision = authorize(cfg.ctx.policy, cfg.ctx.workDir, name, tool.requests(parsed.data));
+  trace.event('policy.decision', {
+    tool: name,
+    allowed: decision.allowed,
+    ruleId: decision.ruleId,
+    reason: decision.reason,
+    checks: decision.checks.map((c) => ({ allowed: c.allowed, ruleId: c.ruleId, request: c.request })),
+  });
+  if (!decision.allowed) {
+    deniedCalls.push({ tool: name, ruleId: decision.ruleId, reason: decision.reason });
+    return { content: `denied by policy rule '${decision.ruleId}': ${decision.reason}`, isError: true };
+  }
+  try {
+    return await tool.run(parsed.data, cfg.ctx);
+  } catch (e) {
+    return { content: `${name} failed: ${e instanceof Error ? e.message : String(e)}`, isError: true };
+  }
+}

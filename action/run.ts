@@ -1,0 +1,320 @@
+// One agent session, start to end: a private work clone on a new branch, the sandbox, the loop, then the
+// commit, the patch, the result and the end of the trace — written even when the loop stops early.
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isSecretEnvName, type LoadedPolicy, type Policy } from '../policies/index.js';
+import type { BudgetName, Budgets, Prices } from './budgets.js';
+import { messageOf, UsageError } from './errors.js';
+import { branchExists, commitAll, createWorkClone, diff, fetchBranch, isGitRepo, resolveCommit, showFile, toplevel } from './git.js';
+import type { LLMProvider, Usage } from './llm/types.js';
+import { DEFAULT_MAX_VERIFY_ATTEMPTS, DEFAULT_VERIFY_TAIL_CHARS, type DeniedCall, type Outcome, runAgentLoop } from './loop.js';
+import { assemblePrompt, type InstructionFile } from './prompt.js';
+import { createSandbox, type Sandbox, SandboxUnavailableError } from './sandbox/index.js';
+import { runTestCommand, type TestRun } from './testing.js';
+import { BUILTIN_TOOLS } from './tools/index.js';
+import { connectMcpServers, type McpHub } from './tools/mcp.js';
+import type { Tool, ToolContext, ToolLimits } from './tools/types.js';
+import { createRedactor } from './trace/redact.js';
+import { TraceWriter } from './trace/trace.js';
+
+export const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'] as const;
+export const BOT_IDENTITY = { name: 'agentgate[bot]', email: 'agentgate@users.noreply.github.com' };
+export const DEFAULT_TOOL_LIMITS: ToolLimits = {
+  maxResultChars: 30_000,
+  defaultCommandTimeoutS: 120,
+  maxCommandTimeoutS: 600,
+};
+
+export interface RunSettings {
+  repo: string;
+  task: string;
+  model: string;
+  policy: LoadedPolicy;
+  prices: Prices;
+  testCommand: string | undefined;
+  outDir: string;
+  budgets: Budgets;
+  /** The commit the work starts from (default HEAD). */
+  base: string;
+  maxVerifyAttempts?: number;
+  toolLimits?: ToolLimits;
+}
+
+export interface RunDeps {
+  provider: LLMProvider;
+  /** The environment whose secret values must never be written or sent (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Progress lines (the CLI prints them to stderr). */
+  log?: (line: string) => void;
+}
+
+export interface RunResult {
+  outcome: Outcome;
+  budget?: BudgetName;
+  detail: string;
+  sessionId: string;
+  model: string;
+  branch: string;
+  baseCommit: string;
+  commit: string | null;
+  turns: number;
+  toolCalls: number;
+  usage: Usage;
+  costUsd: number;
+  tests: { command: string | null; before: TestRun | null; after: TestRun | null };
+  deniedCalls: DeniedCall[];
+  warnings: string[];
+  summary: string;
+  files: { trace: string; patch: string; result: string };
+}
+
+export function slugify(text: string, max = 40): string {
+  const firstLine = text.split('\n').find((l) => l.trim() !== '') ?? 'task';
+  const slug = firstLine
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, max)
+    .replace(/-+$/g, '');
+  return slug || 'task';
+}
+
+/** Exit code of a finished run: 0 done and green (or no tests), 1 red or out of budget, 2 provider error. */
+export function exitCodeFor(r: Pick<RunResult, 'outcome' | 'tests'>): 0 | 1 | 2 {
+  if (r.outcome === 'provider_error') return 2;
+  if (r.outcome !== 'completed') return 1;
+  return r.tests.after && !r.tests.after.passed ? 1 : 0;
+}
+
+function policySummary(p: Policy): string {
+  const net = p.network.allowedDomains.length ? `only to ${p.network.allowedDomains.join(', ')}` : 'none';
+  return `sandbox ${p.sandbox}; network ${net}; secret files and .git are not readable; workflows, CODEOWNERS, policy and agent instruction files are not writable.`;
+}
+
+async function readInstructions(repo: string, base: string): Promise<InstructionFile[]> {
+  const out: InstructionFile[] = [];
+  for (const f of INSTRUCTION_FILES) {
+    const content = await showFile(repo, base, f);
+    if (content !== undefined) out.push({ path: f, content });
+  }
+  return out;
+}
+
+export async function prepareRepo(repoArg: string, baseRef: string): Promise<{ repo: string; baseCommit: string }> {
+  if (!(await isGitRepo(repoArg))) {
+    throw new UsageError(`--repo: '${repoArg}' is not a git repository (expected a directory inside a git work tree)`);
+  }
+  const repo = realpathSync(await toplevel(repoArg));
+  const baseCommit = await resolveCommit(repo, baseRef);
+  if (!baseCommit) throw new UsageError(`--base: '${baseRef}' does not name a commit in ${repo}`);
+  return { repo, baseCommit };
+}
+
+export async function runSession(settings: RunSettings, deps: RunDeps): Promise<RunResult> {
+  const log = deps.log ?? (() => {});
+  const env = deps.env ?? process.env;
+  const policy = settings.policy.policy;
+  const { repo, baseCommit } = await prepareRepo(settings.repo, settings.base);
+
+  const sessionId = randomUUID();
+  const shortId = sessionId.slice(0, 8);
+  let branch = `agentgate/${slugify(settings.task)}-${shortId}`;
+  for (let n = 2; await branchExists(repo, branch); n++) branch = `agentgate/${slugify(settings.task)}-${shortId}-${n}`;
+
+  const outDir = path.resolve(settings.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const files = {
+    trace: path.join(outDir, 'trace.jsonl'),
+    patch: path.join(outDir, 'patch.diff'),
+    result: path.join(outDir, 'result.json'),
+  };
+  const redactor = createRedactor({ env, isSecretEnv: (n) => isSecretEnvName(policy, n) });
+  const trace = TraceWriter.open(files.trace, redactor);
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    warnings.push(w);
+    trace.event('warning', { message: w });
+    log(`warning: ${w}`);
+  };
+
+  trace.event('session.start', {
+    sessionId,
+    taskSha256: createHash('sha256').update(settings.task).digest('hex'),
+    model: settings.model,
+    policy: { source: settings.policy.source, sha256: settings.policy.sha256 },
+    repository: { commit: baseCommit, branch },
+    budgets: settings.budgets,
+    testCommand: settings.testCommand ?? null,
+    node: process.version,
+  });
+
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'agentgate-'));
+  const workDir = path.join(scratch, 'work');
+  let sandbox: Sandbox | undefined;
+  let mcp: McpHub | undefined;
+  let before: TestRun | null = null;
+  let loop: Awaited<ReturnType<typeof runAgentLoop>> | undefined;
+  let failure: unknown;
+  try {
+    log(`work clone: ${workDir} (branch ${branch} from ${baseCommit.slice(0, 12)})`);
+    await createWorkClone(repo, workDir, baseCommit, branch);
+    const realWork = realpathSync(workDir);
+
+    if (policy.sandbox === 'none') {
+      warn('policy sets sandbox: none — commands run without isolation');
+    }
+    try {
+      sandbox = await createSandbox({
+        workDir: realWork,
+        tmpDir: path.join(scratch, 'tmp'),
+        mode: policy.sandbox,
+        allowedDomains: policy.network.allowedDomains,
+        denyRead: sandboxDenyRead(policy, realWork, repo),
+        denyWrite: [path.join(realWork, '.git')],
+        envAllow: policy.env.allow,
+        isSecretEnv: (n) => isSecretEnvName(policy, n),
+        baseEnv: env,
+      });
+    } catch (e) {
+      if (e instanceof SandboxUnavailableError) {
+        throw new UsageError(
+          `${e.message}\nCommands are refused without a sandbox. To run them unisolated anyway, set 'sandbox: none' in the policy.`,
+        );
+      }
+      throw e;
+    }
+
+    const tools: Tool[] = [...BUILTIN_TOOLS];
+    if (Object.keys(policy.mcp.servers).length > 0) {
+      mcp = await connectMcpServers(policy, { cwd: realWork, baseEnv: env });
+      for (const w of mcp.warnings) warn(w);
+      tools.push(...mcp.tools);
+    }
+    const ctx: ToolContext = {
+      workDir: realWork,
+      policy,
+      sandbox,
+      testCommand: settings.testCommand,
+      limits: settings.toolLimits ?? DEFAULT_TOOL_LIMITS,
+    };
+
+    if (settings.testCommand) {
+      log(`baseline: ${settings.testCommand}`);
+      before = await runTestCommand(sandbox, settings.testCommand, ctx.limits.maxCommandTimeoutS * 1000, DEFAULT_VERIFY_TAIL_CHARS);
+      before.outputTail = redactor.redact(before.outputTail);
+      trace.event('test.run', { phase: 'baseline', ...before });
+      log(`baseline: exit ${before.exitCode} (${before.passed ? 'green' : 'red'}, ${before.durationMs} ms)`);
+    }
+
+    const prompt = assemblePrompt({
+      task: settings.task,
+      instructions: await readInstructions(repo, baseCommit),
+      testCommand: settings.testCommand,
+      toolNames: tools.map((t) => t.name),
+      policySummary: policySummary(policy),
+    });
+    if (prompt.hiddenCharsRemoved > 0) warn(`removed ${prompt.hiddenCharsRemoved} hidden Unicode character(s) from the task`);
+
+    log(`agent: model ${settings.model}, ${tools.length} tools`);
+    loop = await runAgentLoop(
+      {
+        model: settings.model,
+        prices: settings.prices,
+        budgets: settings.budgets,
+        system: prompt.system,
+        user: prompt.user,
+        tools,
+        ctx,
+        maxVerifyAttempts: settings.maxVerifyAttempts ?? DEFAULT_MAX_VERIFY_ATTEMPTS,
+        verifyTailChars: DEFAULT_VERIFY_TAIL_CHARS,
+      },
+      { provider: deps.provider, trace, redactor },
+    );
+    log(`agent: ${loop.outcome}${loop.budget ? ` (${loop.budget})` : ''} after ${loop.turns} turn(s): ${loop.detail}`);
+  } catch (e) {
+    failure = e;
+  }
+
+  // Keep the work whatever happened: commit on the branch, write the patch, the result and the trace end.
+  let commit: string | null = null;
+  try {
+    if (loop || failure === undefined || (await isGitRepo(workDir).catch(() => false))) {
+      const message = [
+        `agentgate: ${settings.task.split('\n')[0]?.slice(0, 60) ?? 'task'}`,
+        '',
+        `Outcome: ${loop?.outcome ?? 'error'}`,
+        '',
+        `Agentgate-Session: ${sessionId}`,
+        `Agentgate-Model: ${settings.model}`,
+      ].join('\n');
+      commit = (await commitAll(workDir, redactor.redact(message), BOT_IDENTITY)) ?? null;
+      const patch = commit ? await diff(workDir, baseCommit, commit) : '';
+      const safePatch = redactor.redact(patch);
+      if (safePatch !== patch) warn('the patch contained secret values; they were redacted in patch.diff');
+      writeFileSync(files.patch, safePatch);
+      if (commit) await fetchBranch(repo, workDir, branch);
+    }
+  } catch (e) {
+    failure ??= e;
+  }
+
+  await mcp?.close().catch(() => {});
+  await sandbox?.dispose().catch(() => {});
+  rmSync(scratch, { recursive: true, force: true });
+
+  if (failure !== undefined && !loop) {
+    trace.event('session.end', { outcome: 'error', error: messageOf(failure) });
+    trace.close();
+    throw failure;
+  }
+  if (failure !== undefined) warn(`after the agent finished: ${messageOf(failure)}`);
+  const l = loop as NonNullable<typeof loop>;
+  const result: RunResult = redactor.redactDeep({
+    outcome: l.outcome,
+    ...(l.budget ? { budget: l.budget } : {}),
+    detail: l.detail,
+    sessionId,
+    model: settings.model,
+    branch,
+    baseCommit,
+    commit,
+    turns: l.turns,
+    toolCalls: l.toolCalls,
+    usage: l.usage,
+    costUsd: Number(l.costUsd.toFixed(6)),
+    tests: { command: settings.testCommand ?? null, before, after: l.testsAfter ?? null },
+    deniedCalls: l.deniedCalls,
+    warnings,
+    summary: l.summary,
+    files,
+  });
+  writeFileSync(files.result, `${JSON.stringify(result, null, 2)}\n`);
+  trace.event('session.end', {
+    outcome: result.outcome,
+    budget: result.budget ?? null,
+    detail: result.detail,
+    commit,
+    turns: result.turns,
+    usage: result.usage,
+    costUsd: result.costUsd,
+    deniedCalls: result.deniedCalls.length,
+  });
+  trace.close();
+  return result;
+}
+
+/** What sandboxed commands may not read: the policy's secret-file globs, and the user's own .git (credentials). */
+function sandboxDenyRead(policy: Policy, workDir: string, repo: string): string[] {
+  const out = [path.join(repo, '.git')];
+  for (const rule of policy.read.deny) {
+    for (const glob of rule.paths) {
+      // The work clone's own .git stays readable so that git works inside the sandbox (it is not writable).
+      if (glob === '.git' || glob.startsWith('.git/')) continue;
+      out.push(path.join(workDir, glob));
+    }
+  }
+  return out;
+}

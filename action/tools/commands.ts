@@ -1,0 +1,67 @@
+// run_command and run_tests: both run in the sandbox, never in the action's own environment.
+import { z } from 'zod';
+import type { CommandResult } from '../sandbox/index.js';
+import type { Tool, ToolContext, ToolResult } from './types.js';
+
+export function formatCommandResult(command: string, r: CommandResult): string {
+  const status = r.timedOut
+    ? `timed out after ${Math.round(r.durationMs / 1000)} s (process tree killed)`
+    : r.signal
+      ? `killed by ${r.signal}`
+      : `exit code ${r.exitCode}`;
+  return `$ ${command}\n${r.output}${r.output.endsWith('\n') || r.output === '' ? '' : '\n'}[${status}, ${Math.round(r.durationMs)} ms]`;
+}
+
+function sandboxOf(ctx: ToolContext) {
+  if (!ctx.sandbox) {
+    throw new Error('commands are disabled: no sandbox is available for this session');
+  }
+  return ctx.sandbox;
+}
+
+const runCommandInput = z.object({
+  command: z.string().min(1).describe('A shell command line, run with bash in the repository root.'),
+  timeout_s: z.number().int().min(1).optional().describe('Timeout in seconds.'),
+});
+
+export const runCommandTool: Tool<typeof runCommandInput> = {
+  name: 'run_command',
+  description:
+    'Run a shell command in the repository root inside a sandbox (no network unless allowed, no credentials). ' +
+    'Output is combined stdout/stderr, truncated if long.',
+  inputSchema: runCommandInput,
+  requests: (i) => ({ command: i.command }),
+  async run(i, ctx): Promise<ToolResult> {
+    const timeoutS = Math.min(i.timeout_s ?? ctx.limits.defaultCommandTimeoutS, ctx.limits.maxCommandTimeoutS);
+    const r = await sandboxOf(ctx).run(i.command, {
+      timeoutMs: timeoutS * 1000,
+      maxOutputBytes: ctx.limits.maxResultChars,
+    });
+    return {
+      content: formatCommandResult(i.command, r),
+      isError: r.exitCode !== 0,
+      meta: { exitCode: r.exitCode, timedOut: r.timedOut, truncated: r.truncated, durationMs: Math.round(r.durationMs) },
+    };
+  },
+};
+
+const runTestsInput = z.object({});
+
+export const runTestsTool: Tool<typeof runTestsInput> = {
+  name: 'run_tests',
+  description: "Run the repository's configured test command in the sandbox and return its result.",
+  inputSchema: runTestsInput,
+  requests: () => ({}),
+  async run(_i, ctx): Promise<ToolResult> {
+    if (!ctx.testCommand) return { content: 'no test command is configured for this session', isError: true };
+    const r = await sandboxOf(ctx).run(ctx.testCommand, {
+      timeoutMs: ctx.limits.maxCommandTimeoutS * 1000,
+      maxOutputBytes: ctx.limits.maxResultChars,
+    });
+    return {
+      content: formatCommandResult(ctx.testCommand, r),
+      isError: r.exitCode !== 0,
+      meta: { exitCode: r.exitCode, timedOut: r.timedOut, durationMs: Math.round(r.durationMs) },
+    };
+  },
+};

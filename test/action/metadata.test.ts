@@ -1,0 +1,44 @@
+// action.yml, the names module, the settings schema and the README must agree.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { Inputs, Outputs } from '../../action/constants.js';
+import { UsageError } from '../../action/errors.js';
+import { parseActionInputs } from '../../action/settings.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const action = parse(readFileSync(`${root}/action.yml`, 'utf8')) as {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  runs: { using: string; main: string };
+};
+const readme = readFileSync(`${root}/README.md`, 'utf8');
+
+describe('action metadata', () => {
+  it('runs on node24 from the committed bundle', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'action/dist/index.js' });
+  });
+  it('declares exactly the inputs and outputs the code reads and sets', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual(Object.values(Inputs).sort());
+    expect(Object.keys(action.outputs).sort()).toEqual(Object.values(Outputs).sort());
+  });
+  it('documents every input and output in the README', () => {
+    for (const name of [...Object.values(Inputs), ...Object.values(Outputs)]) {
+      expect(readme, name).toContain(`\`${name}\``);
+    }
+  });
+});
+
+describe('action inputs', () => {
+  const get = (values: Record<string, string>) => (n: string) => values[n] ?? '';
+  it('parses into typed settings', () => {
+    const s = parseActionInputs(get({ task: 'fix it', 'max-turns': '12', 'max-cost-usd': '2.5' }));
+    expect(s).toMatchObject({ task: 'fix it', 'max-turns': 12, 'max-cost-usd': 2.5 });
+  });
+  it('names the bad input and the expected form', () => {
+    expect(() => parseActionInputs(get({ task: 'x', 'max-turns': 'many' }))).toThrow(/input 'max-turns': Invalid max-turns: expected a whole number/);
+    expect(() => parseActionInputs(get({}))).toThrow(UsageError);
+    expect(() => parseActionInputs(get({ task: 'a', 'task-file': 'b' }))).toThrow(/exactly one of 'task' or 'task-file'/);
+  });
+});

@@ -1,0 +1,6 @@
+// `npm run bench`: every benchmark under test/bench/, one after the other.
+import { main as loop } from './loop-overhead.js';
+import { main as sandbox } from './sandbox-overhead.js';
+
+await loop();
+await sandbox();

@@ -1,0 +1,67 @@
+// `npm run demo`: the main job on the embedded default. A scripted Messages API server on 127.0.0.1 plays
+// the model; the real CLI (action/dist/cli.js, the shipped bundle) runs the real loop, policy and sandbox
+// on a copy of the example repository. No API key, no network.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFile } from '../../action/exec.js';
+import { startScriptedServer } from '../support/messages-server.js';
+import { DEMO_REPO, makeRepo } from '../support/repo.js';
+import { DEMO_SESSION, DEMO_TASK } from './session.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = path.join(root, 'action/dist/cli.js');
+const out = path.resolve(process.argv[2] ?? path.join(root, 'demo-out'));
+
+const line = (s = '') => process.stdout.write(`${s}\n`);
+const heading = (s: string) => line(`\n== ${s} ${'='.repeat(Math.max(0, 70 - s.length))}`);
+
+const server = await startScriptedServer(DEMO_SESSION);
+try {
+  const repo = await makeRepo(DEMO_REPO);
+  heading('agentgate run');
+  line(`repository: ${repo} (a copy of test/fixtures/demo/repo)`);
+  line(`model:      scripted Messages API server at ${server.url}`);
+  const run = await execFile(
+    process.execPath,
+    [cli, 'run', '--repo', repo, '--task', DEMO_TASK, '--test-command', 'npm test', '--out', out, '--max-turns', '20'],
+    {
+      env: { ...process.env, ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'demo-key-not-secret' },
+      timeoutMs: 120_000,
+    },
+  );
+  process.stdout.write(run.stderr);
+  heading('result');
+  process.stdout.write(run.stdout);
+  line(`exit code: ${run.exitCode}`);
+
+  heading('trace (one line per event)');
+  const events = readFileSync(path.join(out, 'trace.jsonl'), 'utf8').trim().split('\n');
+  for (const e of events) {
+    const ev = JSON.parse(e) as { seq: number; type: string; data: Record<string, unknown> };
+    const d = ev.data;
+    const note =
+      ev.type === 'policy.decision'
+        ? `${d.tool} -> ${d.allowed ? 'allow' : 'DENY'} (${d.ruleId})`
+        : ev.type === 'test.run'
+          ? `${d.phase}: ${d.command} -> exit ${d.exitCode}`
+          : ev.type === 'tool.call'
+            ? `${d.name} ${JSON.stringify(d.input).slice(0, 60)}`
+            : ev.type === 'model.response'
+              ? `turn ${d.turn}, stop ${d.stopReason}`
+              : ev.type === 'session.end'
+                ? `outcome ${d.outcome}`
+                : '';
+    line(`${String(ev.seq).padStart(3)} ${ev.type.padEnd(16)} ${note}`);
+  }
+  const verify = await execFile(process.execPath, [cli, 'trace', 'verify', path.join(out, 'trace.jsonl')]);
+  line(verify.stdout.trim());
+
+  heading('patch.diff');
+  process.stdout.write(readFileSync(path.join(out, 'patch.diff'), 'utf8'));
+  heading('files');
+  line(`${out}/trace.jsonl  ${out}/patch.diff  ${out}/result.json`);
+  if (run.exitCode !== 0) process.exitCode = run.exitCode ?? 1;
+} finally {
+  await server.close();
+}
