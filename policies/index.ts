@@ -1,0 +1,27 @@
+// The policy language: schema, loader and deny-first evaluation. Imports nothing from action/ or gates/.
+export {
+  analyzeCommand,
+  type CommandAnalysis,
+  type CommandSegment,
+  type Invocation,
+  type SplitResult,
+  splitCommand,
+} from './commands.js';
+export { DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_TEXT } from './default-pack.js';
+export {
+  ALWAYS_SECRET_ENV,
+  type Decision,
+  evaluate,
+  isSecretEnvName,
+  matchesAny,
+  type PolicyRequest,
+} from './evaluate.js';
+export { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, PolicyError, parsePolicy } from './loader.js';
+export {
+  COMMAND_UNPARSEABLE_RULE,
+  DEFAULT_DENY_RULE,
+  PATH_CONTAINMENT_RULE,
+  type Policy,
+  PolicySchema,
+  policyJsonSchema,
+} from './schema.js';

@@ -1,0 +1,290 @@
+// The policy file's schema. Every field says what it expects in its error message, so that the loader
+// can report "expected ..." next to the file, line and field path. Objects are strict: an unknown
+// key is an error, not a silently ignored typo.
+import picomatch from 'picomatch';
+import { z } from 'zod';
+
+/** Rule ids the evaluator and the agent use for decisions no policy rule made. A policy may not use them. */
+export const DEFAULT_DENY_RULE = 'default-deny';
+export const COMMAND_UNPARSEABLE_RULE = 'command-unparseable';
+export const PATH_CONTAINMENT_RULE = 'path-containment';
+export const RESERVED_RULE_IDS: readonly string[] = [
+  DEFAULT_DENY_RULE,
+  COMMAND_UNPARSEABLE_RULE,
+  PATH_CONTAINMENT_RULE,
+  'unknown-tool',
+];
+
+export const SANDBOX_MODES = ['bubblewrap', 'none'] as const;
+
+/** Options every path glob is matched with; `dot` so that `**` covers `.github/...` and `.env`. */
+export const GLOB_OPTIONS = { dot: true } as const;
+
+/** The text zod puts in `message` is what was expected; a custom issue carries the problem in `params`. */
+export interface ProblemParams {
+  problem: string;
+}
+
+function refineWith<T>(expected: string, problemOf: (value: T) => string | undefined) {
+  return (value: T, ctx: z.RefinementCtx) => {
+    const problem = problemOf(value);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: expected, params: { problem } satisfies ProblemParams });
+    }
+  };
+}
+
+function text(expected: string) {
+  return z.string({ error: expected });
+}
+
+function list<T extends z.ZodType>(item: T, expected: string) {
+  return z.array(item, { error: expected }).default(() => []);
+}
+
+function strict<T extends z.ZodRawShape>(shape: T, expected: string) {
+  const keys = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `one of the keys ${keys}` : expected),
+  });
+}
+
+const EXPECT_RULE_ID = 'a kebab-case rule id like secret-files';
+const ruleId = text(EXPECT_RULE_ID)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: EXPECT_RULE_ID })
+  .superRefine(
+    refineWith(`an id other than ${RESERVED_RULE_IDS.join(', ')}`, (id: string) =>
+      RESERVED_RULE_IDS.includes(id) ? `the rule id '${id}' is reserved` : undefined,
+    ),
+  );
+
+const description = text('a sentence saying why the rule exists').optional();
+
+function globProblem(glob: string): string | undefined {
+  if (glob === '') return 'empty glob';
+  if (glob.includes('\0')) return 'glob contains a NUL byte';
+  if (glob.startsWith('!')) return `negated glob '${glob}' (list exceptions under 'except' instead)`;
+  // picomatch turns a pattern it cannot compile into a regex that never matches.
+  if (picomatch.makeRe(glob, GLOB_OPTIONS).source === '$^') return `invalid glob '${glob}'`;
+  return undefined;
+}
+
+const EXPECT_PATH_GLOB = 'a repository-relative glob like src/** or **/*.pem';
+const pathGlob = text(EXPECT_PATH_GLOB).superRefine(
+  refineWith(EXPECT_PATH_GLOB, (glob: string) => {
+    if (glob.startsWith('/')) return `absolute path '${glob}' (paths are relative to the repository root)`;
+    if (glob.split('/').includes('..')) return `'..' in '${glob}' (paths never leave the repository)`;
+    return globProblem(glob);
+  }),
+);
+
+const EXPECT_NAME_GLOB = 'a tool name or glob like read_file or mcp__github__*';
+const nameGlob = text(EXPECT_NAME_GLOB).superRefine(refineWith(EXPECT_NAME_GLOB, globProblem));
+
+const EXPECT_REGEX = 'a JavaScript regex';
+const regex = text(EXPECT_REGEX).superRefine(
+  refineWith(EXPECT_REGEX, (source: string) => {
+    try {
+      new RegExp(source);
+      return undefined;
+    } catch {
+      return 'invalid regular expression';
+    }
+  }),
+);
+
+const EXPECT_EXECUTABLE = 'a program name like git, or an exact path like ./scripts/check.sh';
+const executable = text(EXPECT_EXECUTABLE).regex(/^[^\s$`]+$/, { error: EXPECT_EXECUTABLE });
+
+const ToolRule = strict(
+  {
+    id: ruleId.optional(),
+    description,
+    tools: z.array(nameGlob, { error: 'a list of tool names or globs' }),
+  },
+  'a tool rule: a mapping with tools and optionally id and description',
+);
+
+const PathRule = strict(
+  {
+    id: ruleId.optional(),
+    description,
+    paths: z.array(pathGlob, { error: 'a list of repository-relative globs' }),
+    except: list(pathGlob, 'a list of repository-relative globs the rule does not cover'),
+  },
+  'a path rule: a mapping with paths and optionally id, description and except',
+);
+
+const needsExecutablesOrPatterns = refineWith(
+  'executables or patterns',
+  (rule: { executables: string[]; patterns: string[] }) =>
+    rule.executables.length === 0 && rule.patterns.length === 0 ? 'the rule matches nothing' : undefined,
+);
+
+const CommandDenyRule = strict(
+  {
+    id: ruleId.optional(),
+    description,
+    executables: list(executable, 'a list of program names'),
+    args: list(regex, 'a list of JavaScript regexes, each matched against a whole argument'),
+    patterns: list(regex, 'a list of JavaScript regexes'),
+  },
+  'a command rule: a mapping with executables (and optionally args) or patterns',
+)
+  .superRefine(needsExecutablesOrPatterns)
+  .superRefine(
+    refineWith('args only together with executables', (rule: { executables: string[]; args: string[] }) =>
+      rule.args.length > 0 && rule.executables.length === 0 ? 'args without executables' : undefined,
+    ),
+  );
+
+const CommandAllowRule = strict(
+  {
+    id: ruleId.optional(),
+    description,
+    executables: list(executable, 'a list of program names'),
+    patterns: list(regex, 'a list of JavaScript regexes, each matched against a whole command'),
+  },
+  'a command rule: a mapping with executables or patterns',
+).superRefine(needsExecutablesOrPatterns);
+
+function section<T extends z.ZodType>(rule: T, what: string) {
+  return strict(
+    {
+      deny: list(rule, `a list of ${what} rules`),
+      allow: list(rule, `a list of ${what} rules`),
+    },
+    'a mapping with deny and allow',
+  ).default(() => ({ deny: [], allow: [] }));
+}
+
+const EXPECT_DOMAIN = 'a domain name like registry.npmjs.org or *.example.com';
+const domain = text(EXPECT_DOMAIN).regex(
+  /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i,
+  { error: EXPECT_DOMAIN },
+);
+
+const EXPECT_ENV_ALLOW = "a variable name like PATH, or a prefix ending in '*' like LC_*";
+const envAllowName = text(EXPECT_ENV_ALLOW).regex(/^(?:[A-Za-z_][A-Za-z0-9_]*\*?|\*)$/, {
+  error: EXPECT_ENV_ALLOW,
+});
+
+const EXPECT_ENV_SECRET = 'a variable name or a glob like *_TOKEN';
+const envSecretName = text(EXPECT_ENV_SECRET).regex(/^[A-Za-z0-9_*?-]+$/, { error: EXPECT_ENV_SECRET });
+
+const EXPECT_ENV_NAME = 'a variable name like LOG_LEVEL';
+const envName = text(EXPECT_ENV_NAME).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: EXPECT_ENV_NAME });
+
+const EXPECT_SERVER_NAME = 'a server name of lowercase letters and digits, separated by single - or _';
+const serverName = text(EXPECT_SERVER_NAME).regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, {
+  error: EXPECT_SERVER_NAME,
+});
+
+const McpServer = strict(
+  {
+    description,
+    command: text('the command that starts the server').min(1, {
+      error: 'the command that starts the server',
+    }),
+    args: list(text('a string'), 'a list of strings'),
+    env: z
+      .record(envName, text('a string'), { error: 'a mapping of variable names to strings' })
+      .default(() => ({})),
+    tools: strict(
+      {
+        allow: list(nameGlob, 'a list of tool names or globs'),
+        deny: list(nameGlob, 'a list of tool names or globs'),
+      },
+      'a mapping with allow and deny',
+    ).default(() => ({ allow: [], deny: [] })),
+  },
+  'a server: a mapping with command and optionally args, env, tools and description',
+);
+
+export const PolicySchema = strict(
+  {
+    version: z.literal(1, { error: '1 (the only policy version)' }),
+    sandbox: z.enum(SANDBOX_MODES, { error: `one of ${SANDBOX_MODES.join('|')}` }).default('bubblewrap'),
+    tools: section(ToolRule, 'tool'),
+    read: section(PathRule, 'path'),
+    write: section(PathRule, 'path'),
+    commands: strict(
+      {
+        deny: list(CommandDenyRule, 'a list of command rules'),
+        allow: list(CommandAllowRule, 'a list of command rules'),
+      },
+      'a mapping with deny and allow',
+    ).default(() => ({ deny: [], allow: [] })),
+    network: strict(
+      { allowedDomains: list(domain, 'a list of domain names') },
+      'a mapping with allowedDomains',
+    ).default(() => ({ allowedDomains: [] })),
+    env: strict(
+      {
+        allow: list(envAllowName, 'a list of variable names'),
+        secret: list(envSecretName, 'a list of variable names or globs'),
+      },
+      'a mapping with allow and secret',
+    ).default(() => ({ allow: [], secret: [] })),
+    mcp: strict(
+      {
+        servers: z
+          .record(serverName, McpServer, { error: 'a mapping of server names to servers' })
+          .default(() => ({})),
+      },
+      'a mapping with servers',
+    ).default(() => ({ servers: {} })),
+  },
+  'a mapping with version: 1 and the sections tools, read, write, commands, network, env, mcp',
+).superRefine((policy, ctx) => {
+  const seen = new Map<string, string>();
+  for (const { id, path } of explicitRuleIds(policy)) {
+    const first = seen.get(id);
+    if (first === undefined) {
+      seen.set(id, formatFieldPath(path.slice(0, -1)));
+      continue;
+    }
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: 'a rule id used only once in the file',
+      params: { problem: `duplicate rule id '${id}' (also the id of ${first})` } satisfies ProblemParams,
+    });
+  }
+});
+
+export type Policy = z.infer<typeof PolicySchema>;
+export type ToolRule = z.infer<typeof ToolRule>;
+export type PathRule = z.infer<typeof PathRule>;
+export type CommandDenyRule = z.infer<typeof CommandDenyRule>;
+export type CommandAllowRule = z.infer<typeof CommandAllowRule>;
+export type McpServer = z.infer<typeof McpServer>;
+
+type RuleLists = Pick<Policy, 'tools' | 'read' | 'write' | 'commands'>;
+const RULE_SECTIONS = ['tools', 'read', 'write', 'commands'] as const;
+
+function* explicitRuleIds(policy: RuleLists): Generator<{ id: string; path: (string | number)[] }> {
+  for (const sectionName of RULE_SECTIONS) {
+    for (const listName of ['deny', 'allow'] as const) {
+      const rules: { id?: string | undefined }[] = policy[sectionName][listName];
+      for (const [index, rule] of rules.entries()) {
+        if (rule.id !== undefined) yield { id: rule.id, path: [sectionName, listName, index, 'id'] };
+      }
+    }
+  }
+}
+
+/** `commands.deny[0].patterns[1]`; empty for the document itself. */
+export function formatFieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/** The JSON Schema of a policy file, for editors. */
+export function policyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(PolicySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
