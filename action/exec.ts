@@ -23,6 +23,8 @@ export interface ExecResult {
   stderr: string;
   /** True when output was cut to maxOutputBytes. */
   truncated: boolean;
+  /** Bytes of combined output the command produced, before any cut. */
+  outputBytes: number;
   timedOut: boolean;
   durationMs: number;
 }
@@ -31,7 +33,7 @@ const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 
 class Tail {
   private chunks: Buffer[] = [];
-  private size = 0;
+  size = 0;
   dropped = 0;
   constructor(private readonly limit: number) {}
   push(chunk: Buffer): void {
@@ -123,6 +125,7 @@ export function execFile(file: string, args: readonly string[], opts: ExecOption
         stdout: out.text(),
         stderr: err.text(),
         truncated: all.dropped > 0,
+        outputBytes: all.dropped + all.size,
         timedOut,
         durationMs: performance.now() - started,
       });
