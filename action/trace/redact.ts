@@ -1,0 +1,296 @@
+// Secret redaction, applied before anything reaches a log, the trace, the model or an artifact.
+// Two kinds of secret: exact values (secret env vars and values the caller adds), matched together with
+// their base64 and URL-encoded forms; and known token formats, matched by pattern. Each hit becomes
+// `[REDACTED:<id>]`, where the id names the env var or the pattern, never the value.
+
+export interface SecretPattern {
+  id: string;
+  /**
+   * Global regex. When it has named groups `pre` and/or `post`, only the text between them is replaced
+   * (the key of an assignment stays readable); otherwise the whole match is.
+   */
+  regex: RegExp;
+  /** A substring every match contains; when the text lacks it the regex is skipped (speed only). */
+  literal?: string;
+}
+
+export interface Redactor {
+  redact(text: string): string;
+  /**
+   * A copy of `value` with every string in it (object keys and Buffer text included) redacted; the input
+   * is not touched. Cycles are kept; an Error becomes a plain `{ name, message, ...own fields }` object.
+   */
+  redactDeep<T>(value: T): T;
+  addSecret(value: string): void;
+  /** How many replacements this redactor has made so far. */
+  readonly count: number;
+}
+
+export interface RedactorOptions {
+  /** Exact values to redact (id `secret`). */
+  secretValues?: string[];
+  /** Environment whose secret variables' values are redacted (id = the variable's name). */
+  env?: NodeJS.ProcessEnv;
+  /** Which env names are secret, besides ALWAYS_SECRET_ENV. Default: looksLikeSecretEnvName. */
+  isSecretEnv?: (name: string) => boolean;
+}
+
+/** Env vars whose values are always treated as secret, whatever `isSecretEnv` says. */
+export const ALWAYS_SECRET_ENV = [
+  'GITHUB_TOKEN',
+  'GH_TOKEN',
+  'ANTHROPIC_API_KEY',
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+] as const;
+
+/** Shorter exact values are ignored: redacting them would shred ordinary text. */
+export const MIN_SECRET_LENGTH = 8;
+
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL/i;
+const NOT_A_SECRET_NAME = /_(?:PATH|FILE|DIR|URL)$/i;
+
+/** Default `isSecretEnv`: names such as `NPM_TOKEN`, `DB_PASSWORD`, `OPENAI_API_KEY` (not `*_PATH`, `*_URL`). */
+export function looksLikeSecretEnvName(name: string): boolean {
+  return SECRET_NAME.test(name) && !NOT_A_SECRET_NAME.test(name);
+}
+
+// An assignment's key: the keyword must end the identifier or be followed by a separator or a camelCase
+// part, so `tokenizer = "..."` is left alone while `apiToken`, `DB_PASSWORD`, `client_secret` match.
+const KEYWORD =
+  '(?:[Pp]ass(?:word|wd|phrase)|PASS(?:WORD|WD|PHRASE)|[Ss]ecret|SECRET|[Tt]oken|TOKEN|' +
+  '[Aa]pi[_-]?[Kk]ey|API[_-]?KEY|[Aa]ccess[_-]?[Kk]ey|ACCESS[_-]?KEY|[Pp]rivate[_-]?[Kk]ey|PRIVATE[_-]?KEY)';
+const KEY_TAIL = '(?:s|[A-Z_.-][A-Za-z0-9_.-]{0,40})?';
+const ASSIGN = `["']?[ \\t]{0,16}(?::=|=>|[:=])[ \\t]{0,16}`;
+// Placeholders and already-redacted values are not secrets.
+const NOT_PLACEHOLDER = '(?!\\[REDACTED:|\\$\\{|\\$\\(|<)';
+const PEM_BODY = '[A-Za-z0-9+/=\\s\\\\:,.()-]';
+const PEM_LABEL = '[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----';
+
+/** Known token formats, applied in this order (more specific first). */
+export const SECRET_PATTERNS: SecretPattern[] = [
+  {
+    // The whole block; without an END line (truncated output) everything base64-like after BEGIN.
+    // The body must look like PEM, so code that merely mentions the markers is left alone.
+    id: 'private-key',
+    regex: new RegExp(`-----BEGIN${PEM_LABEL}(?:${PEM_BODY}*?-----END${PEM_LABEL}|${PEM_BODY}{40,})`, 'g'),
+    literal: 'PRIVATE KEY',
+  },
+  {
+    // The tail of a block whose beginning was cut off (e.g. the last N chars of a command's output).
+    id: 'private-key',
+    regex: new RegExp(`(?<![A-Za-z0-9+/=\\r\\n\\\\])[A-Za-z0-9+/=\\r\\n\\\\]{40,}?-----END${PEM_LABEL}`, 'g'),
+    literal: 'PRIVATE KEY',
+  },
+  {
+    id: 'jwt',
+    regex: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+    literal: '.eyJ',
+  },
+  { id: 'anthropic-api-key', regex: /\bsk-ant-[A-Za-z0-9_-]{16,}/g },
+  { id: 'openai-api-key', regex: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{32,})/g },
+  { id: 'github-token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/g },
+  { id: 'aws-access-key-id', regex: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
+  {
+    id: 'aws-secret-access-key',
+    regex: new RegExp(
+      `(?<pre>(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)${ASSIGN}["']?)` +
+        '[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])',
+      'gi',
+    ),
+  },
+  { id: 'slack-token', regex: /\bxox[baprs]-[A-Za-z0-9-]{10,}/g },
+  {
+    id: 'slack-webhook',
+    regex: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9_/]{20,}/g,
+    literal: 'hooks.slack.com',
+  },
+  { id: 'stripe-key', regex: /\b[sr]k_(?:live|test)_[A-Za-z0-9]{20,}/g },
+  { id: 'google-api-key', regex: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
+  { id: 'npm-token', regex: /\bnpm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/g },
+  { id: 'gitlab-token', regex: /\bglpat-[A-Za-z0-9_-]{20,}/g },
+  {
+    // scheme://user:password@host — the password only.
+    id: 'url-credentials',
+    regex:
+      /(?<pre>(?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/@]{1,256}:)(?!\[REDACTED:|\$\{)[^\s:/@]{3,256}(?<post>@)/g,
+    literal: '://',
+  },
+  {
+    // password = "...", "api_key": '...', token: "..." — a quoted value of 8+ chars, the value only.
+    id: 'generic-secret',
+    regex: new RegExp(
+      `(?<pre>${KEYWORD}${KEY_TAIL}${ASSIGN}(?<q>["']))${NOT_PLACEHOLDER}[^"'\\s]{8,512}(?<post>\\k<q>)`,
+      'g',
+    ),
+  },
+  {
+    // PASSWORD=..., secret: ... unquoted — 16+ chars with both a letter and a digit. '=' only as base64
+    // padding, so a scan cannot run on into the next `key=` (keeps the cost linear).
+    id: 'generic-secret',
+    regex: new RegExp(
+      `(?<pre>${KEYWORD}${KEY_TAIL}[ \\t]{0,16}[:=][ \\t]{0,16})` +
+        '(?=[A-Za-z_+/-]{0,511}[0-9])(?=[0-9_+/-]{0,511}[A-Za-z])[A-Za-z0-9_+/-]{16,512}={0,2}(?![^\\s,;])',
+      'g',
+    ),
+  },
+];
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * The forms an exact secret commonly takes in command output: itself, trimmed, URL-encoded, and base64
+ * (whole, and the part fixed by the value alone at each of the three byte alignments, so it is also
+ * found inside a longer base64 text such as a Basic auth header of `user:secret`).
+ */
+export function secretVariants(value: string): string[] {
+  const out = new Set<string>();
+  const add = (v: string) => {
+    if (v.length >= MIN_SECRET_LENGTH) out.add(v);
+  };
+  for (const v of new Set([value, value.trim()])) {
+    if (v.length < MIN_SECRET_LENGTH) continue;
+    add(v);
+    const uri = encodeURIComponent(v);
+    add(uri);
+    add(uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+    add(encodeURI(v));
+    add(JSON.stringify(v).slice(1, -1));
+    const bytes = Buffer.from(v, 'utf8');
+    add(bytes.toString('base64'));
+    add(bytes.toString('base64url'));
+    for (let k = 0; k < 3; k++) {
+      const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+      // Character i carries bits [6i, 6i+6); keep those entirely inside the value's bits.
+      add(encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6)));
+    }
+  }
+  return [...out];
+}
+
+function placeholder(id: string): string {
+  return `[REDACTED:${id}]`;
+}
+
+class RedactorImpl implements Redactor {
+  private readonly exact = new Map<string, string>(); // variant -> id
+  private exactRegex: RegExp | null = null;
+  private dirty = false;
+  private replaced = 0;
+
+  get count(): number {
+    return this.replaced;
+  }
+
+  add(value: string, id: string): void {
+    for (const v of secretVariants(value)) {
+      if (!this.exact.has(v)) {
+        this.exact.set(v, id);
+        this.dirty = true;
+      }
+    }
+  }
+
+  addSecret(value: string): void {
+    this.add(value, 'secret');
+  }
+
+  redact(text: string): string {
+    if (text.length < MIN_SECRET_LENGTH) return text;
+    let out = text;
+    const exact = this.compiled();
+    if (exact) {
+      out = out.replace(exact, (m) => {
+        this.replaced++;
+        return placeholder(this.exact.get(m) ?? 'secret');
+      });
+    }
+    for (const { id, regex, literal } of SECRET_PATTERNS) {
+      if (literal !== undefined && !out.includes(literal)) continue;
+      regex.lastIndex = 0;
+      out = out.replace(regex, (...args: unknown[]) => {
+        this.replaced++;
+        // With named groups, the last argument is the groups object; otherwise it is the input string.
+        const groups = args[args.length - 1];
+        if (groups !== null && typeof groups === 'object') {
+          const { pre = '', post = '' } = groups as { pre?: string; post?: string };
+          return pre + placeholder(id) + post;
+        }
+        return placeholder(id);
+      });
+    }
+    return out;
+  }
+
+  redactDeep<T>(value: T): T {
+    return this.deep(value, new WeakMap()) as T;
+  }
+
+  private deep(value: unknown, seen: WeakMap<object, unknown>): unknown {
+    if (typeof value === 'string') return this.redact(value);
+    if (value === null || typeof value !== 'object') return value;
+    const done = seen.get(value);
+    if (done !== undefined) return done;
+    if (Array.isArray(value)) {
+      const copy: unknown[] = [];
+      seen.set(value, copy);
+      for (const item of value) copy.push(this.deep(item, seen));
+      return copy;
+    }
+    if (value instanceof Date) return new Date(value.getTime());
+    if (Buffer.isBuffer(value)) {
+      // A Buffer serialises as its bytes; redact them as UTF-8 text when that changes anything.
+      const text = value.toString('utf8');
+      const red = this.redact(text);
+      return red === text ? Buffer.from(value) : Buffer.from(red, 'utf8');
+    }
+    if (ArrayBuffer.isView(value)) return structuredClone(value);
+    if (value instanceof Map) {
+      const copy = new Map();
+      seen.set(value, copy);
+      for (const [k, v] of value) copy.set(this.deep(k, seen), this.deep(v, seen));
+      return copy;
+    }
+    if (value instanceof Set) {
+      const copy = new Set();
+      seen.set(value, copy);
+      for (const v of value) copy.add(this.deep(v, seen));
+      return copy;
+    }
+    if (value instanceof Error) {
+      // Own properties of an Error are not enumerable; keep what a reader needs, redacted.
+      const copy: Record<string, unknown> = { name: value.name, message: this.redact(value.message) };
+      seen.set(value, copy);
+      for (const [k, v] of Object.entries(value)) copy[this.redact(k)] = this.deep(v, seen);
+      return copy;
+    }
+    const copy = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>;
+    seen.set(value, copy);
+    for (const [k, v] of Object.entries(value)) copy[this.redact(k)] = this.deep(v, seen);
+    return copy;
+  }
+
+  private compiled(): RegExp | null {
+    if (this.dirty) {
+      const variants = [...this.exact.keys()].sort((a, b) => b.length - a.length);
+      this.exactRegex = variants.length > 0 ? new RegExp(variants.map(escapeRegex).join('|'), 'g') : null;
+      this.dirty = false;
+    }
+    if (this.exactRegex) this.exactRegex.lastIndex = 0;
+    return this.exactRegex;
+  }
+}
+
+export function createRedactor(opts: RedactorOptions = {}): Redactor {
+  const r = new RedactorImpl();
+  const isSecret = opts.isSecretEnv ?? looksLikeSecretEnvName;
+  const always = new Set<string>(ALWAYS_SECRET_ENV);
+  for (const [name, value] of Object.entries(opts.env ?? {})) {
+    if (value === undefined) continue;
+    if (always.has(name) || isSecret(name)) r.add(value, name);
+  }
+  for (const v of opts.secretValues ?? []) r.addSecret(v);
+  return r;
+}
