@@ -14,7 +14,14 @@ export class GitError extends Error {
 }
 
 /** Settings that stop a repository's own config or hooks from running programs in the action. */
-const SAFE = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'protocol.file.allow=always'];
+const SAFE = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'protocol.file.allow=always',
+];
 
 function gitEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -27,7 +34,11 @@ function gitEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export async function git(cwd: string, args: readonly string[], opts: { input?: string; allowFail?: boolean } = {}) {
+export async function git(
+  cwd: string,
+  args: readonly string[],
+  opts: { input?: string; allowFail?: boolean } = {},
+) {
   const full = [...SAFE, ...args];
   const r = await execFile('git', full, {
     cwd,
@@ -37,13 +48,19 @@ export async function git(cwd: string, args: readonly string[], opts: { input?: 
     ...(opts.input !== undefined ? { input: opts.input } : {}),
   });
   if (r.exitCode !== 0 && !opts.allowFail) {
-    throw new GitError(`git ${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`, args, r.stderr);
+    throw new GitError(
+      `git ${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`,
+      args,
+      r.stderr,
+    );
   }
   return r;
 }
 
 export async function isGitRepo(dir: string): Promise<boolean> {
-  const r = await git(dir, ['rev-parse', '--is-inside-work-tree'], { allowFail: true }).catch(() => undefined);
+  const r = await git(dir, ['rev-parse', '--is-inside-work-tree'], { allowFail: true }).catch(
+    () => undefined,
+  );
   return r?.exitCode === 0 && r.stdout.trim() === 'true';
 }
 
@@ -71,7 +88,12 @@ export async function showFile(dir: string, commit: string, file: string): Promi
  * A private clone of `repo` at `base` in `dir`, on a new branch. Objects are shared by hard links, so it
  * is fast; config, credentials and hooks of the user's repository are not copied.
  */
-export async function createWorkClone(repo: string, dir: string, base: string, branch: string): Promise<void> {
+export async function createWorkClone(
+  repo: string,
+  dir: string,
+  base: string,
+  branch: string,
+): Promise<void> {
   await git(repo, ['clone', '--quiet', '--local', '--no-checkout', '--', repo, dir]);
   await git(dir, ['checkout', '--quiet', '-b', branch, base]);
 }
@@ -82,22 +104,43 @@ export interface CommitIdentity {
 }
 
 /** Commits everything in the work tree; returns the new commit, or undefined when nothing changed. */
-export async function commitAll(dir: string, message: string, who: CommitIdentity): Promise<string | undefined> {
+/** Stages every change in the work tree and returns the paths that differ from `base` (added, changed or deleted). */
+export async function stageAll(dir: string, base: string): Promise<string[]> {
   await git(dir, ['add', '--all']);
+  const r = await git(dir, ['diff', '--cached', '--name-only', '--no-renames', '-z', base]);
+  return r.stdout.split('\0').filter((p) => p !== '');
+}
+
+/** Puts the staged entries of `paths` back to what `base` has (removing them from the index when it has none). */
+export async function unstageToBase(dir: string, base: string, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await git(dir, ['reset', '--quiet', base, '--', ...paths.map((p) => `:(literal)${p}`)]);
+}
+
+/** Commits what is staged; undefined when nothing is. */
+export async function commitStaged(
+  dir: string,
+  message: string,
+  who: CommitIdentity,
+): Promise<string | undefined> {
   const staged = await git(dir, ['diff', '--cached', '--quiet'], { allowFail: true });
   if (staged.exitCode === 0) return undefined;
-  await git(dir, [
-    '-c',
-    `user.name=${who.name}`,
-    '-c',
-    `user.email=${who.email}`,
-    'commit',
-    '--quiet',
-    '--no-verify',
-    '--no-gpg-sign',
-    '-F',
-    '-',
-  ], { input: message });
+  await git(
+    dir,
+    [
+      '-c',
+      `user.name=${who.name}`,
+      '-c',
+      `user.email=${who.email}`,
+      'commit',
+      '--quiet',
+      '--no-verify',
+      '--no-gpg-sign',
+      '-F',
+      '-',
+    ],
+    { input: message },
+  );
   return (await git(dir, ['rev-parse', 'HEAD'])).stdout.trim();
 }
 

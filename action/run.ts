@@ -4,12 +4,30 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isSecretEnvName, type LoadedPolicy, type Policy } from '../policies/index.js';
+import { evaluate, isSecretEnvName, type LoadedPolicy, type Policy } from '../policies/index.js';
 import type { BudgetName, Budgets, Prices } from './budgets.js';
 import { messageOf, UsageError } from './errors.js';
-import { branchExists, commitAll, createWorkClone, diff, fetchBranch, isGitRepo, resolveCommit, showFile, toplevel } from './git.js';
+import {
+  branchExists,
+  commitStaged,
+  createWorkClone,
+  diff,
+  fetchBranch,
+  isGitRepo,
+  resolveCommit,
+  showFile,
+  stageAll,
+  toplevel,
+  unstageToBase,
+} from './git.js';
 import type { LLMProvider, Usage } from './llm/types.js';
-import { DEFAULT_MAX_VERIFY_ATTEMPTS, DEFAULT_VERIFY_TAIL_CHARS, type DeniedCall, type Outcome, runAgentLoop } from './loop.js';
+import {
+  DEFAULT_MAX_VERIFY_ATTEMPTS,
+  DEFAULT_VERIFY_TAIL_CHARS,
+  type DeniedCall,
+  type Outcome,
+  runAgentLoop,
+} from './loop.js';
 import { assemblePrompt, type InstructionFile } from './prompt.js';
 import { createSandbox, type Sandbox, SandboxUnavailableError } from './sandbox/index.js';
 import { runTestCommand, type TestRun } from './testing.js';
@@ -103,9 +121,14 @@ async function readInstructions(repo: string, base: string): Promise<Instruction
   return out;
 }
 
-export async function prepareRepo(repoArg: string, baseRef: string): Promise<{ repo: string; baseCommit: string }> {
+export async function prepareRepo(
+  repoArg: string,
+  baseRef: string,
+): Promise<{ repo: string; baseCommit: string }> {
   if (!(await isGitRepo(repoArg))) {
-    throw new UsageError(`--repo: '${repoArg}' is not a git repository (expected a directory inside a git work tree)`);
+    throw new UsageError(
+      `--repo: '${repoArg}' is not a git repository (expected a directory inside a git work tree)`,
+    );
   }
   const repo = realpathSync(await toplevel(repoArg));
   const baseCommit = await resolveCommit(repo, baseRef);
@@ -122,7 +145,8 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   const sessionId = randomUUID();
   const shortId = sessionId.slice(0, 8);
   let branch = `agentgate/${slugify(settings.task)}-${shortId}`;
-  for (let n = 2; await branchExists(repo, branch); n++) branch = `agentgate/${slugify(settings.task)}-${shortId}-${n}`;
+  for (let n = 2; await branchExists(repo, branch); n++)
+    branch = `agentgate/${slugify(settings.task)}-${shortId}-${n}`;
 
   const outDir = path.resolve(settings.outDir);
   mkdirSync(outDir, { recursive: true });
@@ -203,7 +227,12 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
 
     if (settings.testCommand) {
       log(`baseline: ${settings.testCommand}`);
-      before = await runTestCommand(sandbox, settings.testCommand, ctx.limits.maxCommandTimeoutS * 1000, DEFAULT_VERIFY_TAIL_CHARS);
+      before = await runTestCommand(
+        sandbox,
+        settings.testCommand,
+        ctx.limits.maxCommandTimeoutS * 1000,
+        DEFAULT_VERIFY_TAIL_CHARS,
+      );
       before.outputTail = redactor.redact(before.outputTail);
       trace.event('test.run', { phase: 'baseline', ...before });
       log(`baseline: exit ${before.exitCode} (${before.passed ? 'green' : 'red'}, ${before.durationMs} ms)`);
@@ -216,7 +245,8 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       toolNames: tools.map((t) => t.name),
       policySummary: policySummary(policy),
     });
-    if (prompt.hiddenCharsRemoved > 0) warn(`removed ${prompt.hiddenCharsRemoved} hidden Unicode character(s) from the task`);
+    if (prompt.hiddenCharsRemoved > 0)
+      warn(`removed ${prompt.hiddenCharsRemoved} hidden Unicode character(s) from the task`);
 
     log(`agent: model ${settings.model}, ${tools.length} tools`);
     loop = await runAgentLoop(
@@ -233,13 +263,16 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       },
       { provider: deps.provider, trace, redactor },
     );
-    log(`agent: ${loop.outcome}${loop.budget ? ` (${loop.budget})` : ''} after ${loop.turns} turn(s): ${loop.detail}`);
+    log(
+      `agent: ${loop.outcome}${loop.budget ? ` (${loop.budget})` : ''} after ${loop.turns} turn(s): ${loop.detail}`,
+    );
   } catch (e) {
     failure = e;
   }
 
   // Keep the work whatever happened: commit on the branch, write the patch, the result and the trace end.
   let commit: string | null = null;
+  const commitRefusals: DeniedCall[] = [];
   try {
     if (loop || failure === undefined || (await isGitRepo(workDir).catch(() => false))) {
       const message = [
@@ -250,7 +283,28 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         `Agentgate-Session: ${sessionId}`,
         `Agentgate-Model: ${settings.model}`,
       ].join('\n');
-      commit = (await commitAll(workDir, redactor.redact(message), BOT_IDENTITY)) ?? null;
+      // Commands can write files the write tools may not (`echo > .github/workflows/x.yml`): what lands is
+      // checked against the write rules here, and changes to protected paths are left out of the commit.
+      const changed = await stageAll(workDir, baseCommit);
+      const protectedPaths: string[] = [];
+      for (const p of changed) {
+        const d = evaluate(policy, { kind: 'write', path: p });
+        if (d.allowed) continue;
+        protectedPaths.push(p);
+        commitRefusals.push({ tool: 'commit', ruleId: d.ruleId, reason: `${p}: ${d.reason}` });
+        trace.event('policy.decision', {
+          tool: 'commit',
+          path: p,
+          allowed: false,
+          ruleId: d.ruleId,
+          reason: d.reason,
+        });
+      }
+      if (protectedPaths.length > 0) {
+        await unstageToBase(workDir, baseCommit, protectedPaths);
+        warn(`left changes to protected paths out of the commit: ${protectedPaths.join(', ')}`);
+      }
+      commit = (await commitStaged(workDir, redactor.redact(message), BOT_IDENTITY)) ?? null;
       const patch = commit ? await diff(workDir, baseCommit, commit) : '';
       const safePatch = redactor.redact(patch);
       if (safePatch !== patch) warn('the patch contained secret values; they were redacted in patch.diff');
@@ -286,7 +340,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     usage: l.usage,
     costUsd: Number(l.costUsd.toFixed(6)),
     tests: { command: settings.testCommand ?? null, before, after: l.testsAfter ?? null },
-    deniedCalls: l.deniedCalls,
+    deniedCalls: [...l.deniedCalls, ...commitRefusals],
     warnings,
     summary: l.summary,
     files,

@@ -15,7 +15,11 @@ const use = (name: string, input: unknown): ScriptStep => ({
   content: [{ type: 'tool_use', name, input }],
   usage: { input_tokens: 100, output_tokens: 20 },
 });
-const done: ScriptStep = { kind: 'message', content: [{ type: 'text', text: 'Done.' }], stopReason: 'end_turn' };
+const done: ScriptStep = {
+  kind: 'message',
+  content: [{ type: 'text', text: 'Done.' }],
+  stopReason: 'end_turn',
+};
 
 const ENV_SECRET = 'tok-6c1f0e9a7b3d42d8a5e1-secret';
 const GH_SECRET = 'ghp_Zq8xW2vN4mK7pR1tY5uH9jB3cL6dF0gS2aE4';
@@ -43,7 +47,11 @@ describe('secrets never reach the model, the trace, the patch or the result', ()
       'src/a.txt': 'hello\n',
     });
     const env = { ...process.env, MY_SERVICE_TOKEN: ENV_SECRET, GITHUB_TOKEN: GH_SECRET };
-    const { result, server: model, trace } = await runScripted(
+    const {
+      result,
+      server: model,
+      trace,
+    } = await runScripted(
       repo,
       [
         use('read_file', { path: '.env' }),
@@ -84,10 +92,22 @@ describe('the policy decides every call, and the trace says which rule', () => {
     const repo = await makeRepo(undefined, { 'src/a.txt': 'hello\n' });
     symlinkSync(path.join(outside, 'secret.txt'), path.join(repo, 'link.txt'));
     await sh(repo, 'git', ['-c', 'user.name=d', '-c', 'user.email=d@example.invalid', 'add', 'link.txt']);
-    await sh(repo, 'git', ['-c', 'user.name=d', '-c', 'user.email=d@example.invalid', 'commit', '-qm', 'link']);
+    await sh(repo, 'git', [
+      '-c',
+      'user.name=d',
+      '-c',
+      'user.email=d@example.invalid',
+      'commit',
+      '-qm',
+      'link',
+    ]);
     hits = 0;
     const fetchScript = `fetch('http://127.0.0.1:${port}/').then(r=>r.text()).then(t=>console.log('got',t),e=>{console.log('blocked',String(e.cause?.code??e));process.exit(3)})`;
-    const { result, server: model, events } = await runScripted(repo, [
+    const {
+      result,
+      server: model,
+      events,
+    } = await runScripted(repo, [
       use('read_file', { path: '../../etc/passwd' }),
       use('read_file', { path: 'link.txt' }),
       use('read_file', { path: path.join(outside, 'secret.txt') }),
@@ -118,8 +138,59 @@ describe('the policy decides every call, and the trace says which rule', () => {
       ['read_file', true],
     ]);
     for (const d of decisions) expect(String(d.ruleId)).not.toBe('');
-    expect(decisions[3]?.ruleId).not.toBe('default-deny');
-    expect(decisions[4]?.ruleId).not.toBe('default-deny');
-    expect(result.deniedCalls.map((d) => d.ruleId)).toEqual(decisions.filter((d) => !d.allowed).map((d) => d.ruleId));
+    expect(decisions[3]?.ruleId).toBe('workflows');
+    expect(decisions[4]?.ruleId).toBe('network-clients');
+    expect(result.deniedCalls.map((d) => d.ruleId)).toEqual(
+      decisions.filter((d) => !d.allowed).map((d) => d.ruleId),
+    );
+  });
+});
+
+describe('what lands on the branch obeys the write rules, whatever wrote it', () => {
+  it('leaves protected paths a command wrote or deleted out of the commit, and says so', async () => {
+    const repo = await makeRepo(undefined, { 'src/a.txt': 'a\n', CODEOWNERS: '* @owners\n' });
+    const { result, events } = await runScripted(repo, [
+      use('run_command', {
+        command:
+          "mkdir -p .github/workflows && echo 'on: push' > .github/workflows/evil.yml && rm CODEOWNERS && echo b > src/b.txt",
+      }),
+      done,
+    ]);
+    expect(result.outcome).toBe('completed');
+    const files = (await sh(repo, 'git', ['ls-tree', '-r', '--name-only', String(result.commit)]))
+      .trim()
+      .split('\n');
+    expect(files.sort()).toEqual(['CODEOWNERS', 'src/a.txt', 'src/b.txt']);
+    const patch = readFileSync(result.files.patch, 'utf8');
+    expect(patch).toContain('src/b.txt');
+    expect(patch).not.toContain('workflows');
+    expect(patch).not.toContain('CODEOWNERS');
+    expect(result.deniedCalls).toEqual([
+      expect.objectContaining({ tool: 'commit', ruleId: 'workflows' }),
+      expect.objectContaining({ tool: 'commit', ruleId: 'codeowners' }),
+    ]);
+    expect(result.warnings.join('\n')).toContain('.github/workflows/evil.yml, CODEOWNERS');
+    const refusals = events.filter((e) => e.type === 'policy.decision' && e.data.tool === 'commit');
+    expect(refusals.map((e) => e.data.ruleId)).toEqual(['workflows', 'codeowners']);
+  });
+});
+
+describe('sandbox: none', () => {
+  it('runs commands unisolated only when the policy says so, and records it in the trace and the result', async () => {
+    const { DEFAULT_POLICY_TEXT } = await import('../../policies/index.js');
+    const policyText = DEFAULT_POLICY_TEXT.replace(/^sandbox: bubblewrap$/m, 'sandbox: none');
+    expect(policyText).not.toBe(DEFAULT_POLICY_TEXT);
+    const repo = await makeRepo(undefined, { 'a.txt': 'a\n' });
+    const { result, events } = await runScripted(repo, [use('run_command', { command: 'echo hi' }), done], {
+      policyText,
+    });
+    expect(result.outcome).toBe('completed');
+    expect(result.warnings).toContain('policy sets sandbox: none — commands run without isolation');
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'warning',
+        data: { message: 'policy sets sandbox: none — commands run without isolation' },
+      }),
+    );
   });
 });
