@@ -185,6 +185,25 @@ describe('bubblewrap sandbox', () => {
     expect(r.output).not.toContain(GH_SECRET);
   });
 
+  it('cannot see host processes, so not their environment either', async () => {
+    const { spawn } = await import('node:child_process');
+    const host = spawn('sleep', ['30'], {
+      env: { PATH: process.env.PATH, HOST_SECRET: ENV_SECRET },
+      stdio: 'ignore',
+    });
+    try {
+      const r = await sb.run(
+        `cat /proc/${host.pid}/environ; echo "rc=$?"; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c HOST_SECRET`,
+        RUN,
+      );
+      expect(r.output).toContain('rc=1');
+      expect(r.output).not.toContain(ENV_SECRET);
+      expect(r.output.trim().endsWith('0')).toBe(true);
+    } finally {
+      host.kill();
+    }
+  });
+
   it('runs in a cwd inside workDir and refuses one outside', async () => {
     const r = await sb.run('pwd', { ...RUN, cwd: 'sub' });
     expect(r.output.trim()).toBe(path.join(work, 'sub'));
