@@ -52,12 +52,21 @@ export function estimateInputTokens(chars: number): number {
  * Decides whether the next model call may be made, and with how many output tokens at most.
  * `estInputTokens` is the projected size of the next request.
  */
-export function checkBudgets(b: Budgets, s: BudgetState, estInputTokens: number, prices: Prices): BudgetCheck {
+export function checkBudgets(
+  b: Budgets,
+  s: BudgetState,
+  estInputTokens: number,
+  prices: Prices,
+): BudgetCheck {
   if (s.turns >= b.maxTurns) {
     return { ok: false, budget: 'turns', detail: `reached max turns (${b.maxTurns})` };
   }
   if (s.elapsedMs >= b.timeoutMs) {
-    return { ok: false, budget: 'time', detail: `reached the time limit (${Math.round(b.timeoutMs / 1000)} s)` };
+    return {
+      ok: false,
+      budget: 'time',
+      detail: `reached the time limit (${Math.round(b.timeoutMs / 1000)} s)`,
+    };
   }
   let maxTokens = MAX_OUTPUT_TOKENS_PER_CALL;
   const tokensLeft = b.maxTotalTokens - totalTokens(s.usage) - estInputTokens;
@@ -70,7 +79,8 @@ export function checkBudgets(b: Budgets, s: BudgetState, estInputTokens: number,
     };
   }
   const usdLeft = b.maxCostUsd - s.costUsd - (estInputTokens * prices.inputPerMTok) / 1e6;
-  const affordable = prices.outputPerMTok > 0 ? Math.floor((usdLeft * 1e6) / prices.outputPerMTok) : maxTokens;
+  const affordable =
+    prices.outputPerMTok > 0 ? Math.floor((usdLeft * 1e6) / prices.outputPerMTok) : maxTokens;
   maxTokens = Math.min(maxTokens, affordable);
   if (maxTokens < MIN_OUTPUT_TOKENS_PER_CALL) {
     return {

@@ -2,9 +2,9 @@
 // with every budget checked before each model call and the test command as the finish check.
 import { z } from 'zod';
 import {
+  addUsage,
   type BudgetName,
   type Budgets,
-  addUsage,
   checkBudgets,
   costOf,
   estimateInputTokens,
@@ -12,7 +12,15 @@ import {
   totalTokens,
   ZERO_USAGE,
 } from './budgets.js';
-import type { ContentBlock, LLMProvider, Message, ModelResponse, ToolResultBlock, ToolSpec, Usage } from './llm/types.js';
+import type {
+  ContentBlock,
+  LLMProvider,
+  Message,
+  ModelResponse,
+  ToolResultBlock,
+  ToolSpec,
+  Usage,
+} from './llm/types.js';
 import { ProviderError } from './llm/types.js';
 import { authorize } from './policy-gate.js';
 import { runTestCommand, type TestRun } from './testing.js';
@@ -75,7 +83,12 @@ export function toolSpec(t: Tool): ToolSpec {
 function charsOf(blocks: readonly ContentBlock[]): number {
   let n = 0;
   for (const b of blocks) {
-    n += b.type === 'text' ? b.text.length : b.type === 'tool_result' ? b.content.length : JSON.stringify(b.input).length;
+    n +=
+      b.type === 'text'
+        ? b.text.length
+        : b.type === 'tool_result'
+          ? b.content.length
+          : JSON.stringify(b.input).length;
     n += 16;
   }
   return n;
@@ -99,7 +112,9 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
   const { trace, redactor, provider } = deps;
   const tools = new Map(cfg.tools.map((t) => [t.name, t]));
   const specs = cfg.tools.map(toolSpec);
-  const messages: Message[] = [{ role: 'user', content: [{ type: 'text', text: redactor.redact(cfg.user) }] }];
+  const messages: Message[] = [
+    { role: 'user', content: [{ type: 'text', text: redactor.redact(cfg.user) }] },
+  ];
 
   let usage: Usage = ZERO_USAGE;
   let costUsd = 0;
@@ -136,7 +151,13 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
     }
 
     const remainingMs = cfg.budgets.timeoutMs - (now() - started);
-    const request = { model: cfg.model, system: cfg.system, messages, tools: specs, maxTokens: check.maxTokens };
+    const request = {
+      model: cfg.model,
+      system: cfg.system,
+      messages,
+      tools: specs,
+      maxTokens: check.maxTokens,
+    };
     trace.event('model.request', {
       turn: turns + 1,
       model: cfg.model,
@@ -154,9 +175,13 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
       });
     } catch (e) {
       if (signal.aborted) {
-        return result('budget_exhausted', `reached the time limit (${Math.round(cfg.budgets.timeoutMs / 1000)} s)`, {
-          budget: 'time',
-        });
+        return result(
+          'budget_exhausted',
+          `reached the time limit (${Math.round(cfg.budgets.timeoutMs / 1000)} s)`,
+          {
+            budget: 'time',
+          },
+        );
       }
       const msg = e instanceof Error ? e.message : String(e);
       trace.event('model.error', { message: msg, status: e instanceof ProviderError ? e.status : undefined });
@@ -165,7 +190,11 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
     turns++;
     usage = addUsage(usage, response.usage);
     costUsd += costOf(cfg.prices, response.usage);
-    lastInputTokens = response.usage.inputTokens + response.usage.cacheReadInputTokens + response.usage.cacheCreationInputTokens + response.usage.outputTokens;
+    lastInputTokens =
+      response.usage.inputTokens +
+      response.usage.cacheReadInputTokens +
+      response.usage.cacheCreationInputTokens +
+      response.usage.outputTokens;
     charsSinceLastCall = 0;
     trace.event('model.response', {
       turn: turns,
@@ -184,7 +213,9 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
     if (uses.length === 0) {
       if (response.stopReason === 'refusal') return result('refused', 'the model refused the task');
       if (response.stopReason === 'max_tokens') {
-        const nudge: ContentBlock[] = [{ type: 'text', text: 'Your reply was cut off at the output limit. Continue.' }];
+        const nudge: ContentBlock[] = [
+          { type: 'text', text: 'Your reply was cut off at the output limit. Continue.' },
+        ];
         messages.push({ role: 'user', content: nudge });
         charsSinceLastCall += charsOf(nudge);
         continue;
@@ -236,7 +267,12 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
         ...(r.meta ? { meta: r.meta } : {}),
       });
       for (const c of r.changes ?? []) trace.event('file.change', { tool: use.name, ...c });
-      results.push({ type: 'tool_result', tool_use_id: use.id, content, ...(r.isError ? { is_error: true } : {}) });
+      results.push({
+        type: 'tool_result',
+        tool_use_id: use.id,
+        content,
+        ...(r.isError ? { is_error: true } : {}),
+      });
     }
     messages.push({ role: 'user', content: results });
     charsSinceLastCall += charsOf(results);
@@ -250,10 +286,18 @@ async function callTool(
   input: unknown,
   trace: TraceWriter,
   deniedCalls: DeniedCall[],
-): Promise<{ content: string; isError?: boolean; changes?: import('./tools/types.js').FileChange[]; meta?: Record<string, unknown> }> {
+): Promise<{
+  content: string;
+  isError?: boolean;
+  changes?: import('./tools/types.js').FileChange[];
+  meta?: Record<string, unknown>;
+}> {
   const tool = tools.get(name);
   if (!tool) {
-    return { content: `unknown tool '${name}'. Available tools: ${[...tools.keys()].join(', ')}`, isError: true };
+    return {
+      content: `unknown tool '${name}'. Available tools: ${[...tools.keys()].join(', ')}`,
+      isError: true,
+    };
   }
   const parsed = tool.inputSchema.safeParse(input);
   if (!parsed.success) {

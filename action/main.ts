@@ -5,7 +5,7 @@ import * as core from '@actions/core';
 import { loadDefaultPolicy, loadPolicyFile } from '../policies/index.js';
 import { DEFAULT_BUDGETS } from './budgets.js';
 import { Inputs, Outputs } from './constants.js';
-import { messageOf } from './errors.js';
+import { messageOf, UsageError } from './errors.js';
 import { createAnthropicProvider } from './llm/anthropic.js';
 import { DEFAULT_MODEL, resolvePrices } from './llm/pricing.js';
 import { runSession } from './run.js';
@@ -17,11 +17,16 @@ export async function run(): Promise<void> {
     const apiKey = inputs[Inputs.AnthropicApiKey] ?? process.env.ANTHROPIC_API_KEY;
     if (apiKey) core.setSecret(apiKey);
     const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+    const taskFile = inputs[Inputs.TaskFile];
     const task =
-      inputs[Inputs.Task] ?? (await readFile(path.resolve(workspace, inputs[Inputs.TaskFile] ?? ''), 'utf8'));
+      inputs[Inputs.Task] ??
+      (await readFile(path.resolve(workspace, taskFile ?? ''), 'utf8').catch((e: Error) => {
+        throw new UsageError(`input '${Inputs.TaskFile}': cannot read '${taskFile}': ${e.message}`);
+      }));
     const model = inputs[Inputs.Model] ?? DEFAULT_MODEL;
-    const policy = inputs[Inputs.Policy]
-      ? await loadPolicyFile(path.resolve(workspace, inputs[Inputs.Policy]))
+    const policyFile = inputs[Inputs.Policy];
+    const policy = policyFile
+      ? await loadPolicyFile(path.resolve(workspace, policyFile))
       : loadDefaultPolicy();
     const outDir = path.join(process.env.RUNNER_TEMP ?? workspace, 'agentgate');
     core.debug(`model=${model} policy=${policy.source} out=${outDir}`);
@@ -59,7 +64,9 @@ export async function run(): Promise<void> {
     core.setOutput(Outputs.Turns, String(result.turns));
     for (const w of result.warnings) core.warning(w);
     if (result.outcome !== 'completed') {
-      core.setFailed(`agentgate: ${result.outcome}${result.budget ? ` (${result.budget})` : ''}: ${result.detail}`);
+      core.setFailed(
+        `agentgate: ${result.outcome}${result.budget ? ` (${result.budget})` : ''}: ${result.detail}`,
+      );
     }
   } catch (e) {
     core.setFailed(`agentgate: ${messageOf(e)}`);

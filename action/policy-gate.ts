@@ -16,9 +16,19 @@ export interface GateDecision {
 export const CONTAINMENT_RULE = 'path-containment';
 export const UNKNOWN_TOOL_RULE = 'unknown-tool';
 
-export function authorize(policy: Policy, workDir: string, tool: string, needs: ToolPolicyNeeds): GateDecision {
+export function authorize(
+  policy: Policy,
+  workDir: string,
+  tool: string,
+  needs: ToolPolicyNeeds,
+): GateDecision {
   const checks: Decision[] = [];
-  const deny = (d: Decision): GateDecision => ({ allowed: false, ruleId: d.ruleId, reason: d.reason, checks });
+  const deny = (d: Decision): GateDecision => ({
+    allowed: false,
+    ruleId: d.ruleId,
+    reason: d.reason,
+    checks,
+  });
   const check = (req: PolicyRequest): Decision => {
     const d = evaluate(policy, req);
     checks.push(d);

@@ -12,7 +12,10 @@ const positiveInt = (name: string) =>
 const positiveNumber = (name: string) =>
   z
     .string()
-    .refine((s) => s.trim() !== '' && Number.isFinite(Number(s)) && Number(s) > 0, `Invalid ${name}: expected a number > 0`)
+    .refine(
+      (s) => s.trim() !== '' && Number.isFinite(Number(s)) && Number(s) > 0,
+      `Invalid ${name}: expected a number > 0`,
+    )
     .transform(Number);
 
 export const ActionInputsSchema = z

@@ -1,12 +1,22 @@
 // Flag parsing shared by the commands: node's parseArgs, with errors that name the flag at fault.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parseFlags<O extends Options>(command: string, argv: string[], options: O, allowPositionals = false) {
+export function parseFlags<O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+  allowPositionals = false,
+) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals,
+      strict: true,
+    });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new UsageError(`agentgate ${command}: ${msg}. Run 'agentgate ${command} --help' for usage.`);

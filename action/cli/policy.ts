@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { loadDefaultPolicy, loadPolicyFile, type LoadedPolicy, PolicyError } from '../../policies/index.js';
+import { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, PolicyError } from '../../policies/index.js';
 import { UsageError } from '../errors.js';
 import { authorize } from '../policy-gate.js';
 import { BUILTIN_TOOLS } from '../tools/index.js';
@@ -35,7 +35,9 @@ function needsFor(tool: string, input: unknown): ToolPolicyNeeds {
   if (builtin) {
     const parsed = builtin.inputSchema.safeParse(input);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+      const issues = parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`)
+        .join('; ');
       throw new UsageError(`--input: not a valid input for ${tool}: ${issues}`);
     }
     return builtin.requests(parsed.data);
@@ -53,7 +55,8 @@ export async function policyCommand(argv: string[], out: (s: string) => void): P
     out(POLICY_HELP);
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'explain') throw new UsageError(`agentgate policy: unknown subcommand '${sub}' (expected 'explain')`);
+  if (sub !== 'explain')
+    throw new UsageError(`agentgate policy: unknown subcommand '${sub}' (expected 'explain')`);
   const { values } = parseFlags('policy explain', rest, {
     policy: { type: 'string' },
     tool: { type: 'string' },

@@ -72,7 +72,8 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
       throw new UsageError(`--task-file: cannot read '${values['task-file']}': ${e.message}`);
     });
   }
-  if (task.trim() === '') throw new UsageError(`${values.task !== undefined ? '--task' : '--task-file'}: the task is empty`);
+  if (task.trim() === '')
+    throw new UsageError(`${values.task !== undefined ? '--task' : '--task-file'}: the task is empty`);
 
   const model = values.model ?? DEFAULT_MODEL;
   let overrides = {};
@@ -135,7 +136,7 @@ export function summarize(r: RunResult): string {
     `turns:    ${r.turns}, tool calls: ${r.toolCalls}, denied: ${r.deniedCalls.length}`,
     `tokens:   ${r.usage.inputTokens} in / ${r.usage.outputTokens} out, cost $${r.costUsd.toFixed(4)}`,
     `tests:    ${r.tests.command ?? '(none configured)'}${r.tests.command ? `: before ${testLine(r.tests.before)}, after ${testLine(r.tests.after)}` : ''}`,
-    ...r.deniedCalls.map((d) => `denied:   ${d.tool} by rule '${d.ruleId}': ${d.reason}`),
+    ...r.deniedCalls.map((d) => `denied:   ${d.tool}: ${d.reason}`),
     ...r.warnings.map((w) => `warning:  ${w}`),
     `files:    ${r.files.trace}, ${r.files.patch}, ${r.files.result}`,
   ].join('\n');

@@ -16,14 +16,16 @@ export async function traceCommand(argv: string[], out: (s: string) => void): Pr
     out(TRACE_HELP);
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'verify') throw new UsageError(`agentgate trace: unknown subcommand '${sub}' (expected 'verify')`);
+  if (sub !== 'verify')
+    throw new UsageError(`agentgate trace: unknown subcommand '${sub}' (expected 'verify')`);
   const { values, positionals } = parseFlags('trace verify', rest, {}, true);
   if (values.help) {
     out(TRACE_HELP);
     return 0;
   }
   const file = positionals[0];
-  if (!file || positionals.length > 1) throw new UsageError('agentgate trace verify: expected exactly one FILE');
+  if (!file || positionals.length > 1)
+    throw new UsageError('agentgate trace verify: expected exactly one FILE');
   const r = await verifyTraceFile(file).catch((e: unknown) => {
     throw new UsageError(`trace verify: cannot read '${file}': ${(e as Error).message}`);
   });

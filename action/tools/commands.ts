@@ -32,7 +32,10 @@ export const runCommandTool: Tool<typeof runCommandInput> = {
   inputSchema: runCommandInput,
   requests: (i) => ({ command: i.command }),
   async run(i, ctx): Promise<ToolResult> {
-    const timeoutS = Math.min(i.timeout_s ?? ctx.limits.defaultCommandTimeoutS, ctx.limits.maxCommandTimeoutS);
+    const timeoutS = Math.min(
+      i.timeout_s ?? ctx.limits.defaultCommandTimeoutS,
+      ctx.limits.maxCommandTimeoutS,
+    );
     const r = await sandboxOf(ctx).run(i.command, {
       timeoutMs: timeoutS * 1000,
       maxOutputBytes: ctx.limits.maxResultChars,
@@ -40,7 +43,12 @@ export const runCommandTool: Tool<typeof runCommandInput> = {
     return {
       content: formatCommandResult(i.command, r),
       isError: r.exitCode !== 0,
-      meta: { exitCode: r.exitCode, timedOut: r.timedOut, truncated: r.truncated, durationMs: Math.round(r.durationMs) },
+      meta: {
+        exitCode: r.exitCode,
+        timedOut: r.timedOut,
+        truncated: r.truncated,
+        durationMs: Math.round(r.durationMs),
+      },
     };
   },
 };

@@ -52,7 +52,8 @@ const readFileInput = z.object({
 
 export const readFileTool: Tool<typeof readFileInput> = {
   name: 'read_file',
-  description: 'Read a text file from the repository. Lines are returned numbered. Use offset/limit for large files.',
+  description:
+    'Read a text file from the repository. Lines are returned numbered. Use offset/limit for large files.',
   inputSchema: readFileInput,
   requests: (i) => ({ read: [i.path] }),
   async run(i, ctx): Promise<ToolResult> {
@@ -66,7 +67,8 @@ export const readFileTool: Tool<typeof readFileInput> = {
     const count = i.limit ?? DEFAULT_READ_LINES;
     const slice = lines.slice(start, start + count);
     const body = slice.map((l, n) => `${String(start + n + 1).padStart(6)}\t${l}`).join('\n');
-    const more = start + count < lines.length ? `\n[${lines.length - start - count} more lines; use offset]` : '';
+    const more =
+      start + count < lines.length ? `\n[${lines.length - start - count} more lines; use offset]` : '';
     return { content: bound(body + more, ctx.limits.maxResultChars) };
   },
 };
@@ -93,7 +95,8 @@ async function walk(root: string, dir: string, out: string[], limit: number): Pr
 
 export const listFilesTool: Tool<typeof listFilesInput> = {
   name: 'list_files',
-  description: 'List files under a directory of the repository (recursive; .git and node_modules are skipped).',
+  description:
+    'List files under a directory of the repository (recursive; .git and node_modules are skipped).',
   inputSchema: listFilesInput,
   requests: (i) => ({ read: [i.path ?? '.'] }),
   async run(i, ctx): Promise<ToolResult> {
@@ -127,7 +130,12 @@ async function hasRipgrep(): Promise<boolean> {
   return rgAvailable;
 }
 
-async function searchWithNode(ctx: ToolContext, absPath: string, re: RegExp, glob?: string): Promise<string[]> {
+async function searchWithNode(
+  ctx: ToolContext,
+  absPath: string,
+  re: RegExp,
+  glob?: string,
+): Promise<string[]> {
   const files: string[] = [];
   const root = ctx.workDir;
   if ((await stat(absPath)).isDirectory()) await walk(root, absPath, files, 50_000);
@@ -148,7 +156,8 @@ async function searchWithNode(ctx: ToolContext, absPath: string, re: RegExp, glo
 
 export const searchTool: Tool<typeof searchInput> = {
   name: 'search',
-  description: 'Search file contents with a regular expression (ripgrep syntax). Returns path:line:text matches.',
+  description:
+    'Search file contents with a regular expression (ripgrep syntax). Returns path:line:text matches.',
   inputSchema: searchInput,
   requests: (i) => ({ read: [i.path ?? '.'] }),
   async run(i, ctx): Promise<ToolResult> {
@@ -159,7 +168,11 @@ export const searchTool: Tool<typeof searchInput> = {
       args.push('--max-columns', '400', '--max-count', String(MAX_SEARCH_MATCHES));
       if (i.glob) args.push('--glob', i.glob);
       args.push('--regexp', i.pattern, '--', path.relative(ctx.workDir, abs) || '.');
-      const r = await execFile('rg', args, { cwd: ctx.workDir, timeoutMs: 30_000, maxOutputBytes: 4 * 1024 * 1024 });
+      const r = await execFile('rg', args, {
+        cwd: ctx.workDir,
+        timeoutMs: 30_000,
+        maxOutputBytes: 4 * 1024 * 1024,
+      });
       if (r.exitCode === 2) return { content: `search failed: ${r.stderr.trim()}`, isError: true };
       lines = r.stdout.split('\n').filter(Boolean);
     } else {
@@ -209,7 +222,10 @@ export const writeFileTool: Tool<typeof writeFileInput> = {
 
 const editFileInput = z.object({
   path: z.string().describe('File path relative to the repository root.'),
-  old_string: z.string().min(1).describe('Exact text to replace; must occur exactly once unless replace_all.'),
+  old_string: z
+    .string()
+    .min(1)
+    .describe('Exact text to replace; must occur exactly once unless replace_all.'),
   new_string: z.string().describe('Replacement text.'),
   replace_all: z.boolean().optional().describe('Replace every occurrence.'),
 });
@@ -221,7 +237,8 @@ export const editFileTool: Tool<typeof editFileInput> = {
   requests: (i) => ({ read: [i.path], write: [i.path] }),
   async run(i, ctx): Promise<ToolResult> {
     const { abs } = resolved(ctx, i.path);
-    if (!existsSync(abs)) return { content: `${i.path} does not exist; use write_file to create it`, isError: true };
+    if (!existsSync(abs))
+      return { content: `${i.path} does not exist; use write_file to create it`, isError: true };
     const text = await readFile(abs, 'utf8');
     const count = text.split(i.old_string).length - 1;
     if (count === 0) return { content: `old_string was not found in ${i.path}`, isError: true };
@@ -231,8 +248,13 @@ export const editFileTool: Tool<typeof editFileInput> = {
         isError: true,
       };
     }
-    const next = i.replace_all ? text.split(i.old_string).join(i.new_string) : text.replace(i.old_string, () => i.new_string);
+    const next = i.replace_all
+      ? text.split(i.old_string).join(i.new_string)
+      : text.replace(i.old_string, () => i.new_string);
     const change = await writeChecked(ctx, i.path, next);
-    return { content: `edited ${change.path} (${i.replace_all ? count : 1} replacement(s))`, changes: [change] };
+    return {
+      content: `edited ${change.path} (${i.replace_all ? count : 1} replacement(s))`,
+      changes: [change],
+    };
   },
 };

@@ -37,8 +37,12 @@ describe('action inputs', () => {
     expect(s).toMatchObject({ task: 'fix it', 'max-turns': 12, 'max-cost-usd': 2.5 });
   });
   it('names the bad input and the expected form', () => {
-    expect(() => parseActionInputs(get({ task: 'x', 'max-turns': 'many' }))).toThrow(/input 'max-turns': Invalid max-turns: expected a whole number/);
+    expect(() => parseActionInputs(get({ task: 'x', 'max-turns': 'many' }))).toThrow(
+      /input 'max-turns': Invalid max-turns: expected a whole number/,
+    );
     expect(() => parseActionInputs(get({}))).toThrow(UsageError);
-    expect(() => parseActionInputs(get({ task: 'a', 'task-file': 'b' }))).toThrow(/exactly one of 'task' or 'task-file'/);
+    expect(() => parseActionInputs(get({ task: 'a', 'task-file': 'b' }))).toThrow(
+      /exactly one of 'task' or 'task-file'/,
+    );
   });
 });

@@ -2,9 +2,13 @@ import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkBudgets, DEFAULT_BUDGETS, MIN_OUTPUT_TOKENS_PER_CALL } from '../../action/budgets.js';
+import {
+  checkBudgets,
+  DEFAULT_BUDGETS,
+  MIN_OUTPUT_TOKENS_PER_CALL,
+  ZERO_USAGE,
+} from '../../action/budgets.js';
 import { resolveInside } from '../../action/guards/paths.js';
-import { ZERO_USAGE } from '../../action/budgets.js';
 
 const prices = { inputPerMTok: 3, outputPerMTok: 15, cacheWritePerMTok: 3.75, cacheReadPerMTok: 0.3 };
 
@@ -37,20 +41,40 @@ describe('path containment', () => {
 
 describe('budgets are checked before each call', () => {
   it('refuses the call at max turns', () => {
-    const r = checkBudgets({ ...DEFAULT_BUDGETS, maxTurns: 3 }, { turns: 3, usage: ZERO_USAGE, costUsd: 0, elapsedMs: 0 }, 10, prices);
+    const r = checkBudgets(
+      { ...DEFAULT_BUDGETS, maxTurns: 3 },
+      { turns: 3, usage: ZERO_USAGE, costUsd: 0, elapsedMs: 0 },
+      10,
+      prices,
+    );
     expect(r).toMatchObject({ ok: false, budget: 'turns' });
   });
   it('caps max_tokens to what the token budget has left', () => {
-    const r = checkBudgets({ ...DEFAULT_BUDGETS, maxTotalTokens: 5000 }, { turns: 0, usage: ZERO_USAGE, costUsd: 0, elapsedMs: 0 }, 1000, prices);
+    const r = checkBudgets(
+      { ...DEFAULT_BUDGETS, maxTotalTokens: 5000 },
+      { turns: 0, usage: ZERO_USAGE, costUsd: 0, elapsedMs: 0 },
+      1000,
+      prices,
+    );
     expect(r).toEqual({ ok: true, maxTokens: 4000 });
   });
   it('refuses when less than a minimal reply is affordable', () => {
     const usd = ((MIN_OUTPUT_TOKENS_PER_CALL - 1) * 15) / 1e6;
-    const r = checkBudgets({ ...DEFAULT_BUDGETS, maxCostUsd: usd }, { turns: 0, usage: ZERO_USAGE, costUsd: 0, elapsedMs: 0 }, 0, prices);
+    const r = checkBudgets(
+      { ...DEFAULT_BUDGETS, maxCostUsd: usd },
+      { turns: 0, usage: ZERO_USAGE, costUsd: 0, elapsedMs: 0 },
+      0,
+      prices,
+    );
     expect(r).toMatchObject({ ok: false, budget: 'cost' });
   });
   it('refuses after the time limit', () => {
-    const r = checkBudgets({ ...DEFAULT_BUDGETS, timeoutMs: 1000 }, { turns: 0, usage: ZERO_USAGE, costUsd: 0, elapsedMs: 1000 }, 0, prices);
+    const r = checkBudgets(
+      { ...DEFAULT_BUDGETS, timeoutMs: 1000 },
+      { turns: 0, usage: ZERO_USAGE, costUsd: 0, elapsedMs: 1000 },
+      0,
+      prices,
+    );
     expect(r).toMatchObject({ ok: false, budget: 'time' });
   });
 });

@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sh, DEMO_REPO, makeRepo } from '../support/repo.js';
-import { runScripted, toolResults } from '../support/session.js';
-import type { ScriptStep } from '../support/messages-server.js';
 import { DEMO_SESSION } from '../demo/session.js';
+import type { ScriptStep } from '../support/messages-server.js';
+import { DEMO_REPO, makeRepo, sh } from '../support/repo.js';
+import { runScripted, toolResults } from '../support/session.js';
 
 const use = (name: string, input: unknown): ScriptStep => ({
   kind: 'message',
@@ -59,7 +59,12 @@ describe('agent loop', () => {
     const patch = readFileSync(result.files.patch, 'utf8');
     expect(patch).toContain('+  return Math.round(cents * (100 - percent) / 100);');
     const saved = JSON.parse(readFileSync(result.files.result, 'utf8'));
-    expect(saved).toMatchObject({ outcome: 'completed', branch: result.branch, commit: result.commit, turns: 9 });
+    expect(saved).toMatchObject({
+      outcome: 'completed',
+      branch: result.branch,
+      commit: result.commit,
+      turns: 9,
+    });
     expect(saved.tests.before.passed).toBe(false);
     expect(saved.tests.after.passed).toBe(true);
   });
@@ -88,7 +93,12 @@ describe('agent loop', () => {
     const repo = await makeRepo(undefined, { 'a.txt': 'one\n' });
     const { result, server } = await runScripted(
       repo,
-      [use('write_file', { path: 'b.txt', content: 'two\n' }), use('list_files', {}), use('list_files', {}), done()],
+      [
+        use('write_file', { path: 'b.txt', content: 'two\n' }),
+        use('list_files', {}),
+        use('list_files', {}),
+        done(),
+      ],
       { budgets: { maxTurns: 2, maxTotalTokens: 1_000_000, maxCostUsd: 10, timeoutMs: 60_000 } },
     );
     expect(server.requests).toHaveLength(2);
@@ -105,7 +115,7 @@ describe('agent loop', () => {
       content: [{ type: 'tool_use', name: 'list_files', input: {} }],
       usage: { input_tokens: 100_000, output_tokens: 1000 },
     };
-    // claude-sonnet-4-5: $3 in / $15 out per MTok: the first call costs $0.315.
+    // claude-sonnet-4-6: $3 in / $15 out per MTok: the first call costs $0.315.
     const { result, server } = await runScripted(repo, [big, big, big], {
       budgets: { maxTurns: 10, maxTotalTokens: 10_000_000, maxCostUsd: 0.5, timeoutMs: 60_000 },
     });

@@ -18,7 +18,7 @@ import { loadDefaultPolicy } from '../../policies/index.js';
 import { type ScriptStep, startScriptedServer } from '../support/messages-server.js';
 
 const TURNS = 200;
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-6';
 
 function step(n: number): ModelResponse {
   return {
@@ -61,7 +61,13 @@ async function measure(provider: LLMProvider, label: string): Promise<{ median: 
       system: 'bench',
       user: 'bench',
       tools: BUILTIN_TOOLS,
-      ctx: { workDir: work, policy: loadDefaultPolicy().policy, sandbox: undefined, testCommand: undefined, limits: DEFAULT_TOOL_LIMITS },
+      ctx: {
+        workDir: work,
+        policy: loadDefaultPolicy().policy,
+        sandbox: undefined,
+        testCommand: undefined,
+        limits: DEFAULT_TOOL_LIMITS,
+      },
       maxVerifyAttempts: 0,
       verifyTailChars: 1000,
     },
@@ -71,7 +77,9 @@ async function measure(provider: LLMProvider, label: string): Promise<{ median: 
   const gaps = stamps.slice(1).map((t, i) => t - (stamps[i] ?? t));
   const warm = gaps.slice(20);
   const r = { median: median(warm), p90: p90(warm) };
-  process.stdout.write(`loop overhead (${label}): median ${r.median.toFixed(2)} ms/turn, p90 ${r.p90.toFixed(2)} ms over ${warm.length} turns\n`);
+  process.stdout.write(
+    `loop overhead (${label}): median ${r.median.toFixed(2)} ms/turn, p90 ${r.p90.toFixed(2)} ms over ${warm.length} turns\n`,
+  );
   return r;
 }
 

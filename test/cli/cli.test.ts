@@ -23,14 +23,17 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('help and usage errors', () => {
-  it.each([[['--help']], [['run', '--help']], [['policy', 'explain', '--help']], [['trace', 'verify', '--help']], [['policy', '--help']]])(
-    '%j prints usage and exits 0',
-    async (args) => {
-      const r = await cli(args);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/Usage: agentgate/);
-    },
-  );
+  it.each([
+    [['--help']],
+    [['run', '--help']],
+    [['policy', 'explain', '--help']],
+    [['trace', 'verify', '--help']],
+    [['policy', '--help']],
+  ])('%j prints usage and exits 0', async (args) => {
+    const r = await cli(args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: agentgate/);
+  });
 
   it('names the flag at fault with exit code 2', async () => {
     const repo = await makeRepo(undefined, { 'a.txt': 'x' });
@@ -39,9 +42,12 @@ describe('help and usage errors', () => {
       [['run', '--task', 'x'], /--repo is required/],
       [['run', '--repo', repo], /--task TEXT or --task-file FILE/],
       [['run', '--repo', repo, '--task', 'x', '--max-turns', 'lots'], /--max-turns: expected a whole number/],
-      [['run', '--repo', repo, '--task', 'x', '--max-cost', '-1'], /--max-cost: expected a number >= 0/],
+      [['run', '--repo', repo, '--task', 'x', '--max-cost=-1'], /--max-cost: expected a number >= 0/],
       [['run', '--repo', repo, '--task', 'x', '--bogus'], /Unknown option '--bogus'/],
-      [['run', '--repo', '/nonexistent/place', '--task', 'x'], /--repo: '\/nonexistent\/place' is not a git repository/],
+      [
+        ['run', '--repo', '/nonexistent/place', '--task', 'x'],
+        /--repo: '\/nonexistent\/place' is not a git repository/,
+      ],
       [['run', '--repo', repo, '--task-file', '/nonexistent/task.md'], /--task-file: cannot read/],
       [['run', '--repo', repo, '--task', 'x', '--model', 'gpt-9'], /--model: .*gpt-9/],
       [['frobnicate'], /unknown command 'frobnicate'/],
@@ -62,7 +68,15 @@ describe('policy explain', () => {
     const deny = await cli(['policy', 'explain', '--tool', 'read_file', '--input', '{"path":".env"}']);
     expect(deny.code).toBe(1);
     expect(deny.stdout).toMatch(/^DENY {2}rule: \S+/);
-    const curl = await cli(['policy', 'explain', '--tool', 'run_command', '--input', '{"command":"curl https://x.test"}', '--json']);
+    const curl = await cli([
+      'policy',
+      'explain',
+      '--tool',
+      'run_command',
+      '--input',
+      '{"command":"curl https://x.test"}',
+      '--json',
+    ]);
     expect(curl.code).toBe(1);
     const j = JSON.parse(curl.stdout);
     expect(j.allowed).toBe(false);
@@ -79,7 +93,16 @@ describe('policy explain', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'agentgate-pol-'));
     const file = path.join(dir, 'policy.yml');
     writeFileSync(file, 'version: 1\nsandbox: sometimes\n');
-    const r = await cli(['policy', 'explain', '--policy', file, '--tool', 'read_file', '--input', '{"path":"a"}']);
+    const r = await cli([
+      'policy',
+      'explain',
+      '--policy',
+      file,
+      '--tool',
+      'read_file',
+      '--input',
+      '{"path":"a"}',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:2`);
     expect(r.stderr).toContain('sandbox');
@@ -113,10 +136,13 @@ describe('agentgate run end to end (the demo session)', () => {
   it('exits 0 with tests red then green, and writes trace, patch and result', async () => {
     const repo = await makeRepo(DEMO_REPO);
     const out = mkdtempSync(path.join(os.tmpdir(), 'agentgate-cli-out-'));
-    const r = await cli(['run', '--repo', repo, '--task', DEMO_TASK, '--test-command', 'npm test', '--out', out], {
-      ANTHROPIC_BASE_URL: server.url,
-      ANTHROPIC_API_KEY: 'sk-ant-dummy-000000000000',
-    });
+    const r = await cli(
+      ['run', '--repo', repo, '--task', DEMO_TASK, '--test-command', 'npm test', '--out', out],
+      {
+        ANTHROPIC_BASE_URL: server.url,
+        ANTHROPIC_API_KEY: 'sk-ant-dummy-000000000000',
+      },
+    );
     expect(r.stderr).toContain('baseline');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('outcome:  completed');
@@ -150,11 +176,14 @@ describe('without bubblewrap', () => {
 
   it('refuses to run with a message that says how to fix it', async () => {
     const repo = await makeRepo(undefined, { 'a.txt': 'x' });
-    const r = await cli(['run', '--repo', repo, '--task', 'x', '--out', mkdtempSync(path.join(os.tmpdir(), 'o-'))], {
-      PATH: pathWithoutBwrap(),
-      ANTHROPIC_API_KEY: 'sk-ant-dummy-000000000000',
-      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
-    });
+    const r = await cli(
+      ['run', '--repo', repo, '--task', 'x', '--out', mkdtempSync(path.join(os.tmpdir(), 'o-'))],
+      {
+        PATH: pathWithoutBwrap(),
+        ANTHROPIC_API_KEY: 'sk-ant-dummy-000000000000',
+        ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+      },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bubblewrap|bwrap/);
     expect(r.stderr).toContain('apt-get install');

@@ -24,7 +24,20 @@ try {
   line(`model:      scripted Messages API server at ${server.url}`);
   const run = await execFile(
     process.execPath,
-    [cli, 'run', '--repo', repo, '--task', DEMO_TASK, '--test-command', 'npm test', '--out', out, '--max-turns', '20'],
+    [
+      cli,
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      DEMO_TASK,
+      '--test-command',
+      'npm test',
+      '--out',
+      out,
+      '--max-turns',
+      '20',
+    ],
     {
       env: { ...process.env, ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'demo-key-not-secret' },
       timeoutMs: 120_000,

@@ -30,5 +30,7 @@ export const DEMO_SESSION: ScriptStep[] = [
   }),
   use('run_command', { command: 'git push origin HEAD' }),
   use('run_tests', {}),
-  say('Fixed applyDiscount: it returned the discount amount; it now returns the price after the discount. All 3 tests pass.'),
+  say(
+    'Fixed applyDiscount: it returned the discount amount; it now returns the price after the discount. All 3 tests pass.',
+  ),
 ];

@@ -21,7 +21,15 @@ export async function makeRepo(fixture?: string, files: Record<string, string> =
   }
   await sh(dir, 'git', ['init', '-q', '-b', 'main']);
   await sh(dir, 'git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.invalid', 'add', '-A']);
-  await sh(dir, 'git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.invalid', 'commit', '-qm', 'initial']);
+  await sh(dir, 'git', [
+    '-c',
+    'user.name=dev',
+    '-c',
+    'user.email=dev@example.invalid',
+    'commit',
+    '-qm',
+    'initial',
+  ]);
   return dir;
 }
 

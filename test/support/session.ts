@@ -8,7 +8,7 @@ import { type RunResult, type RunSettings, runSession } from '../../action/run.j
 import { loadDefaultPolicy, parsePolicy } from '../../policies/index.js';
 import { type ScriptedServer, type ScriptStep, startScriptedServer } from './messages-server.js';
 
-export const TEST_MODEL = 'claude-sonnet-4-5';
+export const TEST_MODEL = 'claude-sonnet-4-6';
 
 export interface SessionRun {
   result: RunResult;
@@ -69,7 +69,12 @@ export function toolResults(server: ScriptedServer): { content: string; is_error
   for (const r of server.requests) {
     for (const m of r.body.messages as { role: string; content: unknown }[]) {
       if (m.role !== 'user' || !Array.isArray(m.content)) continue;
-      for (const b of m.content as { type: string; tool_use_id?: string; content?: string; is_error?: boolean }[]) {
+      for (const b of m.content as {
+        type: string;
+        tool_use_id?: string;
+        content?: string;
+        is_error?: boolean;
+      }[]) {
         if (b.type === 'tool_result' && b.tool_use_id && !seen.has(b.tool_use_id)) {
           seen.add(b.tool_use_id);
           out.push({ content: String(b.content), ...(b.is_error ? { is_error: true } : {}) });
