@@ -1,13 +1,12 @@
 // Policy and secrecy at the level of a whole session: what the model asks for, what it gets back,
 // and what ends up in the trace, the patch and the result.
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 import type { ScriptStep } from '../support/messages-server.js';
-import { makeRepo, sh } from '../support/repo.js';
+import { commitEverything, makeRepo, sh } from '../support/repo.js';
 import { runScripted, toolResults } from '../support/session.js';
 
 const use = (name: string, input: unknown): ScriptStep => ({
@@ -26,18 +25,11 @@ const GH_SECRET = 'ghp_Zq8xW2vN4mK7pR1tY5uH9jB3cL6dF0gS2aE4';
 const FILE_SECRET = 'hunter2-correct-horse-battery-staple';
 const AWS_KEY = 'AKIAZ7Q4XJ3KM2PLW8RT';
 
-let hits = 0;
-let server: http.Server;
-let port = 0;
+let target: HttpTarget;
 beforeAll(async () => {
-  server = http.createServer((_req, res) => {
-    hits++;
-    res.end('reached');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as AddressInfo).port;
+  target = await startHttpTarget();
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => target.close());
 
 describe('secrets never reach the model, the trace, the patch or the result', () => {
   it('keeps env and file secrets out of every later request and every output file', async () => {
@@ -91,18 +83,9 @@ describe('the policy decides every call, and the trace says which rule', () => {
     writeFileSync(path.join(outside, 'secret.txt'), 'outside the repository\n');
     const repo = await makeRepo(undefined, { 'src/a.txt': 'hello\n' });
     symlinkSync(path.join(outside, 'secret.txt'), path.join(repo, 'link.txt'));
-    await sh(repo, 'git', ['-c', 'user.name=d', '-c', 'user.email=d@example.invalid', 'add', 'link.txt']);
-    await sh(repo, 'git', [
-      '-c',
-      'user.name=d',
-      '-c',
-      'user.email=d@example.invalid',
-      'commit',
-      '-qm',
-      'link',
-    ]);
-    hits = 0;
-    const fetchScript = `fetch('http://127.0.0.1:${port}/').then(r=>r.text()).then(t=>console.log('got',t),e=>{console.log('blocked',String(e.cause?.code??e));process.exit(3)})`;
+    await commitEverything(repo, 'link');
+    target.reset();
+    const fetchScript = `fetch('${target.url}').then(r=>r.text()).then(t=>console.log('got',t),e=>{console.log('blocked',String(e.cause?.code??e));process.exit(3)})`;
     const {
       result,
       server: model,
@@ -112,7 +95,7 @@ describe('the policy decides every call, and the trace says which rule', () => {
       use('read_file', { path: 'link.txt' }),
       use('read_file', { path: path.join(outside, 'secret.txt') }),
       use('write_file', { path: '.github/workflows/x.yml', content: 'on: push\n' }),
-      use('run_command', { command: `curl -s http://127.0.0.1:${port}/` }),
+      use('run_command', { command: `curl -s ${target.url}` }),
       use('run_command', { command: `node -e "${fetchScript}"` }),
       use('read_file', { path: 'src/a.txt' }),
       done,
@@ -125,7 +108,7 @@ describe('the policy decides every call, and the trace says which rule', () => {
     expect(results[5]?.content).toContain('blocked');
     expect(results[5]?.content).not.toContain('got reached');
     expect(results[6]?.is_error).toBeUndefined();
-    expect(hits).toBe(0);
+    expect(target.hits()).toBe(0);
 
     const decisions = events.filter((e) => e.type === 'policy.decision').map((e) => e.data);
     expect(decisions.map((d) => [d.tool, d.allowed])).toEqual([

@@ -16,6 +16,7 @@ import { createRedactor } from '../../action/trace/redact.js';
 import { TraceWriter } from '../../action/trace/trace.js';
 import { loadDefaultPolicy } from '../../policies/index.js';
 import { type ScriptStep, startScriptedServer } from '../support/messages-server.js';
+import { median, p90 } from './stats.js';
 
 const TURNS = 200;
 const MODEL = 'claude-sonnet-4-6';
@@ -28,15 +29,6 @@ function step(n: number): ModelResponse {
     stopReason: 'tool_use',
     usage: { inputTokens: 10, outputTokens: 10, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
-function p90(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length * 0.9)] ?? 0;
 }
 
 async function measure(provider: LLMProvider, label: string): Promise<{ median: number; p90: number }> {

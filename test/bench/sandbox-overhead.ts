@@ -7,20 +7,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from '../../action/exec.js';
 import { createSandbox, type SandboxConfig } from '../../action/sandbox/index.js';
+import { median, p90 } from './stats.js';
 
 const N = 50;
 const WARMUP = 5;
 const GOAL_MS = 50;
 const RUN = { timeoutMs: 30_000, maxOutputBytes: 64 * 1024 };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
-function p90(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length * 0.9)] ?? 0;
-}
 
 interface Stats {
   median: number;

@@ -10,8 +10,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +21,7 @@ import {
   type SandboxConfig,
   SandboxUnavailableError,
 } from '../../action/sandbox/index.js';
+import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 
 const ENV_SECRET = 'tok-3f9a1c7e5b2d4086-secret';
 const GH_SECRET = 'ghp_T3stT0kenValue000000000000000000000';
@@ -248,50 +247,43 @@ describe('bubblewrap sandbox', () => {
 });
 
 describe('network', () => {
-  let server: http.Server;
-  let port = 0;
-  let hits = 0;
+  let target: HttpTarget;
   beforeAll(async () => {
-    server = http.createServer((_req, res) => {
-      hits++;
-      res.end('reached');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as AddressInfo).port;
+    target = await startHttpTarget();
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => target.close());
 
-  const url = () => `http://127.0.0.1:${port}/`;
+  const url = () => target.url;
   const viaProxy = () => `curl -sS --max-time 3 --noproxy '' -w ' status=%{http_code}\\n' ${url()}`;
   const fetchScript = () =>
     `node -e "fetch('${url()}').then(r=>r.text()).then(t=>console.log('got',t),e=>{console.log('blocked',String(e.cause?.code??e));process.exit(3)})"`;
 
   it('reaches nothing when the allowlist is empty', async () => {
-    hits = 0;
+    target.reset();
     const sb = await start(config(tempDir('work')));
     const direct = await sb.run(`curl -sS --max-time 3 ${url()}`, RUN);
     expect(direct.exitCode).not.toBe(0);
     const proxied = await sb.run(viaProxy(), RUN);
     expect(proxied.output).toContain('status=403');
-    expect(proxied.output).toContain(`127.0.0.1:${port}`);
+    expect(proxied.output).toContain(`127.0.0.1:${target.port}`);
     const fetched = await sb.run(fetchScript(), RUN);
     expect(fetched.exitCode).toBe(3);
     expect(fetched.output).toContain('blocked');
-    expect(hits).toBe(0);
+    expect(target.hits()).toBe(0);
   });
 
   it('reaches an allowlisted 127.0.0.1 through the proxy only', async () => {
-    hits = 0;
+    target.reset();
     const sb = await start(config(tempDir('work'), { allowedDomains: ['127.0.0.1'] }));
     const proxied = await sb.run(viaProxy(), RUN);
     expect(proxied.output).toContain('reached status=200');
-    expect(hits).toBe(1);
+    expect(target.hits()).toBe(1);
     // NO_PROXY covers 127.0.0.1, so a client that honours it connects directly: the sandbox has no network.
     const direct = await sb.run(`curl -sS --max-time 3 ${url()}`, RUN);
     expect(direct.exitCode).not.toBe(0);
     const fetched = await sb.run(fetchScript(), RUN);
     expect(fetched.exitCode).toBe(3);
-    expect(hits).toBe(1);
+    expect(target.hits()).toBe(1);
   });
 });
 

@@ -11,6 +11,13 @@ export async function sh(cwd: string, file: string, args: string[]): Promise<str
   return r.stdout;
 }
 
+/** Stages everything in `dir` and commits it as a test author. */
+export async function commitEverything(dir: string, message: string): Promise<void> {
+  const who = ['-c', 'user.name=dev', '-c', 'user.email=dev@example.invalid'];
+  await sh(dir, 'git', [...who, 'add', '-A']);
+  await sh(dir, 'git', [...who, 'commit', '-qm', message]);
+}
+
 /** Copies a fixture folder into a new temp dir and makes it a git repo with one commit on main. */
 export async function makeRepo(fixture?: string, files: Record<string, string> = {}): Promise<string> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'agentgate-repo-'));
@@ -20,16 +27,7 @@ export async function makeRepo(fixture?: string, files: Record<string, string> =
     writeFileSync(path.join(dir, f), content);
   }
   await sh(dir, 'git', ['init', '-q', '-b', 'main']);
-  await sh(dir, 'git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.invalid', 'add', '-A']);
-  await sh(dir, 'git', [
-    '-c',
-    'user.name=dev',
-    '-c',
-    'user.email=dev@example.invalid',
-    'commit',
-    '-qm',
-    'initial',
-  ]);
+  await commitEverything(dir, 'initial');
   return dir;
 }
 
