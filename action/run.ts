@@ -86,6 +86,8 @@ export interface RunResult {
   warnings: string[];
   summary: string;
   files: { trace: string; patch: string; result: string };
+  /** The trace's length and the sha256 of its last line (`agentgate trace verify --head`). */
+  trace?: { lines: number; head: string };
 }
 
 export function slugify(text: string, max = 40): string {
@@ -345,7 +347,6 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     summary: l.summary,
     files,
   });
-  writeFileSync(files.result, `${JSON.stringify(result, null, 2)}\n`);
   trace.event('session.end', {
     outcome: result.outcome,
     budget: result.budget ?? null,
@@ -357,6 +358,9 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     deniedCalls: result.deniedCalls.length,
   });
   trace.close();
+  // The trace's last line hash, kept with the result, shows whether lines were cut off the end.
+  result.trace = { lines: trace.count, head: trace.head };
+  writeFileSync(files.result, `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }
 

@@ -2,11 +2,14 @@ import { UsageError } from '../errors.js';
 import { verifyTraceFile } from '../trace/trace.js';
 import { parseFlags } from './args.js';
 
-export const TRACE_HELP = `Usage: agentgate trace verify FILE
+export const TRACE_HELP = `Usage: agentgate trace verify FILE [--head SHA256]
 
 Checks a session trace (JSONL): every line parses, seq counts up from 0, and each line's
 'prev' is the sha256 of the line before it, so an edited, inserted, deleted or reordered
 line is detected.
+
+  --head SHA256   also require the last line to hash to this value (result.json's trace.head),
+                  which detects lines cut off the end and an edited last line
 
 Exit codes: 0 the chain is intact, 1 it is broken (the first bad line is named), 2 usage.`;
 
@@ -18,7 +21,7 @@ export async function traceCommand(argv: string[], out: (s: string) => void): Pr
   }
   if (sub !== 'verify')
     throw new UsageError(`agentgate trace: unknown subcommand '${sub}' (expected 'verify')`);
-  const { values, positionals } = parseFlags('trace verify', rest, {}, true);
+  const { values, positionals } = parseFlags('trace verify', rest, { head: { type: 'string' } }, true);
   if (values.help) {
     out(TRACE_HELP);
     return 0;
@@ -29,6 +32,15 @@ export async function traceCommand(argv: string[], out: (s: string) => void): Pr
   const r = await verifyTraceFile(file).catch((e: unknown) => {
     throw new UsageError(`trace verify: cannot read '${file}': ${(e as Error).message}`);
   });
+  if (values.head !== undefined && !/^[0-9a-f]{64}$/.test(values.head)) {
+    throw new UsageError(`--head: expected a sha256 in hex (64 characters), got '${values.head}'`);
+  }
+  if (r.ok && values.head !== undefined && r.head !== values.head) {
+    out(
+      `broken: ${file}: the last line (${r.lines}) does not hash to --head: lines were cut off or the last line was edited`,
+    );
+    return 1;
+  }
   if (r.ok) {
     out(`ok: ${file}: ${r.lines} lines, chain intact (head ${r.head.slice(0, 16)})`);
     return 0;

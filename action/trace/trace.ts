@@ -74,6 +74,11 @@ export class TraceWriter {
     return this.seq;
   }
 
+  /** sha256 (hex) of the last line written: recorded elsewhere, it anchors the end of the chain. */
+  get head(): string {
+    return this.prev;
+  }
+
   /** Redacts `data`, appends it as the next line and returns that line as written. */
   event(type: TraceEventType, data: unknown): TraceLine {
     if (this.fd === null) throw new Error(`trace ${this.path} is closed; cannot record '${type}'`);

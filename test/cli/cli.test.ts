@@ -150,7 +150,17 @@ describe('agentgate run end to end (the demo session)', () => {
     const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8'));
     expect(result.deniedCalls).toHaveLength(2);
     expect(readFileSync(path.join(out, 'patch.diff'), 'utf8')).toContain('100 - percent');
-    expect((await cli(['trace', 'verify', path.join(out, 'trace.jsonl')])).code).toBe(0);
+    const trace = path.join(out, 'trace.jsonl');
+    expect((await cli(['trace', 'verify', trace, '--head', result.trace.head])).code).toBe(0);
+    // Cutting the last line off leaves an intact chain; the head kept in result.json shows the cut.
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(result.trace.lines);
+    writeFileSync(trace, `${lines.slice(0, -1).join('\n')}\n`);
+    expect((await cli(['trace', 'verify', trace])).code).toBe(0);
+    const cut = await cli(['trace', 'verify', trace, '--head', result.trace.head]);
+    expect(cut.code).toBe(1);
+    expect(cut.stdout).toContain('does not hash to --head');
+    expect((await cli(['trace', 'verify', trace, '--head', 'abc'])).code).toBe(2);
   });
 });
 
