@@ -36,6 +36,11 @@ export function bound(text: string, max: number): string {
   return `${text.slice(0, max)}\n[truncated: showing ${max} of ${text.length} characters]`;
 }
 
+/** Matches repository-relative paths against the model's glob; a glob without '/' matches base names. */
+function globMatcher(glob: string | undefined): (file: string) => boolean {
+  return glob ? picomatch(glob, { dot: true, matchBase: !glob.includes('/') }) : () => true;
+}
+
 async function hashOrNull(abs: string): Promise<string | null> {
   try {
     return sha256(await readFile(abs));
@@ -103,7 +108,7 @@ export const listFilesTool: Tool<typeof listFilesInput> = {
     const { abs } = resolved(ctx, i.path ?? '.');
     const found: string[] = [];
     await walk(ctx.workDir, abs, found, MAX_LIST_ENTRIES * 4);
-    const match = i.glob ? picomatch(i.glob, { dot: true, matchBase: !i.glob.includes('/') }) : () => true;
+    const match = globMatcher(i.glob);
     const files = found.filter((f) => match(f) && readable(ctx.policy, f));
     const shown = files.slice(0, MAX_LIST_ENTRIES);
     const note = files.length > shown.length ? `\n[${files.length - shown.length} more files not shown]` : '';
@@ -130,28 +135,68 @@ async function hasRipgrep(): Promise<boolean> {
   return rgAvailable;
 }
 
-async function searchWithNode(
+/** Matching lines as `path:line:text`, or an error message for the model. */
+export type SearchOutcome = { lines: string[] } | { error: string };
+
+/** Search with ripgrep (no symlinks followed, .gitignore honoured); files the policy denies are dropped. */
+export async function searchWithRipgrep(
   ctx: ToolContext,
   absPath: string,
-  re: RegExp,
+  pattern: string,
   glob?: string,
-): Promise<string[]> {
+): Promise<SearchOutcome> {
+  // --null ends each file name with NUL, so a name with ':' in it cannot pass for another file.
+  const args = ['--null', '--line-number', '--no-heading', '--color', 'never', '--hidden', '--glob', '!.git'];
+  args.push('--max-columns', '400', '--max-count', String(MAX_SEARCH_MATCHES));
+  if (glob) args.push('--glob', glob);
+  args.push('--regexp', pattern, '--', path.relative(ctx.workDir, absPath) || '.');
+  const r = await execFile('rg', args, {
+    cwd: ctx.workDir,
+    timeoutMs: 30_000,
+    maxOutputBytes: 4 * 1024 * 1024,
+  });
+  if (r.exitCode === 2) return { error: `search failed: ${r.stderr.trim()}` };
+  const lines: string[] = [];
+  for (const l of r.stdout.split('\n')) {
+    const nul = l.indexOf('\0');
+    if (nul < 0) continue;
+    const file = l.slice(0, nul).replace(/^\.\//, '');
+    if (readable(ctx.policy, file)) lines.push(`${file}:${l.slice(nul + 1)}`);
+  }
+  return { lines };
+}
+
+/** The same search without ripgrep (JavaScript regex syntax); a link is searched as what it points to. */
+export async function searchWithNode(
+  ctx: ToolContext,
+  absPath: string,
+  pattern: string,
+  glob?: string,
+): Promise<SearchOutcome> {
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch (e) {
+    return { error: `invalid pattern: ${(e as Error).message}` };
+  }
   const files: string[] = [];
   const root = ctx.workDir;
   if ((await stat(absPath)).isDirectory()) await walk(root, absPath, files, 50_000);
   else files.push(path.relative(root, absPath).split(path.sep).join('/'));
-  const match = glob ? picomatch(glob, { dot: true, matchBase: !glob.includes('/') }) : () => true;
-  const out: string[] = [];
+  const match = globMatcher(glob);
+  const lines: string[] = [];
   for (const f of files) {
-    if (!match(f) || !readable(ctx.policy, f)) continue;
-    const buf = await readFile(path.join(root, f)).catch(() => undefined);
+    if (!match(f)) continue;
+    const target = resolveInside(root, f);
+    if (!target.ok || !readable(ctx.policy, target.rel)) continue;
+    const buf = await readFile(target.abs).catch(() => undefined);
     if (!buf || buf.subarray(0, 8000).includes(0)) continue;
-    const lines = buf.toString('utf8').split('\n');
-    for (let n = 0; n < lines.length && out.length < MAX_SEARCH_MATCHES; n++) {
-      if (re.test(lines[n] ?? '')) out.push(`${f}:${n + 1}:${lines[n]}`);
+    const text = buf.toString('utf8').split('\n');
+    for (let n = 0; n < text.length && lines.length < MAX_SEARCH_MATCHES; n++) {
+      if (re.test(text[n] ?? '')) lines.push(`${f}:${n + 1}:${text[n]}`);
     }
   }
-  return out;
+  return { lines };
 }
 
 export const searchTool: Tool<typeof searchInput> = {
@@ -162,33 +207,10 @@ export const searchTool: Tool<typeof searchInput> = {
   requests: (i) => ({ read: [i.path ?? '.'] }),
   async run(i, ctx): Promise<ToolResult> {
     const { abs } = resolved(ctx, i.path ?? '.');
-    let lines: string[];
-    if (await hasRipgrep()) {
-      const args = ['--line-number', '--no-heading', '--color', 'never', '--hidden', '--glob', '!.git'];
-      args.push('--max-columns', '400', '--max-count', String(MAX_SEARCH_MATCHES));
-      if (i.glob) args.push('--glob', i.glob);
-      args.push('--regexp', i.pattern, '--', path.relative(ctx.workDir, abs) || '.');
-      const r = await execFile('rg', args, {
-        cwd: ctx.workDir,
-        timeoutMs: 30_000,
-        maxOutputBytes: 4 * 1024 * 1024,
-      });
-      if (r.exitCode === 2) return { content: `search failed: ${r.stderr.trim()}`, isError: true };
-      lines = r.stdout.split('\n').filter(Boolean);
-    } else {
-      let re: RegExp;
-      try {
-        re = new RegExp(i.pattern);
-      } catch (e) {
-        return { content: `invalid pattern: ${(e as Error).message}`, isError: true };
-      }
-      lines = await searchWithNode(ctx, abs, re, i.glob);
-    }
-    const allowed = lines.filter((l) => {
-      const file = l.slice(0, l.indexOf(':')).replace(/^\.\//, '');
-      return readable(ctx.policy, file);
-    });
-    const shown = allowed.slice(0, MAX_SEARCH_MATCHES);
+    const search = (await hasRipgrep()) ? searchWithRipgrep : searchWithNode;
+    const r = await search(ctx, abs, i.pattern, i.glob);
+    if ('error' in r) return { content: r.error, isError: true };
+    const shown = r.lines.slice(0, MAX_SEARCH_MATCHES);
     return { content: bound(shown.length ? shown.join('\n') : '(no matches)', ctx.limits.maxResultChars) };
   },
 };
