@@ -83,9 +83,16 @@ function wildcardRegex(pattern: string): RegExp {
   return cached(regexCache, `env:${pattern}`, () => new RegExp(`^${source}$`, 'i'));
 }
 
+/** True for a variable ALWAYS_SECRET_ENV names: secret under every policy. */
+export function isAlwaysSecretEnvName(name: string): boolean {
+  return ALWAYS_SECRET_ENV.some((pattern) => wildcardRegex(pattern).test(name));
+}
+
 /** True for a variable whose value must never reach a command or a log: `env.secret` plus ALWAYS_SECRET_ENV. */
 export function isSecretEnvName(policy: Policy, name: string): boolean {
-  return [...ALWAYS_SECRET_ENV, ...policy.env.secret].some((pattern) => wildcardRegex(pattern).test(name));
+  return (
+    isAlwaysSecretEnvName(name) || policy.env.secret.some((pattern) => wildcardRegex(pattern).test(name))
+  );
 }
 
 /** A rule's id: its own, or its field path such as `read.deny[2]`. */

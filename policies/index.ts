@@ -12,9 +12,11 @@ export {
   ALWAYS_SECRET_ENV,
   type Decision,
   evaluate,
+  isAlwaysSecretEnvName,
   isSecretEnvName,
   matchesAny,
   type PolicyRequest,
+  ruleIdOf,
 } from './evaluate.js';
 export { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, PolicyError, parsePolicy } from './loader.js';
 export {

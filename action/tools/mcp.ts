@@ -6,6 +6,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { z } from 'zod';
 import { evaluate, type Policy } from '../../policies/index.js';
+import { VERSION } from '../constants.js';
+import { isNeverPassed } from '../sandbox/env.js';
 import { bound } from './files.js';
 import type { Tool, ToolContext, ToolResult } from './types.js';
 
@@ -13,14 +15,12 @@ export const MCP_CONNECT_TIMEOUT_MS = 10_000;
 export const MCP_CALL_TIMEOUT_MS = 120_000;
 /** Variables copied from the parent environment into every server's environment. */
 export const MCP_BASE_ENV_KEYS = ['PATH', 'HOME', 'LANG'] as const;
-/** Variables a server never receives, even when its policy entry names them. */
-export const MCP_FORBIDDEN_ENV = /^(GITHUB_TOKEN|GH_TOKEN|ANTHROPIC_API_KEY|ACTIONS_.*|INPUT_.*)$/;
 /** The model API accepts tool names matching this; others are skipped with a warning. */
 const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_DESCRIPTION_CHARS = 4000;
 const MAX_LIST_PAGES = 20;
 const STDERR_TAIL_CHARS = 2000;
-const CLIENT_INFO = { name: 'agentgate', version: '0.1.0' };
+const CLIENT_INFO = { name: 'agentgate', version: VERSION };
 
 export type McpInput = z.ZodType<Record<string, unknown>>;
 
@@ -58,7 +58,7 @@ export function mcpToolName(server: string, tool: string): string {
   return `mcp__${server}__${tool}`;
 }
 
-/** The complete environment of a server: PATH, HOME, LANG from `baseEnv`, then its configured env minus forbidden names. */
+/** The complete environment of a server: PATH, HOME, LANG from `baseEnv`, then its configured env minus the action's credentials. */
 export function mcpServerEnv(
   configured: Record<string, string>,
   baseEnv: NodeJS.ProcessEnv,
@@ -70,7 +70,8 @@ export function mcpServerEnv(
   }
   const dropped: string[] = [];
   for (const [key, value] of Object.entries(configured)) {
-    if (MCP_FORBIDDEN_ENV.test(key)) dropped.push(key);
+    // The action's own credentials never reach a server, as they never reach a command.
+    if (isNeverPassed(key)) dropped.push(key);
     else env[key] = value;
   }
   return { env, dropped };

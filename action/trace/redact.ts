@@ -2,6 +2,7 @@
 // Two kinds of secret: exact values (secret env vars and values the caller adds), matched together with
 // their base64 and URL-encoded forms; and known token formats, matched by pattern. Each hit becomes
 // `[REDACTED:<id>]`, where the id names the env var or the pattern, never the value.
+import { isAlwaysSecretEnvName } from '../../policies/index.js';
 
 export interface SecretPattern {
   id: string;
@@ -31,18 +32,9 @@ export interface RedactorOptions {
   secretValues?: string[];
   /** Environment whose secret variables' values are redacted (id = the variable's name). */
   env?: NodeJS.ProcessEnv;
-  /** Which env names are secret, besides ALWAYS_SECRET_ENV. Default: looksLikeSecretEnvName. */
+  /** Which env names are secret, besides the policy language's ALWAYS_SECRET_ENV. Default: looksLikeSecretEnvName. */
   isSecretEnv?: (name: string) => boolean;
 }
-
-/** Env vars whose values are always treated as secret, whatever `isSecretEnv` says. */
-export const ALWAYS_SECRET_ENV = [
-  'GITHUB_TOKEN',
-  'GH_TOKEN',
-  'ANTHROPIC_API_KEY',
-  'ACTIONS_RUNTIME_TOKEN',
-  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
-] as const;
 
 /** Shorter exact values are ignored: redacting them would shred ordinary text. */
 export const MIN_SECRET_LENGTH = 8;
@@ -286,10 +278,9 @@ class RedactorImpl implements Redactor {
 export function createRedactor(opts: RedactorOptions = {}): Redactor {
   const r = new RedactorImpl();
   const isSecret = opts.isSecretEnv ?? looksLikeSecretEnvName;
-  const always = new Set<string>(ALWAYS_SECRET_ENV);
   for (const [name, value] of Object.entries(opts.env ?? {})) {
     if (value === undefined) continue;
-    if (always.has(name) || isSecret(name)) r.add(value, name);
+    if (isAlwaysSecretEnvName(name) || isSecret(name)) r.add(value, name);
   }
   for (const v of opts.secretValues ?? []) r.addSecret(v);
   return r;

@@ -113,9 +113,14 @@ describe('MCP tools', () => {
     const seen = JSON.parse((await probe?.run({}, ctx(policy)))?.content ?? '{}');
     expect(seen).toMatchObject({ GITHUB_TOKEN: false, ANTHROPIC_API_KEY: false, ECHO_GREETING: 'hello' });
     expect(seen.keys).not.toContain('AWS_SECRET_ACCESS_KEY');
-    expect(mcpServerEnv({ X: '1', INPUT_ANTHROPIC_API_KEY: 'k' }, { PATH: '/bin', SECRET: 's' })).toEqual({
+    expect(
+      mcpServerEnv(
+        { X: '1', 'INPUT_ANTHROPIC-API-KEY': 'k', anthropic_auth_token: 't' },
+        { PATH: '/bin', SECRET: 's' },
+      ),
+    ).toEqual({
       env: { PATH: '/bin', X: '1' },
-      dropped: ['INPUT_ANTHROPIC_API_KEY'],
+      dropped: ['INPUT_ANTHROPIC-API-KEY', 'anthropic_auth_token'],
     });
   });
 
