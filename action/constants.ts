@@ -1,4 +1,7 @@
-// Names as data: the action's inputs and outputs, in one place (action.yml and the README must agree).
+// Names as data: the version, and the action's inputs and outputs, in one place (package.json, action.yml
+// and the README must agree).
+
+export const VERSION = '0.1.0';
 
 export const Inputs = {
   Task: 'task',

@@ -9,6 +9,13 @@ export class UsageError extends Error {
   }
 }
 
+/** The issues of a failed zod parse on one line: `path: message; path: message`. */
+export function formatIssues(e: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): string {
+  return e.issues.map((i) => `${i.path.map(String).join('.') || '(input)'}: ${i.message}`).join('; ');
+}
+
 export function messageOf(e: unknown): string {
   if (e instanceof Error) return e.message;
   try {

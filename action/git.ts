@@ -103,7 +103,6 @@ export interface CommitIdentity {
   email: string;
 }
 
-/** Commits everything in the work tree; returns the new commit, or undefined when nothing changed. */
 /** Stages every change in the work tree and returns the paths that differ from `base` (added, changed or deleted). */
 export async function stageAll(dir: string, base: string): Promise<string[]> {
   await git(dir, ['add', '--all']);

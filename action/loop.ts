@@ -12,6 +12,7 @@ import {
   totalTokens,
   ZERO_USAGE,
 } from './budgets.js';
+import { formatIssues } from './errors.js';
 import type {
   ContentBlock,
   LLMProvider,
@@ -100,10 +101,6 @@ function textOf(blocks: readonly ContentBlock[]): string {
     .map((b) => b.text)
     .join('\n')
     .trim();
-}
-
-function formatIssues(e: z.ZodError): string {
-  return e.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
 }
 
 export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<LoopResult> {

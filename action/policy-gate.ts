@@ -1,6 +1,12 @@
 // Turns one tool call into policy requests and decides it: path containment first, then the policy,
 // deny-first. The same function serves the loop and `agentgate policy explain`.
-import { type Decision, evaluate, type Policy, type PolicyRequest } from '../policies/index.js';
+import {
+  type Decision,
+  evaluate,
+  PATH_CONTAINMENT_RULE,
+  type Policy,
+  type PolicyRequest,
+} from '../policies/index.js';
 import { resolveInside } from './guards/paths.js';
 import type { ToolPolicyNeeds } from './tools/types.js';
 
@@ -12,9 +18,6 @@ export interface GateDecision {
   /** Every check made, in order. */
   checks: Decision[];
 }
-
-export const CONTAINMENT_RULE = 'path-containment';
-export const UNKNOWN_TOOL_RULE = 'unknown-tool';
 
 export function authorize(
   policy: Policy,
@@ -46,7 +49,7 @@ export function authorize(
       if (!r.ok) {
         const d: Decision = {
           allowed: false,
-          ruleId: CONTAINMENT_RULE,
+          ruleId: PATH_CONTAINMENT_RULE,
           reason: r.reason,
           request: { kind, path: p },
         };

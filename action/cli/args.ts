@@ -4,6 +4,27 @@ import { UsageError } from '../errors.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * For `agentgate <group> <sub> ...`: the arguments after `sub`, or, when there is no subcommand or it is
+ * --help, an exit code after printing `help` (2 when nothing was asked, 0 for --help).
+ */
+export function subcommandArgs(
+  group: string,
+  sub: string,
+  argv: string[],
+  help: string,
+  out: (s: string) => void,
+): string[] | number {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h') {
+    out(help);
+    return first === undefined ? 2 : 0;
+  }
+  if (first !== sub)
+    throw new UsageError(`agentgate ${group}: unknown subcommand '${first}' (expected '${sub}')`);
+  return rest;
+}
+
 export function parseFlags<O extends Options>(
   command: string,
   argv: string[],

@@ -1,10 +1,9 @@
 // The CLI's one orchestrator: dispatch a command, map errors to exit codes and clear messages.
+import { VERSION } from '../constants.js';
 import { messageOf, UsageError } from '../errors.js';
 import { policyCommand } from './policy.js';
 import { type RunCommandDeps, runCommand } from './run.js';
 import { traceCommand } from './trace.js';
-
-export const VERSION = '0.1.0';
 
 export const MAIN_HELP = `agentgate ${VERSION} — a governed coding agent for CI
 

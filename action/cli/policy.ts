@@ -1,10 +1,10 @@
 import { realpathSync } from 'node:fs';
 import { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, PolicyError } from '../../policies/index.js';
-import { UsageError } from '../errors.js';
+import { formatIssues, UsageError } from '../errors.js';
 import { authorize } from '../policy-gate.js';
 import { BUILTIN_TOOLS } from '../tools/index.js';
 import type { ToolPolicyNeeds } from '../tools/types.js';
-import { parseFlags, requireFlag } from './args.js';
+import { parseFlags, requireFlag, subcommandArgs } from './args.js';
 
 export const POLICY_HELP = `Usage: agentgate policy explain --tool NAME --input JSON [--policy FILE] [--repo DIR] [--json]
 
@@ -35,10 +35,7 @@ function needsFor(tool: string, input: unknown): ToolPolicyNeeds {
   if (builtin) {
     const parsed = builtin.inputSchema.safeParse(input);
     if (!parsed.success) {
-      const issues = parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`)
-        .join('; ');
-      throw new UsageError(`--input: not a valid input for ${tool}: ${issues}`);
+      throw new UsageError(`--input: not a valid input for ${tool}: ${formatIssues(parsed.error)}`);
     }
     return builtin.requests(parsed.data);
   }
@@ -50,13 +47,8 @@ function needsFor(tool: string, input: unknown): ToolPolicyNeeds {
 }
 
 export async function policyCommand(argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
-    out(POLICY_HELP);
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub !== 'explain')
-    throw new UsageError(`agentgate policy: unknown subcommand '${sub}' (expected 'explain')`);
+  const rest = subcommandArgs('policy', 'explain', argv, POLICY_HELP, out);
+  if (typeof rest === 'number') return rest;
   const { values } = parseFlags('policy explain', rest, {
     policy: { type: 'string' },
     tool: { type: 'string' },

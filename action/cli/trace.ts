@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { verifyTraceFile } from '../trace/trace.js';
-import { parseFlags } from './args.js';
+import { parseFlags, subcommandArgs } from './args.js';
 
 export const TRACE_HELP = `Usage: agentgate trace verify FILE [--head SHA256]
 
@@ -14,13 +14,8 @@ line is detected.
 Exit codes: 0 the chain is intact, 1 it is broken (the first bad line is named), 2 usage.`;
 
 export async function traceCommand(argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
-    out(TRACE_HELP);
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub !== 'verify')
-    throw new UsageError(`agentgate trace: unknown subcommand '${sub}' (expected 'verify')`);
+  const rest = subcommandArgs('trace', 'verify', argv, TRACE_HELP, out);
+  if (typeof rest === 'number') return rest;
   const { values, positionals } = parseFlags('trace verify', rest, { head: { type: 'string' } }, true);
   if (values.help) {
     out(TRACE_HELP);

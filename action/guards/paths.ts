@@ -5,7 +5,8 @@ import path from 'node:path';
 
 export type Resolved = { ok: true; abs: string; rel: string } | { ok: false; reason: string };
 
-function inside(root: string, p: string): boolean {
+/** True when `p` is `root` or below it (both absolute, already resolved). */
+export function inside(root: string, p: string): boolean {
   const rel = path.relative(root, p);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }

@@ -12,8 +12,9 @@ import {
   SandboxRuntimeConfigSchema,
 } from '@anthropic-ai/sandbox-runtime';
 import { type ExecResult, execFile } from '../exec.js';
+import { inside } from '../guards/paths.js';
 import { buildCommandEnv } from './env.js';
-import { fixForFailure, probeSandboxDetailed } from './probe.js';
+import { DEFAULT_PATH, fixForFailure, probeSandboxDetailed } from './probe.js';
 
 export { buildCommandEnv } from './env.js';
 export { probeSandbox } from './probe.js';
@@ -75,7 +76,6 @@ export class SandboxUnavailableError extends Error {
 }
 
 const SHELL = '/bin/bash';
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const TRIAL_TIMEOUT_MS = 15_000;
 /**
  * sandbox-runtime scans the Node process's cwd (not workDir) this deep for dangerous files before every
@@ -91,11 +91,6 @@ const NONE_WARNING =
 let liveBubblewrap = false;
 /** Violation records are keyed by command id for the life of the process, so ids are never reused. */
 let commandSeq = 0;
-
-function inside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
 
 function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;

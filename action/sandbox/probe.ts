@@ -25,7 +25,8 @@ const REQUIRED_TOOLS = [
 ] as const;
 
 const TRIAL_TIMEOUT_MS = 10_000;
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** The PATH a command gets when the environment has none. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 async function isExecutableFile(file: string): Promise<boolean> {
   try {
@@ -57,11 +58,16 @@ async function readSysctl(file: string): Promise<string | undefined> {
   }
 }
 
-/** How to let unprivileged user namespaces through, judged from the kernel settings that restrict them. */
-export async function usernsFix(): Promise<string> {
-  const apparmor = await readSysctl('/proc/sys/kernel/apparmor_restrict_unprivileged_userns');
-  const clone = await readSysctl('/proc/sys/kernel/unprivileged_userns_clone');
-  const max = await readSysctl('/proc/sys/user/max_user_namespaces');
+/**
+ * How to let unprivileged user namespaces through, judged from the kernel settings that restrict them.
+ * `read` reads a /proc/sys file (replaced in tests).
+ */
+export async function usernsFix(
+  read: (file: string) => Promise<string | undefined> = readSysctl,
+): Promise<string> {
+  const apparmor = await read('/proc/sys/kernel/apparmor_restrict_unprivileged_userns');
+  const clone = await read('/proc/sys/kernel/unprivileged_userns_clone');
+  const max = await read('/proc/sys/user/max_user_namespaces');
   if (apparmor === '1') {
     return (
       'AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1, the default on ' +

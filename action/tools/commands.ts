@@ -12,11 +12,23 @@ export function formatCommandResult(command: string, r: CommandResult): string {
   return `$ ${command}\n${r.output}${r.output.endsWith('\n') || r.output === '' ? '' : '\n'}[${status}, ${Math.round(r.durationMs)} ms]`;
 }
 
-function sandboxOf(ctx: ToolContext) {
-  if (!ctx.sandbox) {
-    throw new Error('commands are disabled: no sandbox is available for this session');
-  }
-  return ctx.sandbox;
+/** Runs one command line in the session's sandbox and reports it as a tool result. */
+async function runSandboxed(ctx: ToolContext, command: string, timeoutS: number): Promise<ToolResult> {
+  if (!ctx.sandbox) throw new Error('commands are disabled: no sandbox is available for this session');
+  const r = await ctx.sandbox.run(command, {
+    timeoutMs: timeoutS * 1000,
+    maxOutputBytes: ctx.limits.maxResultChars,
+  });
+  return {
+    content: formatCommandResult(command, r),
+    isError: r.exitCode !== 0,
+    meta: {
+      exitCode: r.exitCode,
+      timedOut: r.timedOut,
+      truncated: r.truncated,
+      durationMs: Math.round(r.durationMs),
+    },
+  };
 }
 
 const runCommandInput = z.object({
@@ -31,26 +43,12 @@ export const runCommandTool: Tool<typeof runCommandInput> = {
     'Output is combined stdout/stderr, truncated if long.',
   inputSchema: runCommandInput,
   requests: (i) => ({ command: i.command }),
-  async run(i, ctx): Promise<ToolResult> {
-    const timeoutS = Math.min(
-      i.timeout_s ?? ctx.limits.defaultCommandTimeoutS,
-      ctx.limits.maxCommandTimeoutS,
-    );
-    const r = await sandboxOf(ctx).run(i.command, {
-      timeoutMs: timeoutS * 1000,
-      maxOutputBytes: ctx.limits.maxResultChars,
-    });
-    return {
-      content: formatCommandResult(i.command, r),
-      isError: r.exitCode !== 0,
-      meta: {
-        exitCode: r.exitCode,
-        timedOut: r.timedOut,
-        truncated: r.truncated,
-        durationMs: Math.round(r.durationMs),
-      },
-    };
-  },
+  run: (i, ctx) =>
+    runSandboxed(
+      ctx,
+      i.command,
+      Math.min(i.timeout_s ?? ctx.limits.defaultCommandTimeoutS, ctx.limits.maxCommandTimeoutS),
+    ),
 };
 
 const runTestsInput = z.object({});
@@ -62,14 +60,6 @@ export const runTestsTool: Tool<typeof runTestsInput> = {
   requests: () => ({}),
   async run(_i, ctx): Promise<ToolResult> {
     if (!ctx.testCommand) return { content: 'no test command is configured for this session', isError: true };
-    const r = await sandboxOf(ctx).run(ctx.testCommand, {
-      timeoutMs: ctx.limits.maxCommandTimeoutS * 1000,
-      maxOutputBytes: ctx.limits.maxResultChars,
-    });
-    return {
-      content: formatCommandResult(ctx.testCommand, r),
-      isError: r.exitCode !== 0,
-      meta: { exitCode: r.exitCode, timedOut: r.timedOut, durationMs: Math.round(r.durationMs) },
-    };
+    return runSandboxed(ctx, ctx.testCommand, ctx.limits.maxCommandTimeoutS);
   },
 };

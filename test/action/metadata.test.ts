@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Inputs, Outputs } from '../../action/constants.js';
+import { Inputs, Outputs, VERSION } from '../../action/constants.js';
 import { UsageError } from '../../action/errors.js';
 import { parseActionInputs } from '../../action/settings.js';
 
@@ -16,6 +16,10 @@ const action = parse(readFileSync(`${root}/action.yml`, 'utf8')) as {
 const readme = readFileSync(`${root}/README.md`, 'utf8');
 
 describe('action metadata', () => {
+  it('has one version, the package version', () => {
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+  });
   it('runs on node24 from the committed bundle', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'action/dist/index.js' });
   });
