@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { evaluate, isSecretEnvName, type LoadedPolicy, type Policy } from '../policies/index.js';
+import { evaluate, isSecretEnvName, type LoadedPolicy, type Policy, ruleIdOf } from '../policies/index.js';
 import type { BudgetName, Budgets, Prices } from './budgets.js';
 import { messageOf, UsageError } from './errors.js';
 import {
@@ -109,9 +109,17 @@ export function exitCodeFor(r: Pick<RunResult, 'outcome' | 'tests'>): 0 | 1 | 2 
   return r.tests.after && !r.tests.after.passed ? 1 : 0;
 }
 
-function policySummary(p: Policy): string {
+/** What the model is told of the policy, taken from the policy itself. */
+export function policySummary(p: Policy): string {
+  const ids = (rules: readonly { id?: string }[], list: string) =>
+    rules.map((r, i) => ruleIdOf(r, list, i)).join(', ') || 'none';
   const net = p.network.allowedDomains.length ? `only to ${p.network.allowedDomains.join(', ')}` : 'none';
-  return `sandbox ${p.sandbox}; network ${net}; secret files and .git are not readable; workflows, CODEOWNERS, policy and agent instruction files are not writable.`;
+  return [
+    `sandbox ${p.sandbox}; network ${net}`,
+    `reading denied by: ${ids(p.read.deny, 'read.deny')}`,
+    `writing denied by: ${ids(p.write.deny, 'write.deny')} (and the read rules)`,
+    `commands denied by: ${ids(p.commands.deny, 'commands.deny')}`,
+  ].join('; ');
 }
 
 async function readInstructions(repo: string, base: string): Promise<InstructionFile[]> {
@@ -189,9 +197,6 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     await createWorkClone(repo, workDir, baseCommit, branch);
     const realWork = realpathSync(workDir);
 
-    if (policy.sandbox === 'none') {
-      warn('policy sets sandbox: none — commands run without isolation');
-    }
     try {
       sandbox = await createSandbox({
         workDir: realWork,
@@ -212,6 +217,8 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       }
       throw e;
     }
+    // Among them: mode 'none' (commands unisolated), and anything the host could not enforce.
+    for (const w of sandbox.warnings) warn(w);
 
     const tools: Tool[] = [...BUILTIN_TOOLS];
     if (Object.keys(policy.mcp.servers).length > 0) {

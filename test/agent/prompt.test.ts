@@ -44,6 +44,9 @@ describe('prompt assembly', () => {
     expect(system).toContain('BASE-RULE');
     expect(system).toContain('CLAUDE-BASE');
     expect(system).not.toContain('UNCOMMITTED-EVIL');
+    // The policy summary names the rules of the policy in force.
+    expect(system).toContain('reading denied by: secret-files, private-keys, git-internals');
+    expect(system).toContain('network none');
     const user = JSON.stringify(server.requests[0]?.body.messages[0]);
     expect(user).toContain('Say hello');
   });
