@@ -25,7 +25,8 @@ Your checkout and current branch are never modified; the branch is added to DIR 
   --max-tokens N       total tokens at most (default ${DEFAULT_BUDGETS.maxTotalTokens})
   --max-cost USD       cost at most, in USD (default ${DEFAULT_BUDGETS.maxCostUsd})
   --timeout S          wall-clock limit in seconds (default ${DEFAULT_BUDGETS.timeoutMs / 1000})
-  --prices FILE        JSON price table merged over the built-in one ({"model": {"input": 3, "output": 15, ...}})
+  --prices FILE        JSON prices in USD per million tokens, over the built-in table:
+                       {"<model>": {"inputPerMTok": 3, "outputPerMTok": 15}} (cache prices optional)
   --json               print result.json to stdout instead of the summary
 
 Environment: ANTHROPIC_API_KEY (required), ANTHROPIC_BASE_URL (optional).
@@ -104,7 +105,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   if (!deps.provider && !deps.env.ANTHROPIC_API_KEY) {
     throw new UsageError('ANTHROPIC_API_KEY is not set (the Anthropic API key the agent uses)');
   }
-  const provider = deps.provider ?? createAnthropicProvider({});
+  const provider = deps.provider ?? createAnthropicProvider({ env: deps.env });
 
   const result = await runSession(
     {

@@ -164,6 +164,56 @@ describe('agentgate run end to end (the demo session)', () => {
   });
 });
 
+describe('agentgate run exit codes', () => {
+  it('exits 1 when a budget ends the run, and keeps the work', async () => {
+    const server = await startScriptedServer([
+      {
+        kind: 'message',
+        content: [{ type: 'tool_use', name: 'write_file', input: { path: 'b.txt', content: 'b\n' } }],
+      },
+    ]);
+    try {
+      const repo = await makeRepo(undefined, { 'a.txt': 'a\n' });
+      const out = mkdtempSync(path.join(os.tmpdir(), 'agentgate-cli-out-'));
+      const r = await cli(
+        ['run', '--repo', repo, '--task', 'x', '--max-turns', '1', '--out', out, '--json'],
+        {
+          ANTHROPIC_BASE_URL: server.url,
+          ANTHROPIC_API_KEY: 'sk-ant-dummy-000000000000',
+        },
+      );
+      expect(r.code).toBe(1);
+      const result = JSON.parse(r.stdout);
+      expect(result).toMatchObject({ outcome: 'budget_exhausted', budget: 'turns', turns: 1 });
+      expect(readFileSync(path.join(out, 'patch.diff'), 'utf8')).toContain('+b');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('exits 2 on a provider error', async () => {
+    const server = await startScriptedServer([
+      {
+        kind: 'error',
+        status: 401,
+        body: { type: 'error', error: { type: 'authentication_error', message: 'bad key' } },
+      },
+    ]);
+    try {
+      const repo = await makeRepo(undefined, { 'a.txt': 'a\n' });
+      const out = mkdtempSync(path.join(os.tmpdir(), 'agentgate-cli-out-'));
+      const r = await cli(['run', '--repo', repo, '--task', 'x', '--out', out], {
+        ANTHROPIC_BASE_URL: server.url,
+        ANTHROPIC_API_KEY: 'sk-ant-dummy-000000000000',
+      });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain('check ANTHROPIC_API_KEY');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('without bubblewrap', () => {
   // A PATH with git and node but no bwrap.
   function pathWithoutBwrap(): string {

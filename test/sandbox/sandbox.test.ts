@@ -21,6 +21,7 @@ import {
   type SandboxConfig,
   SandboxUnavailableError,
 } from '../../action/sandbox/index.js';
+import { usernsFix } from '../../action/sandbox/probe.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 
 const ENV_SECRET = 'tok-3f9a1c7e5b2d4086-secret';
@@ -116,6 +117,22 @@ describe('probe', () => {
     } finally {
       process.env.PATH = saved;
     }
+  });
+});
+
+describe('the fix for blocked user namespaces', () => {
+  const sysctl = (values: Record<string, string>) => async (file: string) => values[path.basename(file)];
+  it('names the Ubuntu 24.04 AppArmor setting and the command that lifts it', async () => {
+    const fix = await usernsFix(sysctl({ apparmor_restrict_unprivileged_userns: '1' }));
+    expect(fix).toContain('kernel.apparmor_restrict_unprivileged_userns=1');
+    expect(fix).toContain('sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0');
+  });
+  it('names the other kernel switches when they are the cause', async () => {
+    expect(await usernsFix(sysctl({ unprivileged_userns_clone: '0' }))).toContain(
+      'kernel.unprivileged_userns_clone=1',
+    );
+    expect(await usernsFix(sysctl({ max_user_namespaces: '0' }))).toContain('user.max_user_namespaces=15000');
+    expect(await usernsFix(sysctl({}))).toContain('unshare(CLONE_NEWUSER)');
   });
 });
 
