@@ -1,6 +1,7 @@
 // The README's policy example is a working policy that decides what the README says it decides.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { policyCommand } from '../../action/cli/policy.js';
 import { evaluate, loadDefaultPolicy, parsePolicy } from '../../policies/index.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -29,6 +30,19 @@ describe('README', () => {
       allowed: true,
     });
     expect(evaluate(policy, { kind: 'mcp', server: 'docs', tool: 'delete_page' }).allowed).toBe(false);
+  });
+
+  it('shows what policy explain really prints', async () => {
+    const block =
+      /\$ agentgate policy explain --tool read_file --input '\{"path": ".env"\}'\n([\s\S]*?)```/.exec(
+        README,
+      )?.[1];
+    const out: string[] = [];
+    const code = await policyCommand(['explain', '--tool', 'read_file', '--input', '{"path": ".env"}'], (l) =>
+      out.push(l),
+    );
+    expect(code).toBe(1);
+    expect(`${out.join('\n')}\n`).toBe(block);
   });
 
   it('names rule ids the default pack has', () => {
