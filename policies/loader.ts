@@ -130,12 +130,6 @@ function problemOf(
       };
     case 'invalid_value':
     case 'invalid_format':
-      return {
-        path,
-        atKey: false,
-        problem: `invalid value ${describeValue(value)}`,
-        expected: issue.message,
-      };
     case 'too_small':
     case 'too_big':
       return {
