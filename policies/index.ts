@@ -22,8 +22,11 @@ export { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, PolicyError, pars
 export {
   COMMAND_UNPARSEABLE_RULE,
   DEFAULT_DENY_RULE,
+  GATE_DEFAULTS,
+  type GatesPolicy,
   PATH_CONTAINMENT_RULE,
   type Policy,
   PolicySchema,
   policyJsonSchema,
+  SEVERITIES,
 } from './schema.js';

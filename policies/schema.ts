@@ -201,6 +201,161 @@ const McpServer = strict(
   'a server: a mapping with command and optionally args, env, tools and description',
 );
 
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+const EXPECT_SEVERITY = `one of ${SEVERITIES.join('|')}`;
+const severity = z.enum(SEVERITIES, { error: EXPECT_SEVERITY });
+
+const EXPECT_URL = 'an http(s) URL like https://registry.npmjs.org';
+const registryUrl = text(EXPECT_URL).regex(/^https?:\/\/[^\s]+$/, { error: EXPECT_URL });
+
+const EXPECT_SPDX = 'an SPDX licence id like MIT or Apache-2.0';
+const spdxId = text(EXPECT_SPDX).regex(/^[A-Za-z0-9.+-]+$/, { error: EXPECT_SPDX });
+
+const failOrWarn = (what: string) => z.enum(['fail', 'warn'], { error: `fail or warn (${what})` });
+const seconds = (what: string) =>
+  z
+    .number({ error: `a number of seconds (${what})` })
+    .positive({ error: `a positive number of seconds (${what})` });
+const count = (what: string) =>
+  z
+    .number({ error: `a whole number (${what})` })
+    .int({ error: `a whole number (${what})` })
+    .min(0, {
+      error: `a whole number, 0 or more (${what})`,
+    });
+
+const SecretPattern = strict(
+  {
+    id: ruleId,
+    description,
+    regex,
+    severity: severity.default('critical'),
+  },
+  'a secret pattern: a mapping with id, regex and optionally description and severity',
+);
+
+/** Defaults for the `gates` section; each is what a security team would start from. */
+export const GATE_DEFAULTS = {
+  blockOn: ['critical', 'high'] as (typeof SEVERITIES)[number][],
+  timeoutSeconds: 300,
+  minAgeDays: 3,
+  minWeeklyDownloads: 50,
+  licenses: [
+    'MIT',
+    'MIT-0',
+    'ISC',
+    'BSD-2-Clause',
+    'BSD-3-Clause',
+    '0BSD',
+    'Apache-2.0',
+    'Unlicense',
+    'CC0-1.0',
+    'Zlib',
+    'BlueOak-1.0.0',
+    'Python-2.0',
+    'PSF-2.0',
+    'MPL-2.0',
+  ],
+  registries: {
+    npm: 'https://registry.npmjs.org',
+    npmDownloads: 'https://api.npmjs.org',
+    pypi: 'https://pypi.org',
+    crates: 'https://crates.io',
+    go: 'https://proxy.golang.org',
+  },
+  maxFiles: 50,
+  maxChangedLines: 2000,
+  approvalLabels: ['agentgate:approved'],
+};
+
+const GatesSection = strict(
+  {
+    blockOn: z
+      .array(severity, { error: `a list of severities (${SEVERITIES.join('|')})` })
+      .default(() => [...GATE_DEFAULTS.blockOn]),
+    timeoutSeconds: seconds('per engine').default(GATE_DEFAULTS.timeoutSeconds),
+    secrets: strict(
+      {
+        engine: z
+          .enum(['auto', 'gitleaks', 'secretlint'], { error: 'one of auto|gitleaks|secretlint' })
+          .default('auto'),
+        patterns: list(SecretPattern, 'a list of secret patterns'),
+      },
+      'a mapping with engine and patterns',
+    ).default(() => ({ engine: 'auto' as const, patterns: [] })),
+    sast: strict(
+      {
+        engine: z
+          .enum(['auto', 'semgrep', 'ast-grep'], { error: 'one of auto|semgrep|ast-grep' })
+          .default('auto'),
+      },
+      'a mapping with engine',
+    ).default(() => ({ engine: 'auto' as const })),
+    dependencies: strict(
+      {
+        minAgeDays: z
+          .number({ error: 'a number of days' })
+          .min(0, { error: 'a number of days, 0 or more' })
+          .default(GATE_DEFAULTS.minAgeDays),
+        minWeeklyDownloads: count('weekly downloads on npm').default(GATE_DEFAULTS.minWeeklyDownloads),
+        licenses: z
+          .array(spdxId, { error: 'a list of SPDX licence ids' })
+          .default(() => [...GATE_DEFAULTS.licenses]),
+        unknownLicense: failOrWarn('a dependency whose licence is not known').default('fail'),
+        unreachable: failOrWarn('a registry that cannot be reached').default('fail'),
+        allow: list(
+          text('a package name'),
+          'a list of package names exempt from the age, download and name checks',
+        ),
+        registries: strict(
+          {
+            npm: registryUrl.default(GATE_DEFAULTS.registries.npm),
+            npmDownloads: registryUrl.default(GATE_DEFAULTS.registries.npmDownloads),
+            pypi: registryUrl.default(GATE_DEFAULTS.registries.pypi),
+            crates: registryUrl.default(GATE_DEFAULTS.registries.crates),
+            go: registryUrl.default(GATE_DEFAULTS.registries.go),
+          },
+          'a mapping with npm, npmDownloads, pypi, crates and go',
+        ).default(() => ({ ...GATE_DEFAULTS.registries })),
+      },
+      'a mapping with minAgeDays, minWeeklyDownloads, licenses, unknownLicense, unreachable, allow and registries',
+    ).default(() => ({
+      minAgeDays: GATE_DEFAULTS.minAgeDays,
+      minWeeklyDownloads: GATE_DEFAULTS.minWeeklyDownloads,
+      licenses: [...GATE_DEFAULTS.licenses],
+      unknownLicense: 'fail' as const,
+      unreachable: 'fail' as const,
+      allow: [],
+      registries: { ...GATE_DEFAULTS.registries },
+    })),
+    changes: strict(
+      {
+        maxFiles: count('files changed').default(GATE_DEFAULTS.maxFiles),
+        maxChangedLines: count('lines added plus lines deleted').default(GATE_DEFAULTS.maxChangedLines),
+        approvalLabels: z
+          .array(text('a label name'), { error: 'a list of label names' })
+          .default(() => [...GATE_DEFAULTS.approvalLabels]),
+        protectedPaths: strict(
+          {
+            paths: list(pathGlob, 'a list of repository-relative globs'),
+            except: list(pathGlob, 'a list of repository-relative globs the rule does not cover'),
+          },
+          'a mapping with paths and except',
+        ).default(() => ({ paths: [], except: [] })),
+      },
+      'a mapping with maxFiles, maxChangedLines, approvalLabels and protectedPaths',
+    ).default(() => ({
+      maxFiles: GATE_DEFAULTS.maxFiles,
+      maxChangedLines: GATE_DEFAULTS.maxChangedLines,
+      approvalLabels: [...GATE_DEFAULTS.approvalLabels],
+      protectedPaths: { paths: [], except: [] },
+    })),
+  },
+  'a mapping with blockOn, timeoutSeconds, secrets, sast, dependencies and changes',
+);
+
+export type GatesPolicy = z.infer<typeof GatesSection>;
+
 export const PolicySchema = strict(
   {
     version: z.literal(1, { error: '1 (the only policy version)' }),
@@ -234,8 +389,9 @@ export const PolicySchema = strict(
       },
       'a mapping with servers',
     ).default(() => ({ servers: {} })),
+    gates: GatesSection.default(() => GatesSection.parse({})),
   },
-  'a mapping with version: 1 and the sections tools, read, write, commands, network, env, mcp',
+  'a mapping with version: 1 and the sections tools, read, write, commands, network, env, mcp, gates',
 ).superRefine((policy, ctx) => {
   const seen = new Map<string, string>();
   for (const { id, path } of explicitRuleIds(policy)) {

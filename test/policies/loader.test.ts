@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_POLICY_SOURCE,
+  GATE_DEFAULTS,
   loadDefaultPolicy,
   loadPolicyFile,
   PolicyError,
@@ -59,7 +60,40 @@ describe('loading a policy', () => {
       network: { allowedDomains: [] },
       env: { allow: [], secret: [] },
       mcp: { servers: {} },
+      gates: {
+        blockOn: GATE_DEFAULTS.blockOn,
+        timeoutSeconds: GATE_DEFAULTS.timeoutSeconds,
+        secrets: { engine: 'auto', patterns: [] },
+        sast: { engine: 'auto' },
+        dependencies: {
+          minAgeDays: GATE_DEFAULTS.minAgeDays,
+          minWeeklyDownloads: GATE_DEFAULTS.minWeeklyDownloads,
+          licenses: GATE_DEFAULTS.licenses,
+          unknownLicense: 'fail',
+          unreachable: 'fail',
+          allow: [],
+          registries: GATE_DEFAULTS.registries,
+        },
+        changes: {
+          maxFiles: GATE_DEFAULTS.maxFiles,
+          maxChangedLines: GATE_DEFAULTS.maxChangedLines,
+          approvalLabels: GATE_DEFAULTS.approvalLabels,
+          protectedPaths: { paths: [], except: [] },
+        },
+      },
     });
+  });
+
+  it('names the gates field at fault and what it expects', () => {
+    expect(() => parsePolicy('version: 1\ngates:\n  blockOn: [urgent]\n', 'g.yml')).toThrow(
+      /g\.yml.*gates\.blockOn\[0\].*critical\|high\|medium\|low\|info/s,
+    );
+    expect(() =>
+      parsePolicy('version: 1\ngates:\n  dependencies:\n    registries: { npm: ftp://x }\n', 'g.yml'),
+    ).toThrow(/gates\.dependencies\.registries\.npm.*http\(s\) URL/s);
+    expect(() =>
+      parsePolicy('version: 1\ngates:\n  secrets:\n    patterns: [{ id: x, regex: "(" }]\n', 'g.yml'),
+    ).toThrow(/gates\.secrets\.patterns\[0\]\.regex.*invalid regular expression/s);
   });
 
   it('accepts an MCP server with defaults for its optional fields', () => {
