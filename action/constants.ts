@@ -1,7 +1,7 @@
 // Names as data: the version, and the action's inputs and outputs, in one place (package.json, action.yml
 // and the README must agree).
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../gates/version.js';
 
 export const Inputs = {
   Task: 'task',

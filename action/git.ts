@@ -1,61 +1,8 @@
 // Git, always through the one process runner. Commands the action runs on a tree the agent touched
 // never run hooks or repository-configured programs.
-import { execFile } from './exec.js';
+import { GitError, git, resolveCommit } from '../gates/git.js';
 
-export class GitError extends Error {
-  constructor(
-    message: string,
-    readonly args: readonly string[],
-    readonly stderr: string,
-  ) {
-    super(message);
-    this.name = 'GitError';
-  }
-}
-
-/** Settings that stop a repository's own config or hooks from running programs in the action. */
-const SAFE = [
-  '-c',
-  'core.hooksPath=/dev/null',
-  '-c',
-  'core.fsmonitor=false',
-  '-c',
-  'protocol.file.allow=always',
-];
-
-function gitEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SYSTEMROOT']) {
-    const v = process.env[k];
-    if (v !== undefined) env[k] = v;
-  }
-  env.GIT_TERMINAL_PROMPT = '0';
-  env.GIT_CONFIG_NOSYSTEM = '1';
-  return env;
-}
-
-export async function git(
-  cwd: string,
-  args: readonly string[],
-  opts: { input?: string; allowFail?: boolean } = {},
-) {
-  const full = [...SAFE, ...args];
-  const r = await execFile('git', full, {
-    cwd,
-    env: gitEnv(),
-    timeoutMs: 120_000,
-    maxOutputBytes: 256 * 1024 * 1024,
-    ...(opts.input !== undefined ? { input: opts.input } : {}),
-  });
-  if (r.exitCode !== 0 && !opts.allowFail) {
-    throw new GitError(
-      `git ${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`,
-      args,
-      r.stderr,
-    );
-  }
-  return r;
-}
+export { GitError, git, resolveCommit };
 
 export async function isGitRepo(dir: string): Promise<boolean> {
   const r = await git(dir, ['rev-parse', '--is-inside-work-tree'], { allowFail: true }).catch(
@@ -66,11 +13,6 @@ export async function isGitRepo(dir: string): Promise<boolean> {
 
 export async function toplevel(dir: string): Promise<string> {
   return (await git(dir, ['rev-parse', '--show-toplevel'])).stdout.trim();
-}
-
-export async function resolveCommit(dir: string, ref: string): Promise<string | undefined> {
-  const r = await git(dir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { allowFail: true });
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
 export async function branchExists(dir: string, branch: string): Promise<boolean> {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { evaluate, type Policy } from '../../policies/index.js';
-import { execFile } from '../exec.js';
+import { execFile } from '../../gates/exec.js';
 import { resolveInside } from '../guards/paths.js';
 import type { FileChange, Tool, ToolContext, ToolResult } from './types.js';
 

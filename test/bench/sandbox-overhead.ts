@@ -5,7 +5,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFile } from '../../action/exec.js';
+import { execFile } from '../../gates/exec.js';
 import { createSandbox, type SandboxConfig } from '../../action/sandbox/index.js';
 import { median, p90 } from './stats.js';
 

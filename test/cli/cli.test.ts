@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from '../../action/exec.js';
+import { execFile } from '../../gates/exec.js';
 import { createRedactor } from '../../action/trace/redact.js';
 import { TraceWriter } from '../../action/trace/trace.js';
 import { DEMO_SESSION, DEMO_TASK } from '../demo/session.js';

@@ -13,7 +13,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from '../../action/exec.js';
+import { execFile } from '../../gates/exec.js';
 import {
   createSandbox,
   probeSandbox,

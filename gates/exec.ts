@@ -1,5 +1,6 @@
-// The one place that starts processes. Everything else (git, the sandbox, tests) goes through here,
-// so timeouts, process-tree kills and output bounds behave the same everywhere.
+// The one place that starts processes. Everything else (git, the gate engines, the sandbox, tests) goes
+// through here, so timeouts, process-tree kills and output bounds behave the same everywhere. It lives
+// in gates/ because imports flow action -> gates -> policies and both need it.
 import { spawn } from 'node:child_process';
 
 export interface ExecOptions {
@@ -12,6 +13,8 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   input?: string | Buffer;
   signal?: AbortSignal;
+  /** Also return stdout as bytes (`stdoutBytes`), for binary-safe protocols like `git cat-file --batch`. */
+  binaryStdout?: boolean;
 }
 
 export interface ExecResult {
@@ -27,6 +30,8 @@ export interface ExecResult {
   outputBytes: number;
   timedOut: boolean;
   durationMs: number;
+  /** stdout as bytes, bounded like the rest; only with `binaryStdout`. */
+  stdoutBytes?: Buffer;
 }
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
@@ -53,8 +58,11 @@ class Tail {
       }
     }
   }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
   text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
+    return this.bytes().toString('utf8');
   }
 }
 
@@ -128,6 +136,7 @@ export function execFile(file: string, args: readonly string[], opts: ExecOption
         outputBytes: all.dropped + all.size,
         timedOut,
         durationMs: performance.now() - started,
+        ...(opts.binaryStdout ? { stdoutBytes: out.bytes() } : {}),
       });
     });
     if (opts.input !== undefined && child.stdin) {

@@ -1,0 +1,149 @@
+// Git, always through the one process runner. Commands run on trees someone else wrote (the agent, a
+// pull request) never run hooks or repository-configured programs.
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from './exec.js';
+
+export class GitError extends Error {
+  constructor(
+    message: string,
+    readonly args: readonly string[],
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = 'GitError';
+  }
+}
+
+/** Settings that stop a repository's own config or hooks from running programs. */
+const SAFE = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'protocol.file.allow=always',
+  '-c',
+  'core.quotePath=false',
+];
+
+function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SYSTEMROOT']) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.GIT_CONFIG_NOSYSTEM = '1';
+  return { ...env, ...extra };
+}
+
+export interface GitOptions {
+  input?: string;
+  allowFail?: boolean;
+  env?: NodeJS.ProcessEnv;
+  binaryStdout?: boolean;
+}
+
+export async function git(cwd: string, args: readonly string[], opts: GitOptions = {}) {
+  const full = [...SAFE, ...args];
+  const r = await execFile('git', full, {
+    cwd,
+    env: gitEnv(opts.env),
+    timeoutMs: 120_000,
+    maxOutputBytes: 512 * 1024 * 1024,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    ...(opts.binaryStdout ? { binaryStdout: true } : {}),
+  });
+  if (r.exitCode !== 0 && !opts.allowFail) {
+    throw new GitError(
+      `git ${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`,
+      args,
+      r.stderr,
+    );
+  }
+  return r;
+}
+
+export async function resolveCommit(dir: string, ref: string): Promise<string | undefined> {
+  const r = await git(dir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { allowFail: true });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+export async function isShallow(dir: string): Promise<boolean> {
+  const r = await git(dir, ['rev-parse', '--is-shallow-repository'], { allowFail: true });
+  return r.stdout.trim() === 'true';
+}
+
+export async function toplevel(dir: string): Promise<string | undefined> {
+  const r = await git(dir, ['rev-parse', '--show-toplevel'], { allowFail: true }).catch(() => undefined);
+  return r?.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/**
+ * The working tree as a tree object: committed, uncommitted and untracked (not ignored) files, as
+ * `git add -A` would stage them. Uses a private copy of the index, so the user's staging area is
+ * untouched; the only trace left is the new blobs in the object store, which `git gc` prunes.
+ */
+export async function worktreeTree(repo: string): Promise<string> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'agentgate-index-'));
+  try {
+    const index = path.join(tmp, 'index');
+    const own = (await git(repo, ['rev-parse', '--path-format=absolute', '--git-path', 'index'])).stdout.trim();
+    // Starting from the real index keeps its stat cache, so unchanged files are not re-hashed.
+    await copyFile(own, index).catch(() => undefined);
+    const env = { GIT_INDEX_FILE: index };
+    await git(repo, ['add', '-A', '--', '.'], { env });
+    return (await git(repo, ['write-tree'], { env })).stdout.trim();
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+export interface TreeEntry {
+  path: string;
+  mode: string;
+  type: string;
+  oid: string;
+}
+
+/** Every file of a tree (recursively), NUL-separated so no path is misread. */
+export async function listTree(repo: string, treeish: string): Promise<TreeEntry[]> {
+  const r = await git(repo, ['ls-tree', '-r', '-z', '--full-tree', treeish]);
+  const out: TreeEntry[] = [];
+  for (const record of r.stdout.split('\0')) {
+    if (record === '') continue;
+    const tab = record.indexOf('\t');
+    const [mode = '', type = '', oid = ''] = record.slice(0, tab).split(' ');
+    out.push({ mode, type, oid, path: record.slice(tab + 1) });
+  }
+  return out;
+}
+
+/** Blob contents by object id, in one `git cat-file --batch` process. Missing objects are left out. */
+export async function readBlobs(repo: string, oids: readonly string[]): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  const unique = [...new Set(oids)];
+  if (unique.length === 0) return out;
+  const r = await git(repo, ['cat-file', '--batch'], { input: `${unique.join('\n')}\n`, binaryStdout: true });
+  const buf = r.stdoutBytes ?? Buffer.alloc(0);
+  let at = 0;
+  while (at < buf.length) {
+    const nl = buf.indexOf(0x0a, at);
+    if (nl < 0) break;
+    const header = buf.subarray(at, nl).toString('utf8');
+    at = nl + 1;
+    const [oid = '', kind = '', size = ''] = header.split(' ');
+    if (kind === 'missing' || size === '') continue;
+    const n = Number(size);
+    out.set(oid, buf.subarray(at, at + n));
+    at += n + 1; // content, then a newline
+  }
+  return out;
+}
+
+/** Git's own test for binary content: a NUL byte in the first 8000 bytes. */
+export function isBinary(content: Buffer): boolean {
+  return content.subarray(0, 8000).includes(0);
+}
