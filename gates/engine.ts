@@ -1,0 +1,83 @@
+// What the gates share about engines: the files they scan, how they report, how they fail, and where
+// their programs are found.
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RawFinding } from './types.js';
+
+/** A text file at head, by repository-relative POSIX path. */
+export interface TextFile {
+  path: string;
+  content: string;
+}
+
+export interface EngineOutput {
+  /** `<name> <version>` */
+  engine: string;
+  findings: RawFinding[];
+}
+
+/** An engine that crashed, timed out, was required but missing, or answered in a shape we cannot read. */
+export class EngineError extends Error {
+  constructor(
+    readonly engine: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+/** The first executable named `name` on PATH, or undefined. */
+export async function findOnPath(
+  name: string,
+  pathVar = process.env.PATH ?? '',
+): Promise<string | undefined> {
+  for (const dir of pathVar.split(path.delimiter)) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Writes files under a fresh temporary directory with their repository paths, so an external engine
+ * scans exactly the changed content and nothing else. The caller removes it with `cleanup`.
+ */
+export async function materialize(
+  files: readonly TextFile[],
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'agentgate-scan-'));
+  const made = new Set<string>();
+  for (const file of files) {
+    const target = path.join(dir, file.path);
+    if (!target.startsWith(dir + path.sep)) continue; // git never stores such a path; never write outside
+    const parent = path.dirname(target);
+    if (!made.has(parent)) {
+      await mkdir(parent, { recursive: true });
+      made.add(parent);
+    }
+    await writeFile(target, file.content);
+  }
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Maps an engine's reported path (absolute, or relative to the scan directory) back to the repository path. */
+export function repoPath(reported: string, scanDir: string): string {
+  const abs = path.isAbsolute(reported) ? reported : path.join(scanDir, reported);
+  return path.relative(scanDir, abs).split(path.sep).join('/');
+}
+
+/** The 1-based line of a character offset. */
+export function lineOf(content: string, offset: number): number {
+  let line = 1;
+  for (let i = content.indexOf('\n'); i >= 0 && i < offset; i = content.indexOf('\n', i + 1)) line++;
+  return line;
+}
