@@ -334,4 +334,64 @@ env:
 #         deny: [delete_page]
 mcp:
   servers: {}
+
+# The gates: deterministic checks on the change itself (\`agentgate gates\`, and the action's gate
+# mode on pull requests). They read this section and the write rules above. Every field is optional.
+gates:
+  # Severities (critical|high|medium|low|info) whose new findings fail the change. Findings on lines
+  # the change did not add are reported as pre-existing and never block.
+  blockOn: [critical, high]
+  # How long one engine may run before its gate fails.
+  timeoutSeconds: 300
+
+  secrets:
+    # auto: gitleaks when it is on PATH, else secretlint (embedded). gitleaks or secretlint: that
+    # engine only; a required engine that is missing fails the gate.
+    engine: auto
+    # Extra patterns, matched line by line in the changed files:
+    #   - id: internal-token
+    #     description: our API tokens
+    #     regex: "itk_[A-Za-z0-9]{32}"
+    #     severity: critical
+    patterns: []
+
+  sast:
+    # auto: semgrep when it is on PATH, else ast-grep (embedded). Both run agentgate's rule pack
+    # (policies/sast/) on the changed files.
+    engine: auto
+
+  # Checks on every dependency the change adds or changes, against its registry.
+  dependencies:
+    # The version must have been published at least this many days ago.
+    minAgeDays: 3
+    # npm packages need at least this many downloads in the last week.
+    minWeeklyDownloads: 50
+    # SPDX licence ids a dependency's licence must satisfy (expressions like "MIT OR GPL-3.0" pass
+    # when one side is allowed).
+    licenses: [MIT, MIT-0, ISC, BSD-2-Clause, BSD-3-Clause, 0BSD, Apache-2.0, Unlicense, CC0-1.0, Zlib, BlueOak-1.0.0, Python-2.0, PSF-2.0, MPL-2.0]
+    # A licence no registry states: fail, or warn (a low-severity finding).
+    unknownLicense: fail
+    # A registry that cannot be reached: fail (the gate cannot vouch for the package), or warn.
+    unreachable: fail
+    # Package names exempt from the age, download and name checks (internal packages, say).
+    allow: []
+    # Registry base URLs; point them at internal mirrors if you have them.
+    registries:
+      npm: https://registry.npmjs.org
+      npmDownloads: https://api.npmjs.org
+      pypi: https://pypi.org
+      crates: https://crates.io
+      go: https://proxy.golang.org
+
+  # Checks on the shape of the change. Changes to paths the write rules deny (workflows, CODEOWNERS,
+  # gate configuration and ignore files, policy files, agent instructions) fail unless the change
+  # carries an approval label.
+  changes:
+    maxFiles: 50
+    maxChangedLines: 2000
+    approvalLabels: ["agentgate:approved"]
+    # More protected paths, beyond the write rules.
+    protectedPaths:
+      paths: []
+      except: []
 `;

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_TEXT } from '../../policies/index.js';
+import { DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_TEXT, loadDefaultPolicy, parsePolicy } from '../../policies/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const yamlBytes = readFileSync(new URL('../../policies/default.yml', import.meta.url));
@@ -17,6 +17,13 @@ describe('the default pack', () => {
   it('is what scripts/gen-default-pack.mjs generates', () => {
     // Exits 1 with a message when default-pack.ts is out of date.
     execFileSync(process.execPath, ['scripts/gen-default-pack.mjs', '--check'], { cwd: root, stdio: 'pipe' });
+  });
+
+  it('spells out the gates section with exactly the defaults a policy without one gets', () => {
+    const spelled = loadDefaultPolicy().policy.gates;
+    const implied = parsePolicy('version: 1\n', 'min.yml').policy.gates;
+    expect(spelled).toEqual(implied);
+    expect(DEFAULT_POLICY_TEXT).toMatch(/^gates:$/m);
   });
 
   it('documents every rule with an id and a description', () => {
