@@ -8,6 +8,7 @@ export {
   splitCommand,
 } from './commands.js';
 export { DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_TEXT } from './default-pack.js';
+export { SAST_PACK } from './sast-pack.js';
 export {
   ALWAYS_SECRET_ENV,
   type Decision,
