@@ -1,0 +1,13 @@
+// The SBOM gate's library: read lockfiles and manifests, build and validate a CycloneDX 1.6 BOM, and
+// compute the dependency delta between two trees.
+
+export type { BomMeta } from './bom.js';
+export { buildBom, CYCLONEDX_LIBRARY_VERSION, DIRECT_PROPERTY, SOURCE_PROPERTY, validateBom } from './bom.js';
+export { dependencyDelta } from './delta.js';
+export {
+  collectDependencies,
+  DependencyFileError,
+  isDependencyFile,
+  parseDependencyFile,
+} from './lockfiles.js';
+export { compareVersions } from './versions.js';
