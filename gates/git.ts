@@ -90,7 +90,9 @@ export async function worktreeTree(repo: string): Promise<string> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'agentgate-index-'));
   try {
     const index = path.join(tmp, 'index');
-    const own = (await git(repo, ['rev-parse', '--path-format=absolute', '--git-path', 'index'])).stdout.trim();
+    const own = (
+      await git(repo, ['rev-parse', '--path-format=absolute', '--git-path', 'index'])
+    ).stdout.trim();
     // Starting from the real index keeps its stat cache, so unchanged files are not re-hashed.
     await copyFile(own, index).catch(() => undefined);
     const env = { GIT_INDEX_FILE: index };
@@ -117,6 +119,39 @@ export async function listTree(repo: string, treeish: string): Promise<TreeEntry
     const tab = record.indexOf('\t');
     const [mode = '', type = '', oid = ''] = record.slice(0, tab).split(' ');
     out.push({ mode, type, oid, path: record.slice(tab + 1) });
+  }
+  return out;
+}
+
+/** Git's well-known empty tree: diffing against it lists a tree's files. */
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/**
+ * The files of a tree that match pathspecs (glob magic allowed, which `ls-tree` lacks), filtered inside
+ * git, so a large tree costs what the matches cost.
+ */
+export async function listMatching(
+  repo: string,
+  treeish: string,
+  pathspecs: readonly string[],
+): Promise<TreeEntry[]> {
+  const r = await git(repo, [
+    'diff-tree',
+    '-r',
+    '-z',
+    '--raw',
+    '--abbrev=40',
+    '--no-renames',
+    EMPTY_TREE,
+    treeish,
+    '--',
+    ...pathspecs,
+  ]);
+  const parts = r.stdout.split('\0');
+  const out: TreeEntry[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const [, mode = '', , oid = ''] = (parts[i] ?? '').slice(1).split(' ');
+    out.push({ mode, type: 'blob', oid, path: parts[i + 1] ?? '' });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // The CLI's one orchestrator: dispatch a command, map errors to exit codes and clear messages.
 import { VERSION } from '../constants.js';
 import { messageOf, UsageError } from '../errors.js';
+import { gatesCommand } from './gates.js';
 import { policyCommand } from './policy.js';
 import { type RunCommandDeps, runCommand } from './run.js';
 import { traceCommand } from './trace.js';
@@ -11,6 +12,7 @@ Usage: agentgate <command> [options]
 
 Commands:
   run              run the agent on a task in a private clone, on a new branch
+  gates            run the gates (secrets, SAST, SBOM, dependencies, policy) on a change
   policy explain   show whether a policy allows a tool call, and which rule decided
   trace verify     check the hash chain of a session trace
 
@@ -33,6 +35,8 @@ export async function main(argv: string[], deps: RunCommandDeps): Promise<number
         return 0;
       case 'run':
         return await runCommand(rest, deps);
+      case 'gates':
+        return await gatesCommand(rest, deps);
       case 'policy':
         return await policyCommand(rest, deps.out);
       case 'trace':

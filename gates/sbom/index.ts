@@ -6,6 +6,7 @@ export { buildBom, CYCLONEDX_LIBRARY_VERSION, DIRECT_PROPERTY, SOURCE_PROPERTY, 
 export { dependencyDelta } from './delta.js';
 export {
   collectDependencies,
+  DEPENDENCY_FILE_PATHSPECS,
   DependencyFileError,
   isDependencyFile,
   parseDependencyFile,

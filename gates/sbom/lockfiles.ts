@@ -45,6 +45,16 @@ function kindOf(path: string): FileKind | undefined {
   return undefined;
 }
 
+/**
+ * Git pathspecs that select the candidates for isDependencyFile, so that listing a large tree for its
+ * dependency files costs what the matches cost, not what the tree does.
+ */
+export const DEPENDENCY_FILE_PATHSPECS: readonly string[] = [
+  ...[...BY_NAME.keys()].map((name) => `:(glob)**/${name}`),
+  ':(glob)**/requirements*.txt',
+  ':(glob)**/requirements/*.txt',
+];
+
 /** True for a path whose base name is a lockfile or manifest we read (outside node_modules). */
 export function isDependencyFile(path: string): boolean {
   return kindOf(path) !== undefined;

@@ -9,7 +9,8 @@ import {
   parseNumstat,
   parseRaw,
 } from '../../gates/diff.js';
-import { listTree, readBlobs, resolveCommit, worktreeTree } from '../../gates/git.js';
+import { listMatching, listTree, readBlobs, resolveCommit, worktreeTree } from '../../gates/git.js';
+import { DEPENDENCY_FILE_PATHSPECS } from '../../gates/sbom/index.js';
 import { commitEverything, makeRepo, sh } from '../support/repo.js';
 
 function write(dir: string, file: string, text: string | Buffer): void {
@@ -92,6 +93,29 @@ describe('the diff between two commits', () => {
     const byPath = new Map(entries.map((e) => [e.path, blobs.get(e.oid)]));
     expect(byPath.get('bin.dat')?.equals(bytes)).toBe(true);
     expect(byPath.get('text.txt')?.toString()).toBe('x\ny\n');
+  });
+});
+
+describe('finding dependency files in a tree', () => {
+  it('lists nested lockfiles and manifests by pathspec, and nothing else', async () => {
+    const repo = await makeRepo(undefined, {
+      'package.json': '{}',
+      'apps/web/package-lock.json': '{}',
+      'svc/requirements-dev.txt': 'x\n',
+      'svc/requirements/base.txt': 'x\n',
+      'go.mod': 'module x\n',
+      'src/package.ts': 'x',
+      'notes.txt': 'x',
+    });
+    const found = await listMatching(repo, 'HEAD', DEPENDENCY_FILE_PATHSPECS);
+    expect(found.map((e) => e.path).sort()).toEqual([
+      'apps/web/package-lock.json',
+      'go.mod',
+      'package.json',
+      'svc/requirements-dev.txt',
+      'svc/requirements/base.txt',
+    ]);
+    expect(found.every((e) => e.mode === '100644' && /^[0-9a-f]{40}$/.test(e.oid))).toBe(true);
   });
 });
 

@@ -1,0 +1,322 @@
+// The orchestrator: resolve the two sides, compute the diff, read what it touched, run the five gates
+// side by side, judge their findings and reach the verdict. Every failure to see or scan the change
+// ends as a gate `error`, never as a pass.
+
+import type { Policy } from '../policies/index.js';
+import { checkDependencies } from './dependencies/index.js';
+import { computeDiff, type Diff, type FileChange } from './diff.js';
+import { EngineError, type EngineOutput, type TextFile } from './engine.js';
+import {
+  isBinary,
+  isShallow,
+  listMatching,
+  listTree,
+  readBlobs,
+  resolveCommit,
+  toplevel,
+  worktreeTree,
+} from './git.js';
+import { policyGate } from './policy-gate.js';
+import { scrubDeep, secretValues } from './redact.js';
+import { scanSast } from './sast/index.js';
+import {
+  buildBom,
+  CYCLONEDX_LIBRARY_VERSION,
+  collectDependencies,
+  DEPENDENCY_FILE_PATHSPECS,
+  dependencyDelta,
+  isDependencyFile,
+  parseDependencyFile,
+  validateBom,
+} from './sbom/index.js';
+import { scanSecrets } from './secrets/index.js';
+import type { Dependency, DependencyDelta, GateName, GateResult, GatesReport, RawFinding } from './types.js';
+import { gateStatus, judge, sortFindings, verdictOf } from './verdict.js';
+import { VERSION } from './version.js';
+
+/** Bad input: no repository, an unknown ref, a base missing from a shallow clone. Exit code 2. */
+export class GatesInputError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'GatesInputError';
+  }
+}
+
+export interface GatesOptions {
+  repo: string;
+  /** The ref the change is measured against (a branch, tag or commit). */
+  base: string;
+  /** The ref of the change; default HEAD. Ignored with `worktree`. */
+  head?: string;
+  /** Judge the working tree: committed, uncommitted and untracked (not ignored) files. */
+  worktree?: boolean;
+  /** Scan every file at head, not only the changed ones (findings are still judged against the diff). */
+  full?: boolean;
+  policy: Policy;
+  /** Labels on the change, for the policy's approval condition. */
+  labels?: readonly string[];
+  /** Environment for external engines (PATH decides whether gitleaks and semgrep are used). */
+  env?: NodeJS.ProcessEnv;
+  now?: Date;
+  fetch?: typeof fetch;
+  onProgress?: (message: string) => void;
+}
+
+export interface GatesRun {
+  /** The report, already scrubbed of every secret value the scan found. */
+  report: GatesReport;
+  /** CycloneDX 1.6 BOMs of head and base. */
+  sbom: { head: Record<string, unknown>; base: Record<string, unknown> };
+  /** The secret values found; reports written elsewhere must be scrubbed of them too. */
+  secrets: string[];
+}
+
+const BLOB_MODES = new Set(['100644', '100755']);
+
+async function resolveBase(repo: string, ref: string): Promise<string> {
+  const commit = await resolveCommit(repo, ref);
+  if (commit !== undefined) return commit;
+  if (await isShallow(repo)) {
+    throw new GatesInputError(
+      `The base '${ref}' is not in this shallow clone, so the change cannot be measured against it. ` +
+        `Fetch the history: actions/checkout with 'fetch-depth: 0', or 'git fetch --unshallow origin'.`,
+    );
+  }
+  throw new GatesInputError(
+    `The base '${ref}' is not a commit in ${repo}. Pass --base a branch, tag or commit.`,
+  );
+}
+
+async function resolveHead(repo: string, opts: GatesOptions): Promise<{ tree: string; label: string }> {
+  if (opts.worktree) return { tree: await worktreeTree(repo), label: 'worktree' };
+  const ref = opts.head ?? 'HEAD';
+  const commit = await resolveCommit(repo, ref);
+  if (commit === undefined) {
+    throw new GatesInputError(
+      `The head '${ref}' is not a commit in ${repo}. Pass --head a branch, tag or commit.`,
+    );
+  }
+  return { tree: commit, label: commit };
+}
+
+function textFiles(paths: { path: string; oid: string }[], blobs: ReadonlyMap<string, Buffer>): TextFile[] {
+  const out: TextFile[] = [];
+  for (const { path, oid } of paths) {
+    const content = blobs.get(oid);
+    if (content === undefined || isBinary(content)) continue;
+    out.push({ path, content: content.toString('utf8') });
+  }
+  return out;
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, engine: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new EngineError(engine, `${engine} timed out after ${Math.round(ms / 1000)} s`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface GateRun {
+  name: GateName;
+  engine: string;
+  durationMs: number;
+  raw: RawFinding[];
+  error?: string;
+}
+
+async function timed(
+  name: GateName,
+  fallbackEngine: string,
+  work: () => Promise<EngineOutput>,
+): Promise<GateRun> {
+  const started = performance.now();
+  try {
+    const out = await work();
+    return { name, engine: out.engine, durationMs: performance.now() - started, raw: out.findings };
+  } catch (e) {
+    const engine = e instanceof EngineError ? e.engine : fallbackEngine;
+    const message = e instanceof Error ? e.message : String(e);
+    return { name, engine, durationMs: performance.now() - started, raw: [], error: message };
+  }
+}
+
+async function dependencyFiles(repo: string, treeish: string): Promise<{ path: string; content: string }[]> {
+  const entries = (await listMatching(repo, treeish, DEPENDENCY_FILE_PATHSPECS)).filter(
+    (e) => BLOB_MODES.has(e.mode) && isDependencyFile(e.path),
+  );
+  const blobs = await readBlobs(
+    repo,
+    entries.map((e) => e.oid),
+  );
+  return entries.flatMap((e) => {
+    const b = blobs.get(e.oid);
+    return b === undefined ? [] : [{ path: e.path, content: b.toString('utf8') }];
+  });
+}
+
+export async function runGates(opts: GatesOptions): Promise<GatesRun> {
+  const progress = opts.onProgress ?? (() => {});
+  const repo = await toplevel(opts.repo);
+  if (repo === undefined)
+    throw new GatesInputError(
+      `${opts.repo} is not a git repository. Pass --repo the repository's directory.`,
+    );
+  const env = opts.env ?? process.env;
+  const gates = opts.policy.gates;
+  const timeoutMs = gates.timeoutSeconds * 1000;
+
+  const base = await resolveBase(repo, opts.base);
+  const head = await resolveHead(repo, opts);
+  progress(`diff ${base.slice(0, 12)}..${head.label === 'worktree' ? 'worktree' : head.tree.slice(0, 12)}`);
+  const diff: Diff = await computeDiff(repo, base, head.tree);
+  const changes = new Map<string, FileChange>(
+    diff.files.filter((f) => f.status !== 'deleted').map((f) => [f.path, f]),
+  );
+
+  // What the engines read: the changed files, or with --full every file at head.
+  const targets = opts.full
+    ? (await listTree(repo, head.tree))
+        .filter((e) => BLOB_MODES.has(e.mode))
+        .map((e) => ({ path: e.path, oid: e.oid }))
+    : [...changes.values()]
+        .filter((f) => f.oid !== undefined && !f.binary && BLOB_MODES.has(f.mode))
+        .map((f) => ({ path: f.path, oid: f.oid as string }));
+  const blobs = await readBlobs(
+    repo,
+    targets.map((t) => t.oid),
+  );
+  const files = textFiles(targets, blobs);
+  const contents = new Map(files.map((f) => [f.path, f.content]));
+  progress(`${files.length} file(s) to scan, ${diff.files.length} changed`);
+
+  const [headDeps, baseDeps] = await Promise.all([
+    dependencyFiles(repo, head.tree),
+    dependencyFiles(repo, base),
+  ]);
+  let delta: DependencyDelta = { added: [], removed: [], changed: [] };
+  let boms: GatesRun['sbom'] = { head: {}, base: {} };
+  const changedPaths = diff.files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path]));
+
+  const runs = await Promise.all([
+    timed('secrets', 'secretlint', () =>
+      withTimeout(scanSecrets(files, { policy: gates.secrets, timeoutMs, env }), timeoutMs, 'secrets'),
+    ),
+    timed('sast', 'ast-grep', () => scanSast(files, { policy: gates.sast, timeoutMs, env })),
+    timed('sbom', `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`, async () => {
+      const engine = `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`;
+      const headList = parseAll(headDeps, engine, true);
+      const baseList = parseAll(baseDeps, engine, false);
+      delta = dependencyDelta(baseList, headList);
+      const now = opts.now ?? new Date();
+      boms = {
+        head: buildBom(headList, { name: repoName(repo), serialSeed: `head:${head.tree}`, timestamp: now }),
+        base: buildBom(baseList, { name: repoName(repo), serialSeed: `base:${base}`, timestamp: now }),
+      };
+      for (const [side, bom] of Object.entries(boms)) {
+        const invalid = await validateBom(bom);
+        if (invalid !== null)
+          throw new EngineError(engine, `the ${side} BOM is not valid CycloneDX 1.6: ${invalid}`);
+      }
+      return { engine, findings: [] };
+    }),
+    timed('policy', `agentgate ${VERSION}`, async () => ({
+      engine: `agentgate ${VERSION}`,
+      findings: policyGate({ files: diff.files, contents, policy: opts.policy, labels: opts.labels ?? [] }),
+    })),
+  ]);
+
+  // The dependency checks need the delta the SBOM gate computed.
+  const sbomRun = runs[2];
+  const depsEngine = `agentgate-registry ${VERSION}`;
+  const depsRun: GateRun =
+    sbomRun?.error !== undefined
+      ? {
+          name: 'dependencies',
+          engine: depsEngine,
+          durationMs: 0,
+          raw: [],
+          error: 'the dependencies could not be read (see the sbom gate)',
+        }
+      : await timed('dependencies', depsEngine, async () => {
+          const result = await checkDependencies(delta, changedPaths, {
+            policy: gates.dependencies,
+            now: opts.now ?? new Date(),
+            timeoutMs: Math.min(timeoutMs, 30_000),
+            ...(opts.fetch ? { fetch: opts.fetch } : {}),
+          });
+          return { engine: depsEngine, findings: result.findings };
+        });
+  const ordered = [runs[0], runs[1], sbomRun, depsRun, runs[3]].filter((r): r is GateRun => r !== undefined);
+
+  const lines = new Map<string, string[]>();
+  const lineText = (file: string, line: number): string => {
+    let split = lines.get(file);
+    if (split === undefined) {
+      split = (contents.get(file) ?? '').split('\n');
+      lines.set(file, split);
+    }
+    return split[line - 1] ?? '';
+  };
+  const secrets = secretValues(ordered.flatMap((r) => r.raw.map((f) => f.secret)));
+  const results: GateResult[] = ordered.map((r) => {
+    const findings = sortFindings(judge(r.raw, { changes, blockOn: gates.blockOn, lineText }));
+    const result: GateResult = {
+      name: r.name,
+      status: gateStatus(findings, r.error !== undefined),
+      engine: r.engine,
+      durationMs: Math.round(r.durationMs),
+      findings,
+    };
+    if (r.error !== undefined) result.error = r.error;
+    return result;
+  });
+  const report: GatesReport = {
+    schemaVersion: 1,
+    verdict: verdictOf(results),
+    mode: opts.full ? 'full' : 'diff',
+    base,
+    head: head.label,
+    gates: results,
+    dependencies: delta,
+    diff: {
+      files: diff.files.length,
+      addedLines: diff.files.reduce((n, f) => n + f.addedLines, 0),
+      deletedLines: diff.files.reduce((n, f) => n + f.deletedLines, 0),
+    },
+  };
+  return { report: scrubDeep(report, secrets), sbom: scrubDeep(boms, secrets), secrets };
+}
+
+function parseAll(files: { path: string; content: string }[], engine: string, strict: boolean): Dependency[] {
+  if (strict) {
+    // A dependency file that does not parse at head is the change's to fix: the gate errs, naming it.
+    try {
+      return collectDependencies(files);
+    } catch (e) {
+      throw new EngineError(engine, (e as Error).message);
+    }
+  }
+  // At base, an unreadable file is history: leave it out and compare with the rest.
+  const readable = files.filter((f) => {
+    try {
+      parseDependencyFile(f.path, f.content);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return collectDependencies(readable);
+}
+
+function repoName(repo: string): string {
+  return repo.slice(repo.lastIndexOf('/') + 1) || 'repository';
+}
