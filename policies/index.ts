@@ -8,7 +8,6 @@ export {
   splitCommand,
 } from './commands.js';
 export { DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_TEXT } from './default-pack.js';
-export { SAST_PACK } from './sast-pack.js';
 export {
   ALWAYS_SECRET_ENV,
   type Decision,
@@ -20,6 +19,7 @@ export {
   ruleIdOf,
 } from './evaluate.js';
 export { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, PolicyError, parsePolicy } from './loader.js';
+export { SAST_PACK } from './sast-pack.js';
 export {
   COMMAND_UNPARSEABLE_RULE,
   DEFAULT_DENY_RULE,

@@ -1,5 +1,5 @@
 // Bundles the action and the CLI into action/dist/ (committed; CI checks it matches the source).
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -9,7 +9,29 @@ import { generateDefaultPack } from './gen-default-pack.mjs';
 generateDefaultPack();
 
 const banner = {
-  js: "import { createRequire as __agentgateCreateRequire } from 'node:module'; const require = __agentgateCreateRequire(import.meta.url);",
+  js: [
+    "import { createRequire as __agentgateCreateRequire } from 'node:module';",
+    'const require = __agentgateCreateRequire(import.meta.url);',
+    "const __agentgateDist = require('node:path').dirname(require('node:url').fileURLToPath(import.meta.url));",
+  ].join(' '),
+};
+
+// The CycloneDX library finds its JSON schemas from its own __dirname; in the bundle they sit in
+// vendor/cyclonedx/res/ beside it. Only that one file is rewritten.
+const cyclonedxResources = {
+  name: 'cyclonedx-resources',
+  setup(b) {
+    b.onLoad({ filter: /cyclonedx-library[\\/]dist\.node[\\/]resources\.node\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const rewritten = text.replace(
+        "(__dirname, '..', 'res')",
+        "(__agentgateDist, 'vendor', 'cyclonedx', 'res')",
+      );
+      if (rewritten === text)
+        throw new Error(`${args.path}: the resource root moved; update scripts/bundle.mjs`);
+      return { contents: rewritten, loader: 'js' };
+    });
+  },
 };
 
 const common = {
@@ -21,6 +43,9 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   sourcemap: false,
+  // The CycloneDX library's XML plug-ins are optional and unused (agentgate writes JSON BOMs).
+  external: ['libxmljs2', 'xmlbuilder2', 'xmlbuilder2/*'],
+  plugins: [cyclonedxResources],
 };
 
 await build({ ...common, entryPoints: { index: 'action/index.ts' }, outdir: 'action/dist' });
@@ -38,4 +63,20 @@ rmSync('action/dist/vendor', { recursive: true, force: true });
 for (const arch of ['x64', 'arm64']) {
   mkdirSync(`action/dist/vendor/seccomp/${arch}`, { recursive: true });
   cpSync(path.join(runtimeVendor, arch, 'apply-seccomp'), `action/dist/vendor/seccomp/${arch}/apply-seccomp`);
+}
+
+// The CycloneDX 1.6 JSON schema and the schemas it references, for BOM validation.
+const cyclonedxRes = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@cyclonedx/cyclonedx-library/package.json')),
+  'res',
+  'schema',
+);
+mkdirSync('action/dist/vendor/cyclonedx/res/schema', { recursive: true });
+for (const file of [
+  'bom-1.6.SNAPSHOT.schema.json',
+  'spdx.SNAPSHOT.schema.json',
+  'jsf-0.82.SNAPSHOT.schema.json',
+  'cryptography-defs.SNAPSHOT.schema.json',
+]) {
+  cpSync(path.join(cyclonedxRes, file), `action/dist/vendor/cyclonedx/res/schema/${file}`);
 }

@@ -5,8 +5,8 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFile } from '../../gates/exec.js';
 import { createSandbox, type SandboxConfig } from '../../action/sandbox/index.js';
+import { execFile } from '../../gates/exec.js';
 import { median, p90 } from './stats.js';
 
 const N = 50;

@@ -72,9 +72,40 @@ try {
 
   heading('patch.diff');
   process.stdout.write(readFileSync(path.join(out, 'patch.diff'), 'utf8'));
+  // The gates judge the agent's branch against the commit it started from, as they would before a PR.
+  const result = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as {
+    branch: string;
+    baseCommit: string;
+  };
+  heading('agentgate gates');
+  const gatesOut = path.join(out, 'gates');
+  const gates = await execFile(
+    process.execPath,
+    [
+      cli,
+      'gates',
+      '--repo',
+      repo,
+      '--base',
+      result.baseCommit,
+      '--head',
+      result.branch,
+      '--out',
+      gatesOut,
+      '--format',
+      'markdown',
+    ],
+    { env: process.env, timeoutMs: 120_000 },
+  );
+  process.stdout.write(gates.stderr);
+  process.stdout.write(`${gates.stdout.trim()}\n`);
+  line(`exit code: ${gates.exitCode}`);
+
   heading('files');
   line(`${out}/trace.jsonl  ${out}/patch.diff  ${out}/result.json`);
+  line(`${gatesOut}/gates.json  ${gatesOut}/gates.sarif  ${gatesOut}/gates.md  ${gatesOut}/sbom.cdx.json`);
   if (run.exitCode !== 0) process.exitCode = run.exitCode ?? 1;
+  else if (gates.exitCode !== 0) process.exitCode = gates.exitCode ?? 1;
 } finally {
   await server.close();
 }
