@@ -1,6 +1,7 @@
 // The README's policy example is a working policy that decides what the README says it decides.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { GATES_HELP } from '../../action/cli/gates.js';
 import { policyCommand } from '../../action/cli/policy.js';
 import { evaluate, loadDefaultPolicy, parsePolicy } from '../../policies/index.js';
 
@@ -14,6 +15,15 @@ function yamlBlock(firstLine: string): string {
 }
 
 describe('README', () => {
+  it('documents every flag of agentgate gates and the policy fields the gates read', () => {
+    for (const flag of new Set(GATES_HELP.match(/--[a-z-]+/g))) expect(README).toContain(flag);
+    const gates = parsePolicy(`version: 1\n${yamlBlock('gates:')}`, 'README.md').policy.gates;
+    expect(gates).toEqual(loadDefaultPolicy().policy.gates);
+    for (const key of ['schemaVersion', 'verdict', 'ruleId', 'severity', 'blocking', 'preExisting', 'durationMs']) {
+      expect(README).toContain(`"${key}"`);
+    }
+  });
+
   it('shows a policy that loads and decides as described', () => {
     const { policy } = parsePolicy(yamlBlock('# .github/agentgate.yml'), 'README.md');
     expect(evaluate(policy, { kind: 'write', path: 'docs/x.md' }).ruleId).toBe('default-deny');
