@@ -4,6 +4,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from './exec.js';
 import type { RawFinding } from './types.js';
 
 /** A text file at head, by repository-relative POSIX path. */
@@ -80,4 +81,29 @@ export function lineOf(content: string, offset: number): number {
   let line = 1;
   for (let i = content.indexOf('\n'); i >= 0 && i < offset; i = content.indexOf('\n', i + 1)) line++;
   return line;
+}
+
+/** `x.y.z` from a program's version output. */
+export function semverIn(output: string): string | undefined {
+  return /v?(\d+\.\d+\.\d+)/.exec(output)?.[1];
+}
+
+/** Runs `binary args` and reads its version; a program that cannot start or answer is an EngineError. */
+export async function probeVersion(
+  name: string,
+  binary: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const r = await execFile(binary, args, { env, timeoutMs: 60_000 }).catch((e: Error) => {
+    throw new EngineError(name, `${name} could not start: ${e.message}`);
+  });
+  const version = semverIn(r.stdout);
+  if (r.exitCode !== 0 || version === undefined) {
+    throw new EngineError(
+      name,
+      `${name} ${args.join(' ')} failed (exit ${r.exitCode}): ${r.output.slice(0, 300)}`,
+    );
+  }
+  return version;
 }

@@ -6,10 +6,17 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { type GatesPolicy, SAST_PACK } from '../../policies/index.js';
-import { EngineError, type EngineOutput, findOnPath, materialize, type TextFile } from '../engine.js';
+import {
+  EngineError,
+  type EngineOutput,
+  findOnPath,
+  materialize,
+  probeVersion,
+  type TextFile,
+} from '../engine.js';
 import { execFile } from '../exec.js';
 import { parseAstGrepStream } from './ast-grep.js';
-import { parseSemgrepReport, parseSemgrepVersion } from './semgrep.js';
+import { parseSemgrepReport } from './semgrep.js';
 
 export { parseAstGrepStream } from './ast-grep.js';
 export { parseSemgrepReport, parseSemgrepVersion, SEMGREP_ERROR_EXIT } from './semgrep.js';
@@ -67,17 +74,6 @@ async function findAstGrep(env: NodeJS.ProcessEnv): Promise<string | undefined> 
   return findOnPath('ast-grep', env.PATH);
 }
 
-async function version(binary: string, env: NodeJS.ProcessEnv, name: string): Promise<string> {
-  const r = await execFile(binary, ['--version'], { env, timeoutMs: 30_000 }).catch((e: Error) => {
-    throw new EngineError(name, `${name} could not start: ${e.message}`);
-  });
-  const v = /(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1];
-  if (r.exitCode !== 0 || v === undefined) {
-    throw new EngineError(name, `${name} --version failed (exit ${r.exitCode}): ${r.output.slice(0, 300)}`);
-  }
-  return v;
-}
-
 export async function scanSast(files: readonly TextFile[], opts: SastOptions): Promise<EngineOutput> {
   const choice = opts.policy.engine;
   const semgrep = choice === 'ast-grep' ? undefined : await findOnPath('semgrep', opts.env.PATH);
@@ -104,7 +100,7 @@ async function runAstGrep(
   files: readonly TextFile[],
   opts: SastOptions,
 ): Promise<EngineOutput> {
-  const engine = `ast-grep ${await version(binary, opts.env, 'ast-grep')}`;
+  const engine = `ast-grep ${await probeVersion('ast-grep', binary, ['--version'], opts.env)}`;
   if (files.length === 0) return { engine, findings: [] };
   const [pack, src] = await Promise.all([rulePackDir(), materialize(files)]);
   try {
@@ -144,18 +140,7 @@ async function runSemgrep(
   files: readonly TextFile[],
   opts: SastOptions,
 ): Promise<EngineOutput> {
-  const probe = await execFile(binary, ['--version'], { env: opts.env, timeoutMs: 60_000 }).catch(
-    (e: Error) => {
-      throw new EngineError('semgrep', `semgrep could not start: ${e.message}`);
-    },
-  );
-  const v = parseSemgrepVersion(probe.stdout);
-  if (probe.exitCode !== 0 || v === undefined) {
-    throw new EngineError(
-      'semgrep',
-      `semgrep --version failed (exit ${probe.exitCode}): ${probe.output.slice(0, 300)}`,
-    );
-  }
+  const v = await probeVersion('semgrep', binary, ['--version'], opts.env);
   const engine = `semgrep ${v}`;
   if (files.length === 0) return { engine, findings: [] };
   const [pack, src] = await Promise.all([rulePackDir(), materialize(files)]);

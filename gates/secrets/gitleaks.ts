@@ -3,7 +3,14 @@
 // is never read as a clean scan or as findings.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EngineError, type EngineOutput, materialize, repoPath, type TextFile } from '../engine.js';
+import {
+  EngineError,
+  type EngineOutput,
+  materialize,
+  probeVersion,
+  repoPath,
+  type TextFile,
+} from '../engine.js';
 import { execFile } from '../exec.js';
 import type { RawFinding } from '../types.js';
 
@@ -92,18 +99,7 @@ export async function scanWithGitleaks(
   files: readonly TextFile[],
   opts: { timeoutMs: number; env: NodeJS.ProcessEnv },
 ): Promise<EngineOutput> {
-  const probe = await execFile(binary, ['version'], { env: opts.env, timeoutMs: 30_000 }).catch(
-    (e: Error) => {
-      throw new EngineError('gitleaks', `gitleaks could not start: ${e.message}`);
-    },
-  );
-  const version = parseGitleaksVersion(probe.stdout);
-  if (probe.exitCode !== 0 || version === undefined) {
-    throw new EngineError(
-      'gitleaks',
-      `gitleaks version failed (exit ${probe.exitCode}): ${probe.output.slice(0, 300)}`,
-    );
-  }
+  const version = await probeVersion('gitleaks', binary, ['version'], opts.env);
   return runScan(binary, version, files, opts, `gitleaks ${version}`);
 }
 
