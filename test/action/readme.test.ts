@@ -19,7 +19,15 @@ describe('README', () => {
     for (const flag of new Set(GATES_HELP.match(/--[a-z-]+/g))) expect(README).toContain(flag);
     const gates = parsePolicy(`version: 1\n${yamlBlock('gates:')}`, 'README.md').policy.gates;
     expect(gates).toEqual(loadDefaultPolicy().policy.gates);
-    for (const key of ['schemaVersion', 'verdict', 'ruleId', 'severity', 'blocking', 'preExisting', 'durationMs']) {
+    for (const key of [
+      'schemaVersion',
+      'verdict',
+      'ruleId',
+      'severity',
+      'blocking',
+      'preExisting',
+      'durationMs',
+    ]) {
       expect(README).toContain(`"${key}"`);
     }
   });

@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../action/cli/main.js';
 import type { GatesReport } from '../../gates/index.js';
+import { validateBom } from '../../gates/sbom/index.js';
 import { startRegistryFake } from '../support/registry-fake.js';
 import { commitEverything, makeRepo, sh } from '../support/repo.js';
+import { validateSarif } from '../support/sarif-schema.js';
 import { fakeSecrets } from './secrets-fixtures.js';
 
 const FAKE_BIN = fileURLToPath(new URL('../fixtures/bin', import.meta.url));
@@ -181,6 +183,9 @@ describe('agentgate gates', () => {
       expect(text).not.toContain(S.awsKeyId);
     }
     expect(readFileSync(path.join(out, 'gates.md'), 'utf8')).toMatch(/src\/conf\.ts:1/);
+    const sarif = JSON.parse(readFileSync(path.join(out, 'gates.sarif'), 'utf8')) as unknown;
+    expect(validateSarif(sarif) ? [] : validateSarif.errors).toEqual([]);
+    expect(await validateBom(JSON.parse(readFileSync(path.join(out, 'sbom.cdx.json'), 'utf8')))).toBeNull();
   });
 
   it('exits 2 with the fix when the base is missing from a shallow clone', async () => {

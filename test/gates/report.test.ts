@@ -2,10 +2,7 @@
 // checked for its shape, its caps and that nothing in a finding can inject markup.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import type * as Sarif from 'sarif';
 import { describe, expect, it } from 'vitest';
 import {
@@ -24,20 +21,7 @@ import {
   type GatesReport,
   SEVERITIES,
 } from '../../gates/types.js';
-
-// The schema jest-sarif ships is draft-04 in name only (no draft-04-only keywords); ajv 8 reads it as
-// draft-07 once the draft-04 `$schema` and `id` are dropped. Strict mode stays on; `unicodeRegExp` is
-// off because the schema's `language` pattern has a stray `]` that only a non-unicode RegExp accepts.
-const require = createRequire(import.meta.url);
-const schemaPath = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
-const {
-  $schema: _draft,
-  id: _id,
-  ...schema
-} = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
-const ajv = new Ajv({ allErrors: true, unicodeRegExp: false });
-addFormats.default(ajv);
-const validateSarif = ajv.compile(schema);
+import { validateSarif } from '../support/sarif-schema.js';
 
 function expectValidSarif(log: unknown): void {
   const ok = validateSarif(log);
