@@ -1,7 +1,6 @@
 // The gate reports: SARIF checked against the SARIF 2.1.0 schema and GitHub's upload rules, markdown
 // checked for its shape, its caps and that nothing in a finding can inject markup.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type * as Sarif from 'sarif';
 import { describe, expect, it } from 'vitest';
