@@ -394,4 +394,11 @@ gates:
     protectedPaths:
       paths: []
       except: []
+
+# What the action does with the agent's work after the gates. A secret found by the gates means
+# nothing is pushed, whatever this says.
+publish:
+  # Blocking findings from the other gates: no-pr (keep the patch and reports as artifacts only), or
+  # draft-pr (push and open a draft PR labelled gates:failed for a person to look at).
+  onGateFailure: no-pr
 `;

@@ -356,6 +356,18 @@ const GatesSection = strict(
 
 export type GatesPolicy = z.infer<typeof GatesSection>;
 
+/** What the action does with the agent's work once the gates have judged it. */
+export const ON_GATE_FAILURE = ['no-pr', 'draft-pr'] as const;
+
+const PublishSection = strict(
+  {
+    onGateFailure: z.enum(ON_GATE_FAILURE, { error: `one of ${ON_GATE_FAILURE.join('|')}` }).default('no-pr'),
+  },
+  'a mapping with onGateFailure',
+);
+
+export type PublishPolicy = z.infer<typeof PublishSection>;
+
 export const PolicySchema = strict(
   {
     version: z.literal(1, { error: '1 (the only policy version)' }),
@@ -390,8 +402,9 @@ export const PolicySchema = strict(
       'a mapping with servers',
     ).default(() => ({ servers: {} })),
     gates: GatesSection.default(() => GatesSection.parse({})),
+    publish: PublishSection.default(() => PublishSection.parse({})),
   },
-  'a mapping with version: 1 and the sections tools, read, write, commands, network, env, mcp, gates',
+  'a mapping with version: 1 and the sections tools, read, write, commands, network, env, mcp, gates, publish',
 ).superRefine((policy, ctx) => {
   const seen = new Map<string, string>();
   for (const { id, path } of explicitRuleIds(policy)) {

@@ -60,6 +60,7 @@ describe('loading a policy', () => {
       network: { allowedDomains: [] },
       env: { allow: [], secret: [] },
       mcp: { servers: {} },
+      publish: { onGateFailure: 'no-pr' },
       gates: {
         blockOn: GATE_DEFAULTS.blockOn,
         timeoutSeconds: GATE_DEFAULTS.timeoutSeconds,
@@ -94,6 +95,17 @@ describe('loading a policy', () => {
     expect(() =>
       parsePolicy('version: 1\ngates:\n  secrets:\n    patterns: [{ id: x, regex: "(" }]\n', 'g.yml'),
     ).toThrow(/gates\.secrets\.patterns\[0\]\.regex.*invalid regular expression/s);
+  });
+
+  it('names the publish field at fault and what it expects', () => {
+    expect(() => parsePolicy('version: 1\npublish:\n  onGateFailure: open-anyway\n', 'p.yml')).toThrow(
+      /p\.yml:3:.*publish\.onGateFailure.*no-pr\|draft-pr/s,
+    );
+    expect(parsePolicy('version: 1\npublish: { onGateFailure: draft-pr }\n', 'p.yml').policy.publish).toEqual(
+      {
+        onGateFailure: 'draft-pr',
+      },
+    );
   });
 
   it('accepts an MCP server with defaults for its optional fields', () => {
