@@ -1,24 +1,92 @@
-// Names as data: the version, and the action's inputs and outputs, in one place (package.json, action.yml
-// and the README must agree).
+// Names as data: the version, the action's inputs and outputs, the labels it applies and the names it
+// shows on GitHub, in one place (package.json, action.yml and the README must agree).
 
 export { VERSION } from '../gates/version.js';
 
 export const Inputs = {
+  Mode: 'mode',
   Task: 'task',
   TaskFile: 'task-file',
   Model: 'model',
   AnthropicApiKey: 'anthropic-api-key',
+  GitHubToken: 'github-token',
   Policy: 'policy',
   TestCommand: 'test-command',
   MaxTurns: 'max-turns',
   MaxCostUsd: 'max-cost-usd',
   TimeoutMinutes: 'timeout-minutes',
+  TriggerLabel: 'trigger-label',
+  PrLabels: 'pr-labels',
+  Draft: 'draft',
+  BaseBranch: 'base-branch',
+  ArtifactRetentionDays: 'artifact-retention-days',
+  GateAllPullRequests: 'gate-all-pull-requests',
+  DryRun: 'dry-run',
 } as const;
 
 export const Outputs = {
   Outcome: 'outcome',
+  Verdict: 'verdict',
+  PrNumber: 'pr-number',
+  PrUrl: 'pr-url',
   Branch: 'branch',
   Commit: 'commit',
   CostUsd: 'cost-usd',
   Turns: 'turns',
+  TraceArtifactId: 'trace-artifact-id',
 } as const;
+
+/** The defaults action.yml declares, for the inputs that have one. */
+export const INPUT_DEFAULTS = {
+  [Inputs.Mode]: 'auto',
+  [Inputs.TriggerLabel]: 'agentgate',
+  [Inputs.PrLabels]: 'ai-authored',
+  [Inputs.Draft]: 'true',
+  [Inputs.ArtifactRetentionDays]: '30',
+  [Inputs.GateAllPullRequests]: 'false',
+  [Inputs.DryRun]: 'false',
+} as const;
+
+/** The policy file a target repository may keep; used when the `policy` input is not set. */
+export const REPO_POLICY_FILE = '.github/agentgate.yml';
+
+/** The check run gate mode creates; make it a required status check. */
+export const CHECK_NAME = 'agentgate / gates';
+
+/** GitHub accepts at most 50 annotations per check run request. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+/** GitHub's limit on a check run's output.summary and on an issue or PR body. */
+export const GITHUB_TEXT_LIMIT = 65_535;
+
+/** The hidden marker of the one comment agentgate keeps updated on an issue. */
+export const STICKY_MARKER = '<!-- agentgate:status -->';
+
+/** Risk labels: what they mean and how they look, created on first use. */
+export const RISK_LABELS = {
+  gatesFailed: {
+    name: 'gates:failed',
+    color: 'd73a4a',
+    description: 'agentgate: the gates found blocking problems',
+  },
+  depsNew: {
+    name: 'deps:new',
+    color: 'fbca04',
+    description: 'agentgate: the change adds or changes dependencies',
+  },
+  pathsProtected: {
+    name: 'paths:protected',
+    color: 'b60205',
+    description: 'agentgate: the change touches protected paths',
+  },
+  incomplete: {
+    name: 'agent:incomplete',
+    color: 'e99695',
+    description: 'agentgate: the agent ran out of budget or its tests stayed red',
+  },
+} as const;
+
+/** How a label named in `pr-labels` looks when agentgate has to create it. */
+export const AUTHORED_LABEL_STYLE = { color: '6f42c1', description: 'Authored by the agentgate AI agent' };
+
+/** Where a runner image states the isolation it gives (see runner-image/). */
+export const ISOLATION_FILE = '/etc/agentgate/isolation.json';

@@ -1,72 +1,71 @@
-// The action's one orchestrator. Publication (branch push, PR, artifacts) comes from the action, never the agent.
-import { readFile } from 'node:fs/promises';
+// The action's one orchestrator: parse the inputs once, read the event, pick the mode, and turn any
+// error into one clear failure. Publication (branch push, PR, artifacts) comes from the action, never
+// the agent.
 import path from 'node:path';
 import * as core from '@actions/core';
-import { loadDefaultPolicy, loadPolicyFile } from '../policies/index.js';
-import { DEFAULT_BUDGETS } from './budgets.js';
-import { Inputs, Outputs } from './constants.js';
-import { messageOf, UsageError } from './errors.js';
-import { createAnthropicProvider } from './llm/anthropic.js';
-import { DEFAULT_MODEL, resolvePrices } from './llm/pricing.js';
-import { runSession } from './run.js';
+import { INPUT_DEFAULTS, Inputs, ISOLATION_FILE } from './constants.js';
+import { messageOf } from './errors.js';
+import { actionsArtifactStore } from './github/artifacts.js';
+import { isAgentEvent, readActionContext } from './github/context.js';
+import { agentMode } from './modes/agent.js';
+import { gateMode } from './modes/gate.js';
+import type { ActionDeps } from './modes/shared.js';
 import { parseActionInputs } from './settings.js';
 
-export async function run(): Promise<void> {
+export type { ActionDeps };
+
+export function defaultDeps(env: NodeJS.ProcessEnv = process.env): ActionDeps {
+  return {
+    env,
+    artifacts: actionsArtifactStore(),
+    isolationFile: env.AGENTGATE_ISOLATION_FILE || ISOLATION_FILE,
+  };
+}
+
+export async function run(overrides: Partial<ActionDeps> = {}): Promise<void> {
   try {
+    const deps = { ...defaultDeps(overrides.env), ...overrides };
     const inputs = parseActionInputs((n) => core.getInput(n));
-    const apiKey = inputs[Inputs.AnthropicApiKey] ?? process.env.ANTHROPIC_API_KEY;
-    if (apiKey) core.setSecret(apiKey);
-    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-    const taskFile = inputs[Inputs.TaskFile];
-    const task =
-      inputs[Inputs.Task] ??
-      (await readFile(path.resolve(workspace, taskFile ?? ''), 'utf8').catch((e: Error) => {
-        throw new UsageError(`input '${Inputs.TaskFile}': cannot read '${taskFile}': ${e.message}`);
-      }));
-    const model = inputs[Inputs.Model] ?? DEFAULT_MODEL;
-    const policyFile = inputs[Inputs.Policy];
-    const policy = policyFile
-      ? await loadPolicyFile(path.resolve(workspace, policyFile))
-      : loadDefaultPolicy();
-    const outDir = path.join(process.env.RUNNER_TEMP ?? workspace, 'agentgate');
-    core.debug(`model=${model} policy=${policy.source} out=${outDir}`);
-
-    core.startGroup('agentgate: agent session');
-    const result = await runSession(
-      {
-        repo: workspace,
-        task,
-        model,
-        policy,
-        prices: resolvePrices(model, {}),
-        testCommand: inputs[Inputs.TestCommand],
-        outDir,
-        base: 'HEAD',
-        budgets: {
-          maxTurns: inputs[Inputs.MaxTurns] ?? DEFAULT_BUDGETS.maxTurns,
-          maxTotalTokens: DEFAULT_BUDGETS.maxTotalTokens,
-          maxCostUsd: inputs[Inputs.MaxCostUsd] ?? DEFAULT_BUDGETS.maxCostUsd,
-          timeoutMs: (inputs[Inputs.TimeoutMinutes] ?? DEFAULT_BUDGETS.timeoutMs / 60_000) * 60_000,
-        },
-      },
-      {
-        provider: createAnthropicProvider(apiKey ? { apiKey } : {}),
-        env: { ...process.env, ...(apiKey ? { ANTHROPIC_API_KEY: apiKey } : {}) },
-        log: (l) => core.info(l),
-      },
+    for (const secret of [inputs[Inputs.AnthropicApiKey], inputs[Inputs.GitHubToken]]) {
+      if (secret) core.setSecret(secret);
+    }
+    const ctx = readActionContext(deps.env);
+    const mode =
+      inputs[Inputs.Mode] !== 'auto'
+        ? inputs[Inputs.Mode]
+        : ctx.event.kind === 'pull-request'
+          ? 'gate'
+          : isAgentEvent(ctx.event)
+            ? 'agent'
+            : undefined;
+    core.debug(
+      `event=${ctx.eventName} mode=${mode} repo=${ctx.run.repo.owner}/${ctx.run.repo.repo} dry-run=${inputs[Inputs.DryRun]}`,
     );
-    core.endGroup();
-
-    core.setOutput(Outputs.Outcome, result.outcome);
-    core.setOutput(Outputs.Branch, result.branch);
-    core.setOutput(Outputs.Commit, result.commit ?? '');
-    core.setOutput(Outputs.CostUsd, result.costUsd.toFixed(4));
-    core.setOutput(Outputs.Turns, String(result.turns));
-    for (const w of result.warnings) core.warning(w);
-    if (result.outcome !== 'completed') {
-      core.setFailed(
-        `agentgate: ${result.outcome}${result.budget ? ` (${result.budget})` : ''}: ${result.detail}`,
+    if (mode === undefined) {
+      throw new Error(
+        `the '${ctx.eventName}' event has no default mode (input '${Inputs.Mode}' is '${INPUT_DEFAULTS[Inputs.Mode]}'). Run on workflow_dispatch, issues, schedule or pull_request, or set '${Inputs.Mode}: gate' or '${Inputs.Mode}: agent'.`,
       );
+    }
+    const m = {
+      ctx,
+      inputs,
+      deps,
+      token: inputs[Inputs.GitHubToken],
+      outDir: path.join(deps.env.RUNNER_TEMP || ctx.run.workspace, 'agentgate'),
+    };
+    if (mode === 'gate') {
+      if (ctx.event.kind !== 'pull-request' && ctx.event.kind !== 'push') {
+        throw new Error(`gate mode runs on pull_request or push events, not '${ctx.eventName}'`);
+      }
+      await gateMode(m, ctx.event);
+    } else {
+      const event = ctx.event;
+      if (!isAgentEvent(event)) {
+        throw new Error(
+          `agent mode runs on workflow_dispatch, issues or schedule events, not '${ctx.eventName}'`,
+        );
+      }
+      await agentMode(m, event);
     }
   } catch (e) {
     core.setFailed(`agentgate: ${messageOf(e)}`);

@@ -58,6 +58,8 @@ export interface RunSettings {
   base: string;
   maxVerifyAttempts?: number;
   toolLimits?: ToolLimits;
+  /** Where the session runs (the runner's isolation statement, the triggering event), for the trace. */
+  environment?: Record<string, unknown>;
 }
 
 export interface RunDeps {
@@ -183,6 +185,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     budgets: settings.budgets,
     testCommand: settings.testCommand ?? null,
     node: process.version,
+    ...(settings.environment ? { environment: settings.environment } : {}),
   });
 
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'agentgate-'));

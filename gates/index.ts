@@ -8,6 +8,8 @@ import type { GatesRun } from './run.js';
 import { VERSION } from './version.js';
 
 export { EngineError } from './engine.js';
+export { scrubText } from './redact.js';
+export { type MarkdownOptions, toMarkdown } from './report/index.js';
 export { GatesInputError, type GatesOptions, type GatesRun, runGates } from './run.js';
 export type * from './types.js';
 

@@ -3,7 +3,7 @@
 // before it is serialised, and every line is written synchronously, so a crash keeps what came before.
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redactor } from './redact.js';
 
@@ -201,4 +201,43 @@ export function verifyTraceText(text: string): VerifyResult {
 /** verifyTraceText on a file's exact bytes. Rejects if the file cannot be read. */
 export async function verifyTraceFile(file: string): Promise<VerifyResult> {
   return verifyBytes(await readFile(file));
+}
+
+/**
+ * Rewrites a trace with `scrub` applied to every line's type and data, re-chaining the hashes, and ends
+ * it with a `trace.rewritten` line saying why. Used when the gates find a secret value the redactor did
+ * not know of while the session ran: the copy that leaves the runner must not hold it. Returns the new
+ * anchor (line count and head) for result.json.
+ */
+export async function rewriteTrace(
+  file: string,
+  scrub: (text: string) => string,
+  reason: string,
+): Promise<{ lines: number; head: string; changed: number }> {
+  const text = await readFile(file, 'utf8');
+  const lines = text.split('\n').filter((l) => l !== '');
+  let prev = GENESIS_PREV;
+  let changed = 0;
+  const out: string[] = [];
+  const push = (line: TraceLine) => {
+    const serialised = serialise(line);
+    out.push(serialised);
+    prev = sha256Hex(serialised);
+  };
+  for (const [seq, raw] of lines.entries()) {
+    const parsed = JSON.parse(raw) as TraceLine;
+    const type = scrub(parsed.type);
+    const data = JSON.parse(scrub(JSON.stringify(parsed.data ?? null))) as unknown;
+    if (type !== parsed.type || JSON.stringify(data) !== JSON.stringify(parsed.data ?? null)) changed++;
+    push({ seq, ts: parsed.ts, prev, type, data });
+  }
+  push({
+    seq: lines.length,
+    ts: new Date().toISOString(),
+    prev,
+    type: 'trace.rewritten',
+    data: { reason, changed },
+  });
+  await writeFile(file, `${out.join('\n')}\n`);
+  return { lines: out.length, head: prev, changed };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Inputs, Outputs, VERSION } from '../../action/constants.js';
+import { INPUT_DEFAULTS, Inputs, Outputs, VERSION } from '../../action/constants.js';
 import { UsageError } from '../../action/errors.js';
 import { parseActionInputs } from '../../action/settings.js';
 
@@ -44,9 +44,41 @@ describe('action inputs', () => {
     expect(() => parseActionInputs(get({ task: 'x', 'max-turns': 'many' }))).toThrow(
       /input 'max-turns': Invalid max-turns: expected a whole number/,
     );
-    expect(() => parseActionInputs(get({}))).toThrow(UsageError);
-    expect(() => parseActionInputs(get({ task: 'a', 'task-file': 'b' }))).toThrow(
-      /exactly one of 'task' or 'task-file'/,
+    expect(() => parseActionInputs(get({ mode: 'sometimes' }))).toThrow(UsageError);
+    expect(() => parseActionInputs(get({ mode: 'sometimes' }))).toThrow(
+      /input 'mode': Invalid mode: expected one of auto\|agent\|gate/,
     );
+    expect(() => parseActionInputs(get({ task: 'a', 'task-file': 'b' }))).toThrow(
+      /at most one of 'task' or 'task-file'/,
+    );
+    expect(() => parseActionInputs(get({ draft: 'yes' }))).toThrow(
+      /input 'draft': Invalid draft: expected true or false/,
+    );
+    expect(() => parseActionInputs(get({ 'artifact-retention-days': '400' }))).toThrow(
+      /input 'artifact-retention-days': .*1 to 90 days/,
+    );
+    expect(() => parseActionInputs(get({ 'base-branch': 'a..b' }))).toThrow(
+      /input 'base-branch': .*branch name/,
+    );
+  });
+  it('applies the defaults action.yml declares, and they agree', () => {
+    const s = parseActionInputs(get({}));
+    expect(s).toMatchObject({
+      mode: 'auto',
+      'trigger-label': 'agentgate',
+      'pr-labels': ['ai-authored'],
+      draft: true,
+      'artifact-retention-days': 30,
+      'gate-all-pull-requests': false,
+      'dry-run': false,
+    });
+    const declared = action.inputs as Record<string, { default?: string }>;
+    for (const [name, value] of Object.entries(INPUT_DEFAULTS))
+      expect(declared[name]?.default, name).toBe(value);
+    expect(parseActionInputs(get({ 'pr-labels': 'ai-authored, bot ,x' }))['pr-labels']).toEqual([
+      'ai-authored',
+      'bot',
+      'x',
+    ]);
   });
 });

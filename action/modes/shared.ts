@@ -1,0 +1,165 @@
+// What both modes share: the settings they run with, the policy they load, the evidence files they
+// upload, and the isolation statement they report.
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as core from '@actions/core';
+import { type GatesRun, scrubText, writeReports } from '../../gates/index.js';
+import { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, parsePolicy } from '../../policies/index.js';
+import { Inputs, REPO_POLICY_FILE } from '../constants.js';
+import { UsageError } from '../errors.js';
+import { showFile } from '../git.js';
+import type { ArtifactStore, UploadedArtifact } from '../github/artifacts.js';
+import { existingFiles } from '../github/artifacts.js';
+import type { ClientOptions } from '../github/client.js';
+import type { ActionContext } from '../github/context.js';
+import type { LLMProvider } from '../llm/types.js';
+import type { IsolationStatement } from '../publish/risk-card.js';
+import type { ActionInputs } from '../settings.js';
+import { rewriteTrace } from '../trace/trace.js';
+
+/** The effects the action has on the world, injected so tests can point them at local fakes. */
+export interface ActionDeps {
+  env: NodeJS.ProcessEnv;
+  artifacts: ArtifactStore;
+  /** The model; default the Anthropic provider with the action's key. */
+  provider?: LLMProvider;
+  /** Retry timing and write pacing of the GitHub client (tests make them fast). */
+  githubTuning?: ClientOptions['tuning'];
+  /** Where the runner image states its isolation. */
+  isolationFile: string;
+}
+
+export interface ModeContext {
+  ctx: ActionContext;
+  inputs: ActionInputs;
+  deps: ActionDeps;
+  token: string | undefined;
+  /** Where the run's evidence is written: RUNNER_TEMP/agentgate. */
+  outDir: string;
+}
+
+/**
+ * The policy: the `policy` input, else the repository's .github/agentgate.yml, else the built-in pack.
+ * With `atCommit` the file is read from that commit, not the checkout: a pull request is judged by the
+ * policy of its base, so it cannot loosen the rules it is judged by.
+ */
+export async function resolvePolicy(
+  workspace: string,
+  input: string | undefined,
+  atCommit?: string,
+): Promise<LoadedPolicy> {
+  const rel = input ?? REPO_POLICY_FILE;
+  if (atCommit !== undefined) {
+    const text = await showFile(workspace, atCommit, path.posix.normalize(rel.replace(/^\.\//, '')));
+    if (text !== undefined) return parsePolicy(text, `${rel}@${atCommit.slice(0, 12)}`);
+    if (input) {
+      throw new UsageError(
+        `input '${Inputs.Policy}': '${input}' is not in the base commit ${atCommit.slice(0, 12)}; the gates read the policy from the base, so commit it there first.`,
+      );
+    }
+    return loadDefaultPolicy();
+  }
+  if (input) return loadPolicyFile(path.resolve(workspace, input));
+  const repoPolicy = path.join(workspace, REPO_POLICY_FILE);
+  if (existsSync(repoPolicy)) return loadPolicyFile(repoPolicy);
+  return loadDefaultPolicy();
+}
+
+/** The runner's isolation statement, or undefined on a runner without one (hosted, or unknown). */
+export function readIsolation(file: string): IsolationStatement | undefined {
+  try {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    if (typeof data.tier !== 'string') {
+      core.warning(`${file}: no 'tier' field; treating the runner's isolation as unknown`);
+      return undefined;
+    }
+    return {
+      tier: data.tier,
+      ...(typeof data.backend === 'string' ? { backend: data.backend } : {}),
+      ...(typeof data.ephemeral === 'boolean' ? { ephemeral: data.ephemeral } : {}),
+      ...(typeof data.imageDigest === 'string' ? { imageDigest: data.imageDigest } : {}),
+    };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      core.warning(`${file}: cannot read the isolation statement (${(e as Error).message})`);
+    }
+    return undefined;
+  }
+}
+
+export const GATES_DIR = 'gates';
+
+/** Writes the gate reports under `outDir/gates`. */
+export async function writeGateReports(outDir: string, run: GatesRun): Promise<string[]> {
+  return writeReports(path.join(outDir, GATES_DIR), run);
+}
+
+/**
+ * Scrubs every secret value the gates found out of the session's evidence: the patch and result by
+ * replacement, the trace by rewriting its chain (the anchor in result.json follows).
+ */
+export async function scrubEvidence(outDir: string, secrets: readonly string[]): Promise<boolean> {
+  if (secrets.length === 0) return false;
+  const scrub = (t: string) => scrubText(t, secrets);
+  let changed = false;
+  for (const name of ['patch.diff']) {
+    const file = path.join(outDir, name);
+    if (!existsSync(file)) continue;
+    const text = await readFile(file, 'utf8');
+    if (scrub(text) !== text) {
+      await writeFile(file, scrub(text));
+      changed = true;
+    }
+  }
+  const traceFile = path.join(outDir, 'trace.jsonl');
+  const resultFile = path.join(outDir, 'result.json');
+  let anchor: { lines: number; head: string } | undefined;
+  if (existsSync(traceFile)) {
+    const text = await readFile(traceFile, 'utf8');
+    if (scrub(text) !== text) {
+      const r = await rewriteTrace(traceFile, scrub, 'secret values found by the gates were redacted');
+      anchor = { lines: r.lines, head: r.head };
+      changed = true;
+    }
+  }
+  if (existsSync(resultFile)) {
+    const result = JSON.parse(scrub(await readFile(resultFile, 'utf8'))) as Record<string, unknown>;
+    if (anchor) result.trace = anchor;
+    await writeFile(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  }
+  return changed;
+}
+
+/** Uploads the evidence as one artifact; a failure is a warning (the run's outcome stands). */
+export async function uploadEvidence(
+  deps: ActionDeps,
+  name: string,
+  outDir: string,
+  files: readonly string[],
+  retentionDays: number,
+): Promise<UploadedArtifact | undefined> {
+  const present = existingFiles(outDir, files);
+  if (present.length === 0) return undefined;
+  try {
+    const uploaded = await deps.artifacts.upload(name, present, outDir, retentionDays);
+    core.info(`artifact ${name}: ${present.length} file(s), ${uploaded.size} bytes, id ${uploaded.id}`);
+    return uploaded;
+  } catch (e) {
+    core.warning(
+      `could not upload the artifact ${name} (${(e as Error).message}); the files are still in ${outDir} on the runner`,
+    );
+    return undefined;
+  }
+}
+
+/** The evidence files, relative to the output directory. */
+export const EVIDENCE_FILES = [
+  'trace.jsonl',
+  'patch.diff',
+  'result.json',
+  `${GATES_DIR}/gates.json`,
+  `${GATES_DIR}/gates.sarif`,
+  `${GATES_DIR}/gates.md`,
+  `${GATES_DIR}/sbom.cdx.json`,
+] as const;
