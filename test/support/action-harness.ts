@@ -1,0 +1,139 @@
+// Runs the action's real `run()` the way a runner does: inputs as INPUT_* variables, the event payload in
+// GITHUB_EVENT_PATH, outputs and the job summary in files, against a bare git remote on disk, the GitHub
+// API fake, the artifact service fake and (for agent runs) the scripted Messages server.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { run } from '../../action/main.js';
+import type { ArtifactFake } from './artifact-fake.js';
+import { applyEnv } from './artifact-fake.js';
+import type { GitHubFake } from './github-fake.js';
+import { commitEverything, sh } from './repo.js';
+
+export const OWNER = 'acme';
+export const REPO = 'widgets';
+export const TOKEN = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a';
+export const MODEL_KEY = 'sk-ant-api03-harness-key-0123456789abcdef';
+
+/** A bare remote with `files` on main, and a workspace cloned from it (origin = the bare remote). */
+export async function makeRemote(
+  files: Record<string, string>,
+): Promise<{ remote: string; workspace: string }> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'agentgate-action-'));
+  const seed = path.join(root, 'seed');
+  const remote = path.join(root, 'remote.git');
+  const workspace = path.join(root, 'workspace');
+  for (const [f, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(seed, f)), { recursive: true });
+    writeFileSync(path.join(seed, f), content);
+  }
+  await sh(seed, 'git', ['init', '-q', '-b', 'main']);
+  await commitEverything(seed, 'initial');
+  await sh(root, 'git', ['clone', '-q', '--bare', seed, remote]);
+  await sh(root, 'git', ['clone', '-q', remote, workspace]);
+  return { remote, workspace };
+}
+
+/** The branches of a bare remote. */
+export async function remoteBranches(remote: string): Promise<string[]> {
+  const out = await sh(remote, 'git', ['for-each-ref', '--format=%(refname:short)', 'refs/heads']);
+  return out.split('\n').filter(Boolean).sort();
+}
+
+export interface ActionRun {
+  outputs: Record<string, string>;
+  summary: string;
+  /** The setFailed message, when the step failed. */
+  failed: string | undefined;
+  /** Everything the action wrote to stdout (workflow commands included). */
+  stdout: string;
+  runnerTemp: string;
+}
+
+export interface RunActionOptions {
+  workspace: string;
+  eventName: string;
+  payload: Record<string, unknown>;
+  inputs: Record<string, string>;
+  github: GitHubFake;
+  artifacts: ArtifactFake;
+  /** The scripted Messages server's URL, for agent runs. */
+  modelUrl?: string;
+  isolationFile?: string;
+}
+
+/** GITHUB_OUTPUT's `name<<delimiter ... delimiter` records. */
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
+    if (!m) continue;
+    const [, name, delim] = m as unknown as [string, string, string];
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i] ?? '');
+    out[name] = value.join('\n');
+  }
+  return out;
+}
+
+export async function runAction(o: RunActionOptions): Promise<ActionRun> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentgate-runner-'));
+  const runnerTemp = path.join(dir, 'temp');
+  mkdirSync(runnerTemp);
+  const files = {
+    event: path.join(dir, 'event.json'),
+    output: path.join(dir, 'output'),
+    summary: path.join(dir, 'summary.md'),
+  };
+  writeFileSync(files.event, JSON.stringify(o.payload));
+  writeFileSync(files.output, '');
+  writeFileSync(files.summary, '');
+  const inputs = { 'github-token': TOKEN, ...o.inputs };
+  const vars: Record<string, string> = {
+    ...o.artifacts.env,
+    GITHUB_EVENT_NAME: o.eventName,
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+    GITHUB_API_URL: o.github.url,
+    GITHUB_GRAPHQL_URL: `${o.github.url}/graphql`,
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_WORKSPACE: o.workspace,
+    GITHUB_ACTOR: 'octo-dev',
+    GITHUB_SHA: '',
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_ACTIONS: 'true',
+    RUNNER_TEMP: runnerTemp,
+    ANTHROPIC_BASE_URL: o.modelUrl ?? 'http://127.0.0.1:9',
+    ANTHROPIC_API_KEY: '',
+    AGENTGATE_ISOLATION_FILE: o.isolationFile ?? path.join(dir, 'no-isolation.json'),
+  };
+  for (const [name, value] of Object.entries(inputs)) vars[`INPUT_${name.toUpperCase()}`] = value;
+  const restore = applyEnv(vars);
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  }) as typeof process.stdout.write;
+  const exitCode = process.exitCode;
+  try {
+    await run({ env: process.env, githubTuning: { pace: false, retries: 1, retryAfterBaseMs: 5 } });
+  } finally {
+    process.stdout.write = write;
+    restore();
+  }
+  const failedNow = process.exitCode === 1;
+  process.exitCode = exitCode;
+  const stdout = chunks.join('');
+  const errors = [...stdout.matchAll(/^::error::(.*)$/gm)].map((m) => m[1] ?? '');
+  return {
+    outputs: parseOutputs(readFileSync(files.output, 'utf8')),
+    summary: readFileSync(files.summary, 'utf8'),
+    failed: failedNow ? errors.join('\n').replace(/%0A/g, '\n').replace(/%25/g, '%') : undefined,
+    stdout,
+    runnerTemp,
+  };
+}
