@@ -2,7 +2,8 @@
 // request checked against GitHub's OpenAPI description, every GraphQL document against its schema),
 // the artifact service fake driven by the real @actions/artifact client, and the scripted Messages
 // server driven by the real Anthropic SDK.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_NAME, STICKY_MARKER } from '../../action/constants.js';
@@ -219,6 +220,7 @@ describe('agent mode', () => {
       github: gh,
       artifacts,
       modelUrl: llm.url,
+      isolationFile: isolationStatement(),
     });
     expect(run.failed).toBeUndefined();
     expect(gh.violations).toEqual([]);
@@ -236,6 +238,11 @@ describe('agent mode', () => {
     // The PR fixes the issue; the status comment ends with the PR's link.
     const pr = gh.state.pulls[0];
     expect(pr?.body).toContain('Fixes #12');
+    // The runner's isolation statement is in the risk card and in the trace.
+    expect(pr?.body).toContain('| Isolation | microvm (qemu-microvm) ephemeral image `sha256:');
+    const trace = artifactOf(run.outputs['trace-artifact-id'])?.files.get('trace.jsonl')?.toString() ?? '';
+    const start = JSON.parse(trace.split('\n')[0] ?? '{}');
+    expect(start.data.environment.isolation).toMatchObject({ tier: 'microvm', ephemeral: true });
     expect(pr?.labels.sort()).toEqual(['ai-authored', 'bot-work']);
     const comments = gh.state.issues.find((i) => i.number === 12)?.comments ?? [];
     expect(comments).toHaveLength(1);
@@ -359,6 +366,20 @@ function toolResultTexts(server: ScriptedServer): string[] {
     }
   }
   return [...seen.values()];
+}
+
+function isolationStatement(): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'agentgate-iso-')), 'isolation.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      tier: 'microvm',
+      backend: 'qemu-microvm',
+      ephemeral: true,
+      imageDigest: `sha256:${'ab'.repeat(32)}`,
+    }),
+  );
+  return file;
 }
 
 function issuePayload(number: number, title: string, body: string, sender: string) {
@@ -490,6 +511,27 @@ describe('gate mode', () => {
     const paths = gh.state.checkRuns[0]?.output.annotations.map((a) => a.path) ?? [];
     expect(paths).toContain('src/run.js');
     expect(paths).toContain('.github/agentgate.yml');
+  });
+
+  it('dry run on a push: judges before..after and writes the summary, publishing nothing', async () => {
+    const { workspace, base, head } = await prRepo({ 'README.md': '# widgets\n' });
+    const gh = await github();
+    const before = artifacts.artifacts().length;
+    const run = await runAction({
+      workspace,
+      eventName: 'push',
+      payload: { before: base, after: head, ref: 'refs/heads/agentgate/fix-1234abcd' },
+      inputs: { mode: 'gate', 'dry-run': 'true' },
+      github: gh,
+      artifacts,
+    });
+    expect(run.failed).toBeUndefined();
+    expect(run.outputs).toMatchObject({ outcome: 'gated', verdict: 'pass' });
+    expect(run.summary).toContain(
+      '**agentgate gates: ✅ pass** · 0 blocking of 0 findings · 2 files changed',
+    );
+    expect(gh.requests).toHaveLength(0);
+    expect(artifacts.artifacts()).toHaveLength(before);
   });
 
   it('fails the check, naming the fix, when the base commit is not in the checkout', async () => {

@@ -27,6 +27,14 @@ describe('action metadata', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(Object.values(Inputs).sort());
     expect(Object.keys(action.outputs).sort()).toEqual(Object.values(Outputs).sort());
   });
+  it("documents each input's default in the README's inputs table as action.yml declares it", () => {
+    const inputs = action.inputs as Record<string, { default?: string }>;
+    for (const [name, meta] of Object.entries(inputs)) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+      expect(row, name).toBeDefined();
+      if (meta.default !== undefined) expect(row, name).toContain(`| \`${meta.default}\` |`);
+    }
+  });
   it('documents every input and output in the README', () => {
     for (const name of [...Object.values(Inputs), ...Object.values(Outputs)]) {
       expect(readme, name).toContain(`\`${name}\``);

@@ -361,3 +361,22 @@ describe('action.yml', () => {
     ]);
   });
 });
+
+describe("the README's quick start", () => {
+  const readme = read('README.md');
+  const section = readme.slice(readme.indexOf('### Quick start'), readme.indexOf('### What it does'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+
+  it('is a complete workflow GitHub accepts, with the checks every example passes', async () => {
+    expect(yaml).toContain('uses: agentgate/agentgate@v1');
+    expect(await workflowErrors('README quick start', yaml)).toEqual([]);
+    expect(workflowProblems(yaml, actionMeta())).toEqual([]);
+  });
+  it('says which permissions and secrets it needs', () => {
+    const wf = parse(yaml) as Workflow;
+    expect(wf.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', issues: 'write' });
+    expect(yaml).toContain('secrets.ANTHROPIC_API_KEY');
+    expect(section).toMatch(/repository secret\s+`ANTHROPIC_API_KEY`/);
+    expect(section).toContain('Allow GitHub Actions to create and approve pull requests');
+  });
+});

@@ -77,6 +77,10 @@ function parseOutputs(text: string): Record<string, string> {
   return out;
 }
 
+// @actions/core's summary remembers the GITHUB_STEP_SUMMARY path of its first write for the life of the
+// process (a runner starts one process per step), so every run here shares one file, emptied before each.
+const SUMMARY_FILE = path.join(mkdtempSync(path.join(os.tmpdir(), 'agentgate-summary-')), 'summary.md');
+
 export async function runAction(o: RunActionOptions): Promise<ActionRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'agentgate-runner-'));
   const runnerTemp = path.join(dir, 'temp');
@@ -84,7 +88,7 @@ export async function runAction(o: RunActionOptions): Promise<ActionRun> {
   const files = {
     event: path.join(dir, 'event.json'),
     output: path.join(dir, 'output'),
-    summary: path.join(dir, 'summary.md'),
+    summary: SUMMARY_FILE,
   };
   writeFileSync(files.event, JSON.stringify(o.payload));
   writeFileSync(files.output, '');
