@@ -58,6 +58,8 @@ export interface RunSettings {
   base: string;
   maxVerifyAttempts?: number;
   toolLimits?: ToolLimits;
+  /** The branch name's readable part (default: a slug of the task's first line). */
+  branchSlug?: string;
   /** Where the session runs (the runner's isolation statement, the triggering event), for the trace. */
   environment?: Record<string, unknown>;
 }
@@ -156,9 +158,9 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
 
   const sessionId = randomUUID();
   const shortId = sessionId.slice(0, 8);
-  let branch = `agentgate/${slugify(settings.task)}-${shortId}`;
-  for (let n = 2; await branchExists(repo, branch); n++)
-    branch = `agentgate/${slugify(settings.task)}-${shortId}-${n}`;
+  const slug = settings.branchSlug ? slugify(settings.branchSlug) : slugify(settings.task);
+  let branch = `agentgate/${slug}-${shortId}`;
+  for (let n = 2; await branchExists(repo, branch); n++) branch = `agentgate/${slug}-${shortId}-${n}`;
 
   const outDir = path.resolve(settings.outDir);
   mkdirSync(outDir, { recursive: true });

@@ -192,6 +192,7 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
         maxCostUsd: inputs[Inputs.MaxCostUsd] ?? DEFAULT_BUDGETS.maxCostUsd,
         timeoutMs: (inputs[Inputs.TimeoutMinutes] ?? DEFAULT_BUDGETS.timeoutMs / 60_000) * 60_000,
       },
+      ...(task.issue !== undefined ? { branchSlug: `issue-${task.issue}` } : {}),
       environment: { event: ctx.eventName, isolation: isolation ?? 'hosted/unknown', run },
     },
     {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_NAME, STICKY_MARKER } from '../../action/constants.js';
+import { DEFAULT_POLICY_TEXT } from '../../policies/default-pack.js';
 import {
   MODEL_KEY,
   makeRemote,
@@ -238,6 +239,7 @@ describe('agent mode', () => {
     // The PR fixes the issue; the status comment ends with the PR's link.
     const pr = gh.state.pulls[0];
     expect(pr?.body).toContain('Fixes #12');
+    expect(run.outputs.branch).toMatch(/^agentgate\/issue-12-[0-9a-f]{8}$/);
     // The runner's isolation statement is in the risk card and in the trace.
     expect(pr?.body).toContain('| Isolation | microvm (qemu-microvm) ephemeral image `sha256:');
     const trace = artifactOf(run.outputs['trace-artifact-id'])?.files.get('trace.jsonl')?.toString() ?? '';
@@ -303,6 +305,39 @@ describe('agent mode', () => {
     expect(verified.ok).toBe(true);
     const result = JSON.parse(artifact?.files.get('result.json')?.toString() ?? '{}');
     expect(verified.ok && verified.head).toBe(result.trace.head);
+  });
+
+  it('blocking findings with publish.onGateFailure: draft-pr open a draft labelled gates:failed', async () => {
+    const policy = DEFAULT_POLICY_TEXT.replace('onGateFailure: no-pr', 'onGateFailure: draft-pr');
+    expect(policy).not.toBe(DEFAULT_POLICY_TEXT);
+    const { remote, workspace } = await makeRemote({ ...FILES, '.github/agentgate.yml': policy });
+    const gh = await github();
+    const llm = await model([
+      use('write_file', { path: 'src/run.js', content: 'export const run = (input) => eval(input);\n' }),
+      done('Added run().'),
+    ]);
+    const run = await runAction({
+      workspace,
+      eventName: 'workflow_dispatch',
+      payload: { inputs: {}, repository: { default_branch: 'main' } },
+      inputs: { task: 'Add a run helper', 'anthropic-api-key': MODEL_KEY, draft: 'false' },
+      github: gh,
+      artifacts,
+      modelUrl: llm.url,
+    });
+    expect(gh.violations).toEqual([]);
+    expect(run.failed).toMatch(/the gates failed — draft PR #\d+ opened for review/);
+    expect(run.outputs.verdict).toBe('fail');
+    expect(await remoteBranches(remote)).toContain(run.outputs.branch);
+    const pr = gh.state.pulls[0];
+    expect(pr?.draft).toBe(true);
+    expect(pr?.labels.sort()).toEqual(['ai-authored', 'gates:failed']);
+    expect(gh.state.labels.find((l) => l.name === 'gates:failed')).toMatchObject({
+      color: 'd73a4a',
+      description: 'agentgate: the gates found blocking problems',
+    });
+    expect(pr?.body).toContain('> [!WARNING]\n> The gates found blocking problems');
+    expect(pr?.body).toContain('- `critical` `js-eval-dynamic` `src/run.js:1`');
   });
 
   it.each([
