@@ -226,6 +226,20 @@ describe('GitHub fake: what GitHub would reject', () => {
     ]);
   });
 
+  it('a body field the operation does not document (GitHub would silently ignore it)', async () => {
+    const request = octokit.request('POST /repos/{owner}/{repo}/pulls', {
+      ...repo,
+      title: 't',
+      head: 'x',
+      base: 'main',
+      drafts: true,
+    } as never);
+    expect(await statusOf(request)).toBe(422);
+    expect(fake.violations).toEqual([
+      "POST /repos/acme/widgets/pulls: body has a field the operation does not document: 'drafts'",
+    ]);
+  });
+
   it('an unknown query parameter', async () => {
     const request = octokit.request('GET /repos/{owner}/{repo}/pulls', { ...repo, author: 'mona' });
     expect(await statusOf(request)).toBe(422);

@@ -307,8 +307,25 @@ export function checkRequest(request: {
       $ref: `${SCHEMA_ID}${route.pointer}/requestBody/content/${encodeURIComponent('application~1json')}/schema`,
     }));
     if (validate && !validate(request.body)) errors.push(...describe(validate.errors, 'body'));
+    errors.push(...unknownBodyFields(route, request.body));
   }
   return { operation, status: errors.length ? 422 : 0, errors, params, query };
+}
+
+/**
+ * Top-level body fields the operation does not document. GitHub ignores them, so a misspelt field
+ * (`drafts: true`) would silently do nothing; here it is a violation. Only plain object schemas are
+ * checked (not oneOf/anyOf bodies).
+ */
+function unknownBodyFields(route: Route, body: unknown): string[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return [];
+  const media = (route.raw.requestBody as Json).content as Record<string, Json>;
+  const { node } = deref(media['application/json']?.schema as Json, '');
+  const properties = node.properties as Json | undefined;
+  if (!properties || node.oneOf || node.anyOf || node.allOf) return [];
+  return Object.keys(body)
+    .filter((k) => !(k in properties))
+    .map((k) => `body has a field the operation does not document: '${k}'`);
 }
 
 /**
