@@ -122,7 +122,18 @@ export async function gateMode(m: ModeContext, event: PullRequestEvent | PushEve
     return;
   }
 
-  const checkId = client ? await startCheckRun(client, repo, headSha, run) : undefined;
+  let checkId: number | undefined;
+  if (client) {
+    try {
+      checkId = await startCheckRun(client, repo, headSha, run);
+    } catch (e) {
+      // A fork's pull request gets a read-only token: the job's own status carries the verdict then.
+      if ((e as { status?: number }).status !== 403) throw e;
+      core.warning(
+        `cannot create the check run '${CHECK_NAME}' with this token (${(e as Error).message}); a pull request from a fork gets a read-only token. The job's status carries the verdict.`,
+      );
+    }
+  }
   try {
     const { base, head } = await sides(ctx.run.workspace, event);
     const policy = await resolvePolicy(ctx.run.workspace, inputs[Inputs.Policy], base);

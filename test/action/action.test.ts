@@ -548,6 +548,26 @@ describe('gate mode', () => {
     expect(paths).toContain('.github/agentgate.yml');
   });
 
+  it('with a read-only token (a fork’s PR): still judges, and the job’s status carries the verdict', async () => {
+    const { workspace, base, head } = await prRepo({
+      'src/run.js': 'export const run = (input) => eval(input);\n',
+    });
+    const gh = await github();
+    gh.failNext('checks/create', 403, { message: 'Resource not accessible by integration' });
+    const run = await runAction({
+      workspace,
+      eventName: 'pull_request',
+      payload: prPayload(base, head, ['ai-authored']),
+      inputs: {},
+      github: gh,
+      artifacts,
+    });
+    expect(run.failed).toMatch(/the gates failed/);
+    expect(run.outputs.verdict).toBe('fail');
+    expect(run.stdout).toMatch(/::warning::cannot create the check run 'agentgate \/ gates' with this token/);
+    expect(gh.state.checkRuns).toHaveLength(0);
+  });
+
   it('dry run on a push: judges before..after and writes the summary, publishing nothing', async () => {
     const { workspace, base, head } = await prRepo({ 'README.md': '# widgets\n' });
     const gh = await github();
