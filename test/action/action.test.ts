@@ -19,20 +19,17 @@ import {
 } from '../support/action-harness.js';
 import { type ArtifactFake, startArtifactFake } from '../support/artifact-fake.js';
 import { type GitHubFake, type GitHubFakeOptions, startGitHubFake } from '../support/github-fake.js';
-import { type ScriptedServer, type ScriptStep, startScriptedServer } from '../support/messages-server.js';
+import {
+  finalText,
+  type ScriptedServer,
+  type ScriptStep,
+  startScriptedServer,
+  toolUse,
+} from '../support/messages-server.js';
 import { commitEverything, sh } from '../support/repo.js';
 
-const use = (name: string, input: unknown): ScriptStep => ({
-  kind: 'message',
-  content: [{ type: 'tool_use', name, input }],
-  usage: { input_tokens: 1200, output_tokens: 80 },
-});
-const done = (text: string): ScriptStep => ({
-  kind: 'message',
-  content: [{ type: 'text', text }],
-  stopReason: 'end_turn',
-  usage: { input_tokens: 1500, output_tokens: 60 },
-});
+const use = (name: string, input: unknown) => toolUse(name, input, { input_tokens: 1200, output_tokens: 80 });
+const done = (text: string) => finalText(text, { input_tokens: 1500, output_tokens: 60 });
 
 const FILES = {
   'package.json': '{ "name": "widgets", "version": "1.0.0", "private": true }\n',
@@ -446,6 +443,8 @@ describe('gate mode', () => {
     const head = (await sh(workspace, 'git', ['rev-parse', 'HEAD'])).trim();
     return { workspace, base, head };
   }
+  const gateRun = (workspace: string, gh: GitHubFake, payload: Record<string, unknown>) =>
+    runAction({ workspace, eventName: 'pull_request', payload, inputs: {}, github: gh, artifacts });
   const prPayload = (base: string, head: string, labels: string[]) => ({
     action: 'synchronize',
     number: 5,
@@ -464,14 +463,7 @@ describe('gate mode', () => {
     const gh = await github({
       pulls: [{ number: 5, title: 'fix', head: 'agentgate/fix-1234abcd', labels: ['ai-authored'] }],
     });
-    const run = await runAction({
-      workspace,
-      eventName: 'pull_request',
-      payload: prPayload(base, head, ['ai-authored']),
-      inputs: {},
-      github: gh,
-      artifacts,
-    });
+    const run = await gateRun(workspace, gh, prPayload(base, head, ['ai-authored']));
     expect(gh.violations).toEqual([]);
     expect(run.failed).toMatch(/the gates failed/);
     expect(run.outputs).toMatchObject({ verdict: 'fail', outcome: 'gated' });
@@ -503,24 +495,10 @@ describe('gate mode', () => {
   it('passes a clean PR, and reports a neutral check on a PR it does not gate', async () => {
     const { workspace, base, head } = await prRepo({ 'README.md': '# widgets\n' });
     const gh = await github();
-    const pass = await runAction({
-      workspace,
-      eventName: 'pull_request',
-      payload: prPayload(base, head, ['ai-authored']),
-      inputs: {},
-      github: gh,
-      artifacts,
-    });
+    const pass = await gateRun(workspace, gh, prPayload(base, head, ['ai-authored']));
     expect(pass.failed).toBeUndefined();
     expect(gh.state.checkRuns[0]).toMatchObject({ conclusion: 'success', output: { annotations: [] } });
-    const human = await runAction({
-      workspace,
-      eventName: 'pull_request',
-      payload: prPayload(base, head, []),
-      inputs: {},
-      github: gh,
-      artifacts,
-    });
+    const human = await gateRun(workspace, gh, prPayload(base, head, []));
     expect(human.failed).toBeUndefined();
     expect(human.outputs.outcome).toBe('skipped');
     expect(gh.state.checkRuns[1]).toMatchObject({ name: CHECK_NAME, conclusion: 'neutral' });
@@ -533,14 +511,7 @@ describe('gate mode', () => {
       'src/run.js': 'export const run = (input) => eval(input);\n',
     });
     const gh = await github();
-    const run = await runAction({
-      workspace,
-      eventName: 'pull_request',
-      payload: prPayload(base, head, ['ai-authored']),
-      inputs: {},
-      github: gh,
-      artifacts,
-    });
+    const run = await gateRun(workspace, gh, prPayload(base, head, ['ai-authored']));
     expect(run.failed).toMatch(/the gates failed/);
     expect(gh.state.checkRuns[0]?.conclusion).toBe('failure');
     const paths = gh.state.checkRuns[0]?.output.annotations.map((a) => a.path) ?? [];
@@ -554,14 +525,7 @@ describe('gate mode', () => {
     });
     const gh = await github();
     gh.failNext('checks/create', 403, { message: 'Resource not accessible by integration' });
-    const run = await runAction({
-      workspace,
-      eventName: 'pull_request',
-      payload: prPayload(base, head, ['ai-authored']),
-      inputs: {},
-      github: gh,
-      artifacts,
-    });
+    const run = await gateRun(workspace, gh, prPayload(base, head, ['ai-authored']));
     expect(run.failed).toMatch(/the gates failed/);
     expect(run.outputs.verdict).toBe('fail');
     expect(run.stdout).toMatch(/::warning::cannot create the check run 'agentgate \/ gates' with this token/);
@@ -592,14 +556,11 @@ describe('gate mode', () => {
   it('fails the check, naming the fix, when the base commit is not in the checkout', async () => {
     const { workspace, head } = await prRepo({ 'README.md': '# widgets\n' });
     const gh = await github();
-    const run = await runAction({
+    const run = await gateRun(
       workspace,
-      eventName: 'pull_request',
-      payload: prPayload('0123456789abcdef0123456789abcdef01234567', head, ['ai-authored']),
-      inputs: {},
-      github: gh,
-      artifacts,
-    });
+      gh,
+      prPayload('0123456789abcdef0123456789abcdef01234567', head, ['ai-authored']),
+    );
     expect(run.failed).toMatch(/fetch-depth: 0/);
     expect(gh.state.checkRuns[0]).toMatchObject({
       conclusion: 'failure',

@@ -10,6 +10,7 @@ import { annotationsFor } from '../../action/modes/gate.js';
 import { code, type RiskCardData, riskCard } from '../../action/publish/risk-card.js';
 import type { GateResult, GatesReport } from '../../gates/index.js';
 import type { GatesRun } from '../../gates/run.js';
+import { gatesReport } from '../support/gates-fixtures.js';
 
 const gate = (
   name: GateResult['name'],
@@ -26,18 +27,11 @@ const finding = (ruleId: string, file: string, line: number, blocking = true) =>
   preExisting: false,
   fingerprint: 'f',
 });
-function report(gates: GateResult[], deps: Partial<GatesReport['dependencies']> = {}): GatesReport {
-  return {
-    schemaVersion: 1,
-    verdict: gates.some((g) => g.status !== 'pass') ? 'fail' : 'pass',
-    mode: 'diff',
-    base: 'a'.repeat(40),
-    head: 'b'.repeat(40),
-    gates,
-    dependencies: { added: [], removed: [], changed: [], ...deps },
+const report = (gates: GateResult[], deps: Partial<GatesReport['dependencies']> = {}) =>
+  gatesReport(gates, {
     diff: { files: 1, addedLines: 1, deletedLines: 0 },
-  };
-}
+    dependencies: { added: [], removed: [], changed: [], ...deps },
+  });
 const runOf = (r: GatesReport) => ({ report: r, sbom: { head: {}, base: {} }, secrets: [] }) as GatesRun;
 const ALL_PASS = ['secrets', 'sast', 'sbom', 'dependencies', 'policy'].map((n) =>
   gate(n as GateResult['name'], 'pass'),

@@ -3,21 +3,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_SESSION } from '../demo/session.js';
-import type { ScriptStep } from '../support/messages-server.js';
+import { finalText, type ScriptStep, toolUse } from '../support/messages-server.js';
 import { DEMO_REPO, makeRepo, sh } from '../support/repo.js';
 import { runScripted, toolResults } from '../support/session.js';
 
-const use = (name: string, input: unknown): ScriptStep => ({
-  kind: 'message',
-  content: [{ type: 'tool_use', name, input }],
-  usage: { input_tokens: 100, output_tokens: 20 },
-});
-const done = (text = 'Done.'): ScriptStep => ({
-  kind: 'message',
-  content: [{ type: 'text', text }],
-  stopReason: 'end_turn',
-  usage: { input_tokens: 100, output_tokens: 20 },
-});
+const use = toolUse;
+const done = finalText;
 
 describe('agent loop', () => {
   it('runs a multi-turn session: denials, the finish check sends the model back, red then green', async () => {

@@ -5,20 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
-import type { ScriptStep } from '../support/messages-server.js';
+import { finalText, toolUse } from '../support/messages-server.js';
 import { commitEverything, makeRepo, sh } from '../support/repo.js';
 import { runScripted, toolResults } from '../support/session.js';
 
-const use = (name: string, input: unknown): ScriptStep => ({
-  kind: 'message',
-  content: [{ type: 'tool_use', name, input }],
-  usage: { input_tokens: 100, output_tokens: 20 },
-});
-const done: ScriptStep = {
-  kind: 'message',
-  content: [{ type: 'text', text: 'Done.' }],
-  stopReason: 'end_turn',
-};
+const use = toolUse;
+const done = finalText();
 
 const ENV_SECRET = 'tok-6c1f0e9a7b3d42d8a5e1-secret';
 const GH_SECRET = 'ghp_Zq8xW2vN4mK7pR1tY5uH9jB3cL6dF0gS2aE4';

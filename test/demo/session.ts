@@ -1,18 +1,9 @@
 // The scripted model session the demo (and the end-to-end test) replays: it looks around, is denied
 // reading .env and pushing, claims to be done too early, is sent back by the finish check, fixes the bug.
-import type { ScriptStep } from '../support/messages-server.js';
+import { finalText, type ScriptStep, toolUse } from '../support/messages-server.js';
 
-const use = (name: string, input: unknown): ScriptStep => ({
-  kind: 'message',
-  content: [{ type: 'tool_use', name, input }],
-  usage: { input_tokens: 1200, output_tokens: 60 },
-});
-const say = (text: string): ScriptStep => ({
-  kind: 'message',
-  content: [{ type: 'text', text }],
-  stopReason: 'end_turn',
-  usage: { input_tokens: 1500, output_tokens: 80 },
-});
+const use = (name: string, input: unknown) => toolUse(name, input, { input_tokens: 1200, output_tokens: 60 });
+const say = (text: string) => finalText(text, { input_tokens: 1500, output_tokens: 80 });
 
 export const DEMO_TASK = `applyDiscount returns the discount instead of the discounted price.
 Fix it so the tests in test/price.test.mjs pass.`;

@@ -20,6 +20,7 @@ import {
   type GatesReport,
   SEVERITIES,
 } from '../../gates/types.js';
+import { gatesReport } from '../support/gates-fixtures.js';
 import { validateSarif } from '../support/sarif-schema.js';
 
 function expectValidSarif(log: unknown): void {
@@ -54,19 +55,7 @@ function gate(name: GateName, findings: Finding[], over: Partial<GateResult> = {
   };
 }
 
-function report(gates: GateResult[], over: Partial<GatesReport> = {}): GatesReport {
-  return {
-    schemaVersion: 1,
-    verdict: gates.some((g) => g.status !== 'pass') ? 'fail' : 'pass',
-    mode: 'diff',
-    base: 'a'.repeat(40),
-    head: 'b'.repeat(40),
-    gates,
-    dependencies: { added: [], removed: [], changed: [] },
-    diff: { files: 3, addedLines: 40, deletedLines: 2 },
-    ...over,
-  };
-}
+const report = gatesReport;
 
 /** Every gate; every severity; new, blocking and pre-existing; line, file and change-level; one error gate. */
 function fullReport(): GatesReport {

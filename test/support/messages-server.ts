@@ -238,3 +238,15 @@ export async function startScriptedServer(steps: ScriptStep[]): Promise<Scripted
       }),
   };
 }
+
+export const SCRIPT_USAGE: ScriptUsage = { input_tokens: 100, output_tokens: 20 };
+
+/** A reply that calls one tool. */
+export function toolUse(name: string, input: unknown, usage: ScriptUsage = SCRIPT_USAGE): ScriptStep {
+  return { kind: 'message', content: [{ type: 'tool_use', name, input }], usage };
+}
+
+/** A final reply: text, end of turn. */
+export function finalText(text = 'Done.', usage: ScriptUsage = SCRIPT_USAGE): ScriptStep {
+  return { kind: 'message', content: [{ type: 'text', text }], stopReason: 'end_turn', usage };
+}
