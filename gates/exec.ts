@@ -15,6 +15,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Also return stdout as bytes (`stdoutBytes`), for binary-safe protocols like `git cat-file --batch`. */
   binaryStdout?: boolean;
+  /** Called with each chunk of stdout as it arrives (a VM's console, to time its boot). */
+  onStdout?: (chunk: string) => void;
 }
 
 export interface ExecResult {
@@ -107,6 +109,7 @@ export function execFile(file: string, args: readonly string[], opts: ExecOption
     child.stdout?.on('data', (c: Buffer) => {
       all.push(c);
       out.push(c);
+      opts.onStdout?.(c.toString('utf8'));
     });
     child.stderr?.on('data', (c: Buffer) => {
       all.push(c);

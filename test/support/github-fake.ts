@@ -96,6 +96,18 @@ export interface FakeCheckRun {
   };
 }
 
+export interface FakeRunner {
+  id: number;
+  name: string;
+  labels: string[];
+  runner_group_id: number;
+  work_folder: string;
+  /** 'repo' or 'org': where it was registered. */
+  scope: 'repo' | 'org';
+  /** The encoded JIT config handed out for it. */
+  encoded_jit_config: string;
+}
+
 export interface FakeState {
   owner: string;
   repo: string;
@@ -109,6 +121,8 @@ export interface FakeState {
   issues: FakeIssue[];
   pulls: FakePull[];
   checkRuns: FakeCheckRun[];
+  /** Just-in-time runners registered through generate-jitconfig; the org is the repository's owner. */
+  runners: FakeRunner[];
   /** The next database id for labels, comments, issues, pull requests and check runs. */
   nextId: number;
 }
@@ -246,6 +260,7 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     issues: [],
     pulls: [],
     checkRuns: [],
+    runners: [],
     nextId: 1001,
   };
   const requests: RecordedRequest[] = [];
@@ -707,6 +722,44 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     return i ? then(i) : notFound(call);
   };
 
+  /** Registers a just-in-time runner, answering like GitHub: 409 when the name is taken. */
+  const jitRunner = (call: Call, scope: 'repo' | 'org'): Answer => {
+    const b = call.body as { name: string; runner_group_id: number; labels: string[]; work_folder?: string };
+    if (state.runners.some((r) => r.name === b.name)) {
+      return error(call, 409, 'Already exists - A runner with the same name already exists.');
+    }
+    const id = nextId();
+    const encoded = Buffer.from(
+      JSON.stringify({ '.runner': `runner-${id}`, '.credentials': `cred-${id}`, '.credentials_rsaparams': `rsa-${id}` }),
+    ).toString('base64');
+    const r: FakeRunner = {
+      id,
+      name: b.name,
+      labels: b.labels,
+      runner_group_id: b.runner_group_id,
+      work_folder: b.work_folder ?? '_work',
+      scope,
+      encoded_jit_config: encoded,
+    };
+    state.runners.push(r);
+    return {
+      status: 201,
+      body: {
+        runner: {
+          id,
+          runner_group_id: r.runner_group_id,
+          name: r.name,
+          os: 'unknown',
+          status: 'offline',
+          busy: false,
+          ephemeral: true,
+          labels: r.labels.map((name, i) => ({ id: i + 1, name, type: 'custom' })),
+        },
+        encoded_jit_config: encoded,
+      },
+    };
+  };
+
   const handlers: Record<string, (call: Call) => Answer> = {
     'repos/get': () => ({ status: 200, body: repository() }),
 
@@ -895,6 +948,10 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       p.updated_at = now();
       return { status: 200, body: pull(p) };
     },
+
+    'actions/generate-runner-jitconfig-for-repo': (call) => jitRunner(call, 'repo'),
+    'actions/generate-runner-jitconfig-for-org': (call) =>
+      str(call, 'org').toLowerCase() === state.owner.toLowerCase() ? jitRunner(call, 'org') : notFound(call),
 
     'checks/create': (call) => {
       const b = call.body as {

@@ -1,0 +1,133 @@
+// A real microVM under QEMU (KVM when it works here, else TCG): the guest proves from the inside that
+// its JIT config came on the config drive and not the kernel command line, that only the forwarded
+// endpoint on the host's loopback answers, and that its writes land in its own layer; the host then
+// checks the layer is gone and the base image untouched.
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { getOctokit } from '@actions/github';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LABELS, generateJitConfig } from '../../runner-image/launcher/jit.js';
+import { launchVm } from '../../runner-image/launcher/launch.js';
+import { type Accel, probeKvm, qemuArgs, qemuBackend } from '../../runner-image/launcher/qemu.js';
+import { type GitHubFake, startGitHubFake } from '../support/github-fake.js';
+import { buildTestGuest, makeBaseImage, sha256File, type TestGuest } from '../support/microvm.js';
+
+let guest: TestGuest;
+let accel: Accel;
+let github: GitHubFake;
+const servers: Server[] = [];
+const hits = { allowed: 0, denied: 0 };
+
+async function serve(body: string, count: () => void): Promise<number> {
+  const server = createServer((_, res) => {
+    count();
+    res.end(body);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+beforeAll(async () => {
+  guest = await buildTestGuest();
+  accel = (await probeKvm(guest.kernel)).ok ? 'kvm' : 'tcg';
+  github = await startGitHubFake({ owner: 'acme', repo: 'widgets' });
+}, 300_000);
+afterAll(async () => {
+  await github?.close();
+  for (const s of servers) await new Promise((r) => s.close(r));
+});
+
+describe('a runner microVM', () => {
+  it('gets its JIT config on the config drive, reaches only the forwarded port, and leaves nothing behind', async () => {
+    const state = mkdtempSync(path.join(os.tmpdir(), 'agentgate-vm-'));
+    const base = path.join(state, 'base.img');
+    const baseSha = makeBaseImage(base);
+    const allowedPort = await serve('agentgate-allowed', () => hits.allowed++);
+    const deniedPort = await serve('must-not-be-reached', () => hits.denied++);
+    const client = getOctokit('ghs_launcher-test-token', { baseUrl: github.url });
+
+    const run = await launchVm({
+      backend: qemuBackend(accel),
+      image: { kernel: guest.kernel, initrd: guest.initrd, baseImage: base, digest: `sha256:${baseSha}` },
+      stateDir: state,
+      vcpus: 1,
+      memoryMib: 256,
+      egress: [
+        { guestAddress: '10.0.2.100', guestPort: 8080, hostAddress: '127.0.0.1', hostPort: allowedPort },
+      ],
+      proxyUrl: 'http://10.0.2.100:8080',
+      jitConfig: (vmId) =>
+        generateJitConfig(client, {
+          scope: { owner: 'acme', repo: 'widgets' },
+          name: vmId,
+          labels: DEFAULT_LABELS,
+          runnerGroupId: 1,
+        }),
+      extraConfig: {
+        'probe.json': JSON.stringify({
+          allowed: '10.0.2.100:8080',
+          denied: `10.0.2.2:${deniedPort}`,
+        }),
+      },
+      timeoutMs: 90_000,
+    });
+
+    expect(github.violations).toEqual([]);
+    const runner = github.state.runners[0];
+    expect(runner).toMatchObject({ id: run.runnerId, name: run.vmId, labels: DEFAULT_LABELS, scope: 'repo' });
+    expect(run.timedOut).toBe(false);
+    expect(run.exitCode).toBe(0);
+    expect(run.initMs).toBeGreaterThan(0);
+    const jitSha = createHash('sha256')
+      .update(runner?.encoded_jit_config ?? '')
+      .digest('hex');
+    expect(run.guestResult).toMatchObject({
+      jitSha256: jitSha,
+      cmdlineHasJit: false,
+      allowedBody: 'agentgate-allowed',
+      denied: 'blocked',
+      wroteLayer: true,
+    });
+    expect(hits).toEqual({ allowed: 1, denied: 0 });
+    // The layer and the config drive are gone; the base image never saw the guest's write.
+    expect(run.cleanedUp).toBe(true);
+    expect(sha256File(base)).toBe(baseSha);
+    // The console never shows the config.
+    expect(run.console).not.toContain(runner?.encoded_jit_config);
+  }, 120_000);
+
+  it('puts the config on a read-only drive, never on the command line, and gives no NIC without egress', () => {
+    const spec = {
+      id: 'vm-1',
+      kernel: '/k',
+      bootArgs: 'init=/sbin/agentgate-init',
+      baseImage: '/base.img',
+      writableLayer: '/run/vm-1/layer.img',
+      configDrive: '/run/vm-1/config.tar',
+      vcpus: 2,
+      memoryMib: 512,
+      egress: [],
+    };
+    const args = qemuArgs(spec, 'tcg');
+    expect(args).toContain('id=cfg,file=/run/vm-1/config.tar,format=raw,if=none,readonly=on');
+    expect(args).toContain('id=root,file=/run/vm-1/layer.img,format=qcow2,if=none');
+    expect(args.join(' ')).not.toContain('/base.img');
+    expect(args.some((a) => a.includes('netdev'))).toBe(false);
+    const append = args[args.indexOf('-append') + 1];
+    expect(append).toBe('console=ttyS0 quiet panic=-1 reboot=t init=/sbin/agentgate-init');
+    const withEgress = qemuArgs(
+      {
+        ...spec,
+        egress: [{ guestAddress: '10.0.2.100', guestPort: 3128, hostAddress: '127.0.0.1', hostPort: 40000 }],
+      },
+      'kvm',
+    );
+    expect(withEgress).toContain('user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3128-tcp:127.0.0.1:40000');
+    expect(withEgress[withEgress.indexOf('-cpu') + 1]).toBe('host');
+  });
+});

@@ -1,0 +1,46 @@
+// The test guest (Debian cloud kernel + busybox initramfs with runner-image/guest/probe-init.sh), built
+// once per machine into the temp dir and reused while its inputs are unchanged; and a small base image.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFile } from '../../gates/exec.js';
+
+const IMAGE_DIR = fileURLToPath(new URL('../../runner-image/', import.meta.url));
+const INPUTS = ['build/build-test-guest.sh', 'build/lib.sh', 'guest/probe-init.sh'];
+
+export interface TestGuest {
+  kernel: string;
+  initrd: string;
+}
+
+export async function buildTestGuest(): Promise<TestGuest> {
+  const hash = createHash('sha256');
+  for (const f of INPUTS) hash.update(readFileSync(path.join(IMAGE_DIR, f)));
+  const dir = path.join(os.tmpdir(), `agentgate-test-guest-${hash.digest('hex').slice(0, 12)}`);
+  const guest = { kernel: path.join(dir, 'vmlinuz'), initrd: path.join(dir, 'initrd.gz') };
+  if (existsSync(guest.kernel) && existsSync(guest.initrd)) return guest;
+  const r = await execFile('bash', [path.join(IMAGE_DIR, 'build/build-test-guest.sh'), dir], {
+    env: process.env,
+    timeoutMs: 300_000,
+  });
+  if (r.exitCode !== 0) {
+    throw new Error(
+      `building the test guest failed (needs Debian's apt repositories, busybox-static and qemu-system-x86; .ci/run installs them):\n${r.output}`,
+    );
+  }
+  return guest;
+}
+
+/** A raw base image of `mib` MiB with a known pattern, and its sha256. */
+export function makeBaseImage(file: string, mib = 4): string {
+  const data = Buffer.alloc(mib * 1024 * 1024);
+  data.write('agentgate base image\n');
+  writeFileSync(file, data);
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
