@@ -11,7 +11,8 @@ import path from 'node:path';
 import { getOctokit } from '@actions/github';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LABELS, generateJitConfig } from '../../runner-image/launcher/jit.js';
-import { launchVm } from '../../runner-image/launcher/launch.js';
+import { type LaunchResult, launchVm } from '../../runner-image/launcher/launch.js';
+import { runPool } from '../../runner-image/launcher/pool.js';
 import { type Accel, probeKvm, qemuArgs, qemuBackend } from '../../runner-image/launcher/qemu.js';
 import { type GitHubFake, startGitHubFake } from '../support/github-fake.js';
 import { buildTestGuest, makeBaseImage, sha256File, type TestGuest } from '../support/microvm.js';
@@ -100,6 +101,43 @@ describe('a runner microVM', () => {
     // The console never shows the config.
     expect(run.console).not.toContain(runner?.encoded_jit_config);
   }, 120_000);
+
+  it('keeps a warm pool: replaces each VM after its job, never more than the pool size at once', async () => {
+    const state = mkdtempSync(path.join(os.tmpdir(), 'agentgate-pool-'));
+    const base = path.join(state, 'base.img');
+    const digest = `sha256:${makeBaseImage(base)}`;
+    const client = getOctokit('ghs_launcher-test-token', { baseUrl: github.url });
+    const before = github.state.runners.length;
+    const pool = await runPool<LaunchResult>({
+      size: 2,
+      maxVms: 3,
+      launch: () =>
+        launchVm({
+          backend: qemuBackend(accel),
+          image: { kernel: guest.kernel, initrd: guest.initrd, baseImage: base, digest },
+          stateDir: state,
+          vcpus: 1,
+          memoryMib: 256,
+          egress: [],
+          jitConfig: (vmId) =>
+            generateJitConfig(client, {
+              scope: { org: 'acme' },
+              name: vmId,
+              labels: DEFAULT_LABELS,
+              runnerGroupId: 1,
+            }),
+          timeoutMs: 90_000,
+        }),
+    });
+    expect(pool).toMatchObject({ launched: 3, failed: 0, peak: 2 });
+    expect(pool.results.every((r) => r.exitCode === 0 && r.cleanedUp && r.guestResult?.jitSha256)).toBe(true);
+    // One runner registration per VM, each with its own name; no network without egress.
+    const runners = github.state.runners.slice(before);
+    expect(new Set(runners.map((r) => r.name)).size).toBe(3);
+    expect(runners.every((r) => r.scope === 'org')).toBe(true);
+    expect(pool.results.every((r) => r.guestResult?.denied === 'no-network')).toBe(true);
+    expect(github.violations).toEqual([]);
+  }, 180_000);
 
   it('puts the config on a read-only drive, never on the command line, and gives no NIC without egress', () => {
     const spec = {
