@@ -66,4 +66,4 @@ readback=$(dd if=/dev/vda bs=512 skip=8 count=1 2>/dev/null | head -c ${#marker}
 [ "$readback" = "$marker" ] && wrote=true || wrote=false
 
 echo "AGENTGATE-RESULT {\"jitSha256\":$(json_str "$jit_sha"),\"cmdlineHasJit\":$cmdline_has_jit,\"allowedBody\":$(json_str "$allowed_body"),\"denied\":$(json_str "$denied_result"),\"wroteLayer\":$wrote,\"uptime\":$(json_str "$(cut -d' ' -f1 /proc/uptime)")}"
-poweroff -f
+reboot -f  # QEMU (-no-reboot) and Firecracker both end the VM on a guest reboot

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds the agentgate runner image without a Docker engine: a Debian root filesystem from
+# debootstrap (minbase) with the runner's tools, turned into an ext4 image by mkfs.ext4 -d (no mount),
+# plus the guest kernel and its initramfs.
+#
+#   sudo runner-image/build/build-image.sh OUT_DIR [--offline] [--size-mib N]
+#
+# --offline leaves out the tools that come from upstream releases (the Actions runner, gitleaks,
+# semgrep), so the image builds and boots with nothing but Debian's repositories. Without it each
+# download is checked against the sha256 in runner-image/versions.json before it is used.
+#
+# Writes OUT_DIR/rootfs.ext4 (the read-only base every VM's layer sits on), OUT_DIR/vmlinuz,
+# OUT_DIR/initrd.gz and OUT_DIR/manifest.json (the image's sha256, what it carries).
+# Needs root (debootstrap), and: debootstrap, e2fsprogs, jq, curl, busybox-static, apt (for the kernel).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/lib.sh"
+versions="$here/../versions.json"
+
+out=""
+offline=false
+extra_mib=4096
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --offline) offline=true ;;
+    --size-mib) extra_mib="${2:?--size-mib needs a number}"; shift ;;
+    -*) die "unknown option $1" ;;
+    *) out="$1" ;;
+  esac
+  shift
+done
+[ -n "$out" ] || die "usage: build-image.sh OUT_DIR [--offline] [--size-mib N]"
+[ "$(id -u)" -eq 0 ] || die "debootstrap needs root: run with sudo"
+for tool in debootstrap mkfs.ext4 jq sha256sum; do command -v "$tool" >/dev/null || die "$tool is missing"; done
+
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root="$work/rootfs"
+started=$(date +%s)
+
+suite=$(jq -r .debian.suite "$versions")
+mirror=$(jq -r .debian.mirror "$versions")
+packages=$(jq -r '.debian.packages | join(",")' "$versions")
+echo "build: debootstrap $suite (minbase) with $packages"
+debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
+  || { tail -20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+
+chroot "$root" useradd --create-home --uid 1001 --shell /bin/bash runner
+
+# verify_download NAME DEST: fetches the tool's url into DEST and checks its sha256 from versions.json.
+verify_download() {
+  local name="$1" dest="$2" url sum
+  url=$(jq -r --arg n "$name" '.tools[$n].url' "$versions")
+  sum=$(jq -r --arg n "$name" '.tools[$n].sha256' "$versions")
+  [[ "$sum" =~ ^[0-9a-f]{64}$ ]] || die "versions.json: tools.$name.sha256 is not a sha256"
+  curl -fsSL --retry 3 -o "$dest" "$url" || die "download of $name failed: $url"
+  echo "$sum  $dest" | sha256sum -c --quiet - || die "$name: sha256 mismatch for $url (expected $sum)"
+}
+
+if [ "$offline" = false ]; then
+  verify_download actions-runner "$work/runner.tgz"
+  install -d -o 1001 -g 1001 "$root/opt/actions-runner"
+  tar -xzf "$work/runner.tgz" -C "$root/opt/actions-runner"
+  chown -R 1001:1001 "$root/opt/actions-runner"
+  chroot "$root" /opt/actions-runner/bin/installdependencies.sh >/dev/null 2>&1 || true
+
+  verify_download gitleaks "$work/gitleaks.tgz"
+  tar -xzf "$work/gitleaks.tgz" -C "$root/usr/local/bin" gitleaks
+
+  whl=$(basename "$(jq -r '.tools.semgrep.url' "$versions")")
+  verify_download semgrep "$root/tmp/$whl"
+  chroot "$root" python3 -m venv /opt/semgrep
+  chroot "$root" /opt/semgrep/bin/pip install --quiet --no-cache-dir "/tmp/$whl"
+  ln -sf /opt/semgrep/bin/semgrep "$root/usr/local/bin/semgrep"
+  rm -f "$root/tmp/$whl"
+fi
+
+install -m 0755 "$here/../guest/agentgate-init.sh" "$root/sbin/agentgate-init"
+# Nothing of the build host or the package caches goes into the image.
+rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/tmp/* "$root"/root/.cache
+: >"$root/etc/machine-id"
+
+used_kib=$(du -sk "$root" | cut -f1)
+size_mib=$(( used_kib / 1024 + used_kib / 4096 + extra_mib ))
+rm -f "$out/rootfs.ext4"
+mkfs.ext4 -q -F -L agentgate-root -E root_owner=0:0 -d "$root" "$out/rootfs.ext4" "${size_mib}M"
+
+release=$(fetch_kernel "$work/kernel")
+cp "$work/kernel/x/boot/vmlinuz-$release" "$out/vmlinuz"
+build_initramfs "$work/kernel" "$release" "$here/../guest/initramfs-init.sh" "$out/initrd.gz"
+
+digest=$(sha256sum "$out/rootfs.ext4" | cut -d' ' -f1)
+jq -n --arg digest "sha256:$digest" --arg kernel "$release" --argjson offline "$offline" \
+  --argjson sizeMib "$size_mib" --argjson usedKib "$used_kib" --slurpfile versions "$versions" \
+  '{image: "rootfs.ext4", digest: $digest, kernel: $kernel, offline: $offline, sizeMib: $sizeMib,
+    usedKib: $usedKib, tools: (if $offline then {} else ($versions[0].tools | map_values(.version)) end),
+    debian: $versions[0].debian}' >"$out/manifest.json"
+echo "build: $out/rootfs.ext4 (${size_mib} MiB, ${used_kib} KiB used), kernel $release, $(( $(date +%s) - started )) s"
+echo "build: digest sha256:$digest"
