@@ -35,8 +35,9 @@ export interface EgressProxy {
   close(): Promise<void>;
 }
 
-/** The ports a bare allowlist entry admits: 443 for CONNECT (TLS), 80 for plain HTTP. Others need `host:port`. */
-const DEFAULT_PORTS: readonly number[] = [443, 80];
+/** The port a bare allowlist entry admits: 443 for CONNECT (TLS), 80 for plain HTTP. Others need `host:port`. */
+export type RequestKind = 'connect' | 'http';
+const DEFAULT_PORT: Record<RequestKind, number> = { connect: 443, http: 80 };
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 
@@ -49,7 +50,8 @@ interface AllowEntry {
   kind: 'ip' | 'name' | 'wildcard';
   /** The IP's canonical text, the exact name, or (wildcard) the suffix after `*.`. */
   value: string;
-  ports: readonly number[];
+  /** The ports it admits; null: the default port of the request kind. */
+  ports: readonly number[] | null;
 }
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
@@ -135,7 +137,8 @@ function parseEntry(raw: string): AllowEntry | undefined {
   const wildcard = text.startsWith('*.');
   if (wildcard) text = text.slice(2);
   let hostText = text;
-  let ports: readonly number[] = DEFAULT_PORTS;
+  // null: the default port of the request's kind (443 for CONNECT, 80 for plain HTTP).
+  let ports: readonly number[] | null = null;
   const bareIpv6 = !text.startsWith('[') && (text.match(/:/g) ?? []).length > 1;
   if (!bareIpv6 && (text.startsWith('[') || text.includes(':'))) {
     const split = splitHostPort(text);
@@ -158,9 +161,9 @@ function compileAllowlist(allow: readonly string[]): AllowEntry[] {
   return entries;
 }
 
-function matches(entries: readonly AllowEntry[], host: NormalHost, port: number): boolean {
+function matches(entries: readonly AllowEntry[], host: NormalHost, port: number, kind: RequestKind): boolean {
   return entries.some((e) => {
-    if (!e.ports.includes(port)) return false;
+    if (e.ports === null ? port !== DEFAULT_PORT[kind] : !e.ports.includes(port)) return false;
     if (e.kind === 'ip') return host.kind === 'ip' && host.value === e.value;
     if (host.kind !== 'name') return false;
     if (e.kind === 'name') return host.value === e.value;
@@ -171,14 +174,20 @@ function matches(entries: readonly AllowEntry[], host: NormalHost, port: number)
 /**
  * Whether the proxy lets a client reach `host:port`. Pure: no name is resolved.
  * - `api.github.com` matches that name only; `*.example.com` matches any subdomain of it, not `example.com`.
- * - A bare entry admits ports 443 and 80; `name:8443` / `*.example.com:8443` admit that port only.
+ * - A bare entry admits port 443 to CONNECT and port 80 to plain HTTP; `name:8443` / `*.example.com:8443`
+ *   admit that port only, either way.
  * - IP literals (`127.0.0.1`, `[::1]`) match only an IP entry naming the same address, never a wildcard.
  * - Case-insensitive; one trailing dot ignored. Userinfo, a port inside `host`, or an empty host: false.
  */
-export function isAllowed(host: string, port: number, allow: string[]): boolean {
+export function isAllowed(
+  host: string,
+  port: number,
+  allow: string[],
+  kind: RequestKind = 'connect',
+): boolean {
   if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
   const normal = normalizeHost(host);
-  return normal !== undefined && matches(compileAllowlist(allow), normal, port);
+  return normal !== undefined && matches(compileAllowlist(allow), normal, port, kind);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -349,15 +358,15 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
   /** Decides on an authority; undefined when it is malformed (the caller answers 400). */
   const decide = (
     authority: string,
-    defaultPort: number | undefined,
+    kind: RequestKind,
   ): { ok: true; host: string; port: number } | { ok: false; host: string; port: number } | undefined => {
     const at = authority.lastIndexOf('@');
     const hasUserinfo = at >= 0;
     const split = splitHostPort(hasUserinfo ? authority.slice(at + 1) : authority);
-    const port = split?.port ?? defaultPort;
+    const port = split?.port ?? (kind === 'http' ? DEFAULT_PORT.http : undefined);
     if (!split || port === undefined) return undefined;
     const normal = normalizeHost(split.host);
-    if (hasUserinfo || !normal || !matches(entries, normal, port)) {
+    if (hasUserinfo || !normal || !matches(entries, normal, port, kind)) {
       return { ok: false, host: normal?.value ?? printable(split.host), port };
     }
     return { ok: true, host: normal.value, port };
@@ -401,7 +410,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     const client = clientStream;
     client.pause(); // Nothing read before the upstream is up may be lost.
     client.on('error', () => client.destroy());
-    const decision = decide(req.url ?? '', undefined);
+    const decision = decide(req.url ?? '', 'connect');
     if (!decision) {
       log({ kind: 'bad-request', reason: `CONNECT target is not host:port: ${printable(req.url ?? '')}` });
       finish(client, rawResponse(400, 'Bad Request', 'bad-request: CONNECT needs host:port\n'));
@@ -488,7 +497,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
       return;
     }
     const authority = m[1] ?? '';
-    const decision = decide(authority, 80);
+    const decision = decide(authority, 'http');
     if (!decision) {
       badRequest(`bad authority: ${printable(authority)}`);
       return;

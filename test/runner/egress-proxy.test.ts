@@ -159,7 +159,7 @@ describe('isAllowed', () => {
   const cases: [string, number, boolean][] = [
     // exact names, default ports
     ['api.github.com', 443, true],
-    ['api.github.com', 80, true],
+    ['api.github.com', 80, false], // a bare entry admits 443 to CONNECT; port 80 only to plain HTTP
     ['api.github.com', 22, false],
     ['api.github.com', 8443, false],
     ['github.com', 443, false],
@@ -220,6 +220,12 @@ describe('isAllowed', () => {
 
   it('allows nothing with an empty list and ignores malformed entries', () => {
     expect(isAllowed('api.github.com', 443, [])).toBe(false);
+    // A bare entry: CONNECT to 443 only, plain HTTP to 80 only; an explicit port admits that port either way.
+    expect(isAllowed('api.github.com', 80, ['api.github.com'], 'http')).toBe(true);
+    expect(isAllowed('api.github.com', 443, ['api.github.com'], 'http')).toBe(false);
+    expect(isAllowed('api.github.com', 80, ['api.github.com'], 'connect')).toBe(false);
+    expect(isAllowed('api.github.com', 8443, ['api.github.com:8443'], 'connect')).toBe(true);
+    expect(isAllowed('api.github.com', 8443, ['api.github.com:8443'], 'http')).toBe(true);
     expect(isAllowed('api.github.com', 443, ['', '*', 'http://api.github.com', 'u@api.github.com'])).toBe(
       false,
     );
