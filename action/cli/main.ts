@@ -4,6 +4,7 @@ import { messageOf, UsageError } from '../errors.js';
 import { gatesCommand } from './gates.js';
 import { policyCommand } from './policy.js';
 import { type RunCommandDeps, runCommand } from './run.js';
+import { runnerCommand } from './runner.js';
 import { traceCommand } from './trace.js';
 
 export const MAIN_HELP = `agentgate ${VERSION} — a governed coding agent for CI
@@ -15,6 +16,7 @@ Commands:
   gates            run the gates (secrets, SAST, SBOM, dependencies, policy) on a change
   policy explain   show whether a policy allows a tool call, and which rule decided
   trace verify     check the hash chain of a session trace
+  runner           run one-job runner microVMs on this host (probe, launch)
 
 Run 'agentgate <command> --help' for a command's options.`;
 
@@ -41,6 +43,8 @@ export async function main(argv: string[], deps: RunCommandDeps): Promise<number
         return await policyCommand(rest, deps.out);
       case 'trace':
         return await traceCommand(rest, deps.out);
+      case 'runner':
+        return await runnerCommand(rest, deps);
       default:
         throw new UsageError(`unknown command '${cmd}'. Run 'agentgate --help' for the list.`);
     }

@@ -40,6 +40,8 @@ export interface RunCommandDeps {
   err: (s: string) => void;
   /** Replaces the Anthropic provider (tests). */
   provider?: LLMProvider;
+  /** Ends long-running commands (`runner launch`); default: SIGINT or SIGTERM. */
+  signal?: AbortSignal;
 }
 
 export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<number> {

@@ -1,8 +1,10 @@
 // `npm run bench`: every benchmark under test/bench/, one after the other.
 import { main as gates } from './gates.js';
 import { main as loop } from './loop-overhead.js';
+import { main as microvm } from './microvm.js';
 import { main as sandbox } from './sandbox-overhead.js';
 
 await loop();
 await sandbox();
 await gates();
+await microvm();
