@@ -41,7 +41,9 @@ export async function main(): Promise<void> {
         timeoutMs: 120_000,
       });
       if (r.exitCode !== 0 || r.initMs === undefined || !r.cleanedUp) {
-        throw new Error(`run ${i}: exit ${r.exitCode}, init ${r.initMs}, cleaned ${r.cleanedUp}\n${r.console}`);
+        throw new Error(
+          `run ${i}: exit ${r.exitCode}, init ${r.initMs}, cleaned ${r.cleanedUp}\n${r.console}`,
+        );
       }
       if (i === 0) continue; // warm-up: page cache for the kernel and initramfs
       init.push(r.initMs);

@@ -730,7 +730,11 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     }
     const id = nextId();
     const encoded = Buffer.from(
-      JSON.stringify({ '.runner': `runner-${id}`, '.credentials': `cred-${id}`, '.credentials_rsaparams': `rsa-${id}` }),
+      JSON.stringify({
+        '.runner': `runner-${id}`,
+        '.credentials': `cred-${id}`,
+        '.credentials_rsaparams': `rsa-${id}`,
+      }),
     ).toString('base64');
     const r: FakeRunner = {
       id,
