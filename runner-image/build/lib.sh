@@ -9,20 +9,43 @@ VIRTIO_MODULES="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/
 die() { echo "build: $*" >&2; exit 1; }
 
 # fetch_kernel DIR: downloads the kernel package into DIR and unpacks it; prints the kernel release.
+# Through apt when this host's sources have Debian's cloud kernel; otherwise (an Ubuntu CI runner, say)
+# straight from Debian's archive, found in its Packages index.
 fetch_kernel() {
-  local dir="$1"
+  local dir="$1" pkg
   mkdir -p "$dir/deb" "$dir/x"
-  local pkg
   pkg=$(apt-cache depends "$KERNEL_PACKAGE" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
-  [ -n "$pkg" ] || die "cannot resolve $KERNEL_PACKAGE (run 'apt-get update' first)"
-  (cd "$dir/deb" && apt-get download -q "$pkg" >/dev/null 2>&1) || die "apt-get download $pkg failed"
-  dpkg-deb -x "$dir"/deb/"$pkg"_*.deb "$dir/x"
+  if [ -n "$pkg" ]; then
+    (cd "$dir/deb" && apt-get download -q "$pkg" >/dev/null 2>&1) || die "apt-get download $pkg failed"
+  else
+    fetch_kernel_from_archive "$dir/deb"
+  fi
+  dpkg-deb -x "$(ls "$dir"/deb/linux-image-*.deb | head -1)" "$dir/x"
   basename "$(ls -d "$dir"/x/lib/modules/*)"
 }
 
-# find_busybox: the static busybox (Debian's busybox-static) to put in the initramfs.
+# fetch_kernel_from_archive DIR: the cloud kernel .deb from DEBIAN_MIRROR's DEBIAN_SUITE Packages index.
+fetch_kernel_from_archive() {
+  local dir="$1" mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}" suite="${DEBIAN_SUITE:-bookworm}"
+  local index="$dir/Packages"
+  command -v curl >/dev/null && command -v xz >/dev/null || die "curl and xz are needed to fetch the kernel"
+  curl -fsSL --retry 3 "$mirror/dists/$suite/main/binary-amd64/Packages.xz" | xz -d >"$index" \
+    || die "cannot read $mirror/dists/$suite/main/binary-amd64/Packages.xz"
+  local meta real file
+  meta=$(awk -v p="$KERNEL_PACKAGE" '$1=="Package:" {keep=($2==p)} keep && $1=="Depends:" {print $2; exit}' "$index")
+  real=$(printf '%s' "$meta" | tr -d ',')
+  [ -n "$real" ] || die "$KERNEL_PACKAGE is not in $mirror $suite"
+  file=$(awk -v p="$real" '$1=="Package:" {keep=($2==p)} keep && $1=="Filename:" {print $2; exit}' "$index")
+  [ -n "$file" ] || die "$real has no Filename in $mirror $suite"
+  curl -fsSL --retry 3 -o "$dir/$(basename "$file")" "$mirror/$file" || die "download of $mirror/$file failed"
+}
+
+# find_busybox: the static busybox (the busybox-static package) to put in the initramfs.
 find_busybox() {
   [ -x /bin/busybox ] || die "no busybox: apt-get install busybox-static"
+  if command -v ldd >/dev/null && ldd /bin/busybox >/dev/null 2>&1; then
+    die "/bin/busybox is dynamically linked: apt-get install busybox-static"
+  fi
   echo /bin/busybox
 }
 
