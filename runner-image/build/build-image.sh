@@ -48,28 +48,18 @@ debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" >
 
 chroot "$root" useradd --create-home --uid 1001 --shell /bin/bash runner
 
-# verify_download NAME DEST: fetches the tool's url into DEST and checks its sha256 from versions.json.
-verify_download() {
-  local name="$1" dest="$2" url sum
-  url=$(jq -r --arg n "$name" '.tools[$n].url' "$versions")
-  sum=$(jq -r --arg n "$name" '.tools[$n].sha256' "$versions")
-  [[ "$sum" =~ ^[0-9a-f]{64}$ ]] || die "versions.json: tools.$name.sha256 is not a sha256"
-  curl -fsSL --retry 3 -o "$dest" "$url" || die "download of $name failed: $url"
-  echo "$sum  $dest" | sha256sum -c --quiet - || die "$name: sha256 mismatch for $url (expected $sum)"
-}
-
 if [ "$offline" = false ]; then
-  verify_download actions-runner "$work/runner.tgz"
+  verify_download "$versions" actions-runner "$work/runner.tgz"
   install -d -o 1001 -g 1001 "$root/opt/actions-runner"
   tar -xzf "$work/runner.tgz" -C "$root/opt/actions-runner"
   chown -R 1001:1001 "$root/opt/actions-runner"
   chroot "$root" /opt/actions-runner/bin/installdependencies.sh >/dev/null 2>&1 || true
 
-  verify_download gitleaks "$work/gitleaks.tgz"
+  verify_download "$versions" gitleaks "$work/gitleaks.tgz"
   tar -xzf "$work/gitleaks.tgz" -C "$root/usr/local/bin" gitleaks
 
   whl=$(basename "$(jq -r '.tools.semgrep.url' "$versions")")
-  verify_download semgrep "$root/tmp/$whl"
+  verify_download "$versions" semgrep "$root/tmp/$whl"
   chroot "$root" python3 -m venv /opt/semgrep
   chroot "$root" /opt/semgrep/bin/pip install --quiet --no-cache-dir "/tmp/$whl"
   ln -sf /opt/semgrep/bin/semgrep "$root/usr/local/bin/semgrep"

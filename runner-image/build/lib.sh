@@ -67,3 +67,20 @@ build_initramfs() {
   (cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -9) >"$out"
   rm -rf "$root"
 }
+
+# verify_download VERSIONS NAME DEST: fetches tools.NAME.url from VERSIONS into DEST and checks it
+# against tools.NAME.sha256 before anything uses it; a mismatch removes DEST and fails the build.
+verify_download() {
+  local versions="$1" name="$2" dest="$3" url sum
+  url=$(jq -r --arg n "$name" '.tools[$n].url // empty' "$versions")
+  sum=$(jq -r --arg n "$name" '.tools[$n].sha256 // empty' "$versions")
+  [ -n "$url" ] || die "$versions: tools.$name.url is missing"
+  [[ "$sum" =~ ^[0-9a-f]{64}$ ]] || die "$versions: tools.$name.sha256 is not a sha256"
+  curl -fsSL --retry 3 -o "$dest" "$url" || die "download of $name failed: $url"
+  local got
+  got=$(sha256sum "$dest" | cut -d' ' -f1)
+  if [ "$got" != "$sum" ]; then
+    rm -f "$dest"
+    die "$name: sha256 mismatch for $url (expected $sum, got $got)"
+  fi
+}

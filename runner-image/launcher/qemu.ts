@@ -4,6 +4,7 @@
 // Egress: QEMU's user-mode network with `restrict=on` gives the guest no route to the host or the
 // world; each `guestfwd` opens exactly one guest address:port that QEMU connects to a host endpoint —
 // in production the allowlisting egress proxy. A guest with no forwards gets no NIC at all.
+import { readFileSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { execFile } from '../../gates/exec.js';
 import { type Backend, type BootResult, INIT_MARKER, type VmSpec } from './types.js';
@@ -15,8 +16,34 @@ export const BASE_BOOT_ARGS = 'console=ttyS0 quiet panic=-1 reboot=t';
 
 export type Accel = 'kvm' | 'tcg';
 
+/**
+ * Under TCG the guest kernel cannot calibrate its TSC (microvm has no HPET or PM timer, and the emulated
+ * PIT drifts with host load); it then stalls in early boot, seen here in one boot of two even on an idle
+ * host. Telling it the TSC rate (TCG's TSC runs at the host's rate) and the delay-loop value skips both
+ * calibrations. lpj assumes HZ=250, the Debian kernel's; it only sizes busy-wait loops.
+ */
+export function tcgTimingArgs(tscKhz: number): string {
+  const khz = Math.round(tscKhz);
+  return `tsc_early_khz=${khz} lpj=${khz * 4}`;
+}
+
+/** The host's TSC rate in kHz, from /proc/cpuinfo's `cpu MHz` (2 GHz when it says nothing). */
+export function hostTscKhz(cpuinfo = readCpuinfo()): number {
+  const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(cpuinfo)?.[1]);
+  return Number.isFinite(mhz) && mhz > 0 ? Math.round(mhz * 1000) : 2_000_000;
+}
+
+function readCpuinfo(): string {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** The QEMU command line for a spec. Pure. */
-export function qemuArgs(spec: VmSpec, accel: Accel): string[] {
+export function qemuArgs(spec: VmSpec, accel: Accel, tscKhz = 2_000_000): string[] {
+  const timing = accel === 'tcg' ? ` ${tcgTimingArgs(tscKhz)}` : '';
   const args = [
     '-M',
     'microvm,x-option-roms=off,rtc=on',
@@ -38,7 +65,7 @@ export function qemuArgs(spec: VmSpec, accel: Accel): string[] {
     spec.kernel,
     ...(spec.initrd ? ['-initrd', spec.initrd] : []),
     '-append',
-    `${BASE_BOOT_ARGS}${spec.bootArgs ? ` ${spec.bootArgs}` : ''}`,
+    `${BASE_BOOT_ARGS}${timing}${spec.bootArgs ? ` ${spec.bootArgs}` : ''}`,
     '-drive',
     `id=root,file=${spec.writableLayer},format=qcow2,if=none`,
     '-device',
@@ -113,13 +140,14 @@ function initTime(chunks: { at: number; text: string }[], started: number): numb
 }
 
 export function qemuBackend(accel: Accel, qemu = QEMU_BIN): Backend {
+  const tscKhz = hostTscKhz();
   return {
     name: 'qemu-microvm',
     accel,
     async boot(spec, opts): Promise<BootResult> {
       const chunks: { at: number; text: string }[] = [];
       const started = performance.now();
-      const r = await execFile(qemu, qemuArgs(spec, accel), {
+      const r = await execFile(qemu, qemuArgs(spec, accel, tscKhz), {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
         timeoutMs: opts.timeoutMs,
         maxOutputBytes: 4 * 1024 * 1024,

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LABELS, generateJitConfig } from '../../runner-image/launcher/jit.js';
 import { type LaunchResult, launchVm } from '../../runner-image/launcher/launch.js';
 import { runPool } from '../../runner-image/launcher/pool.js';
-import { type Accel, probeKvm, qemuArgs, qemuBackend } from '../../runner-image/launcher/qemu.js';
+import { type Accel, hostTscKhz, probeKvm, qemuArgs, qemuBackend } from '../../runner-image/launcher/qemu.js';
 import { type GitHubFake, startGitHubFake } from '../support/github-fake.js';
 import { buildTestGuest, makeBaseImage, sha256File, type TestGuest } from '../support/microvm.js';
 
@@ -130,7 +130,12 @@ describe('a runner microVM', () => {
         }),
     });
     expect(pool).toMatchObject({ launched: 3, failed: 0, peak: 2 });
-    expect(pool.results.every((r) => r.exitCode === 0 && r.cleanedUp && r.guestResult?.jitSha256)).toBe(true);
+    for (const r of pool.results) {
+      expect(
+        r.exitCode === 0 && r.cleanedUp && r.guestResult?.jitSha256,
+        `${r.vmId}: ${r.console}`,
+      ).toBeTruthy();
+    }
     // One runner registration per VM, each with its own name; no network without egress.
     const runners = github.state.runners.slice(before);
     expect(new Set(runners.map((r) => r.name)).size).toBe(3);
@@ -138,6 +143,29 @@ describe('a runner microVM', () => {
     expect(pool.results.every((r) => r.guestResult?.denied === 'no-network')).toBe(true);
     expect(github.violations).toEqual([]);
   }, 180_000);
+
+  it('destroys a VM that outlives its timeout, and its layer with it', async () => {
+    const state = mkdtempSync(path.join(os.tmpdir(), 'agentgate-timeout-'));
+    const base = path.join(state, 'base.img');
+    const run = await launchVm({
+      backend: qemuBackend(accel),
+      image: {
+        kernel: guest.kernel,
+        initrd: guest.initrd,
+        baseImage: base,
+        digest: `sha256:${makeBaseImage(base)}`,
+      },
+      stateDir: state,
+      vcpus: 1,
+      memoryMib: 256,
+      egress: [],
+      jitConfig: async () => ({ runnerId: 7, encodedJitConfig: 'dGltZW91dA==' }),
+      timeoutMs: 400,
+    });
+    expect(run.timedOut).toBe(true);
+    expect(run.guestResult).toBeUndefined();
+    expect(run.cleanedUp).toBe(true);
+  }, 60_000);
 
   it('puts the config on a read-only drive, never on the command line, and gives no NIC without egress', () => {
     const spec = {
@@ -157,7 +185,10 @@ describe('a runner microVM', () => {
     expect(args.join(' ')).not.toContain('/base.img');
     expect(args.some((a) => a.includes('netdev'))).toBe(false);
     const append = args[args.indexOf('-append') + 1];
-    expect(append).toBe('console=ttyS0 quiet panic=-1 reboot=t init=/sbin/agentgate-init');
+    // Under TCG the kernel is told the TSC rate, so it does not stall calibrating it.
+    expect(append).toBe(
+      'console=ttyS0 quiet panic=-1 reboot=t tsc_early_khz=2000000 lpj=8000000 init=/sbin/agentgate-init',
+    );
     const withEgress = qemuArgs(
       {
         ...spec,
@@ -167,5 +198,8 @@ describe('a runner microVM', () => {
     );
     expect(withEgress).toContain('user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3128-tcp:127.0.0.1:40000');
     expect(withEgress[withEgress.indexOf('-cpu') + 1]).toBe('host');
+    expect(withEgress[withEgress.indexOf('-append') + 1]).not.toContain('tsc_early_khz');
+    expect(hostTscKhz('cpu MHz\t\t: 2596.146\n')).toBe(2596146);
+    expect(hostTscKhz('')).toBe(2_000_000);
   });
 });
