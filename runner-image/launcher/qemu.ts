@@ -41,10 +41,9 @@ function readCpuinfo(): string {
   }
 }
 
-/** The QEMU command line for a spec. Pure. */
-export function qemuArgs(spec: VmSpec, accel: Accel, tscKhz = 2_000_000): string[] {
-  const timing = accel === 'tcg' ? ` ${tcgTimingArgs(tscKhz)}` : '';
-  const args = [
+/** The machine every VM and the KVM probe share: microvm, no defaults or firmware, console on stdio. */
+function machineArgs(accel: Accel, memoryMib: number, vcpus: number, kernel: string): string[] {
+  return [
     '-M',
     'microvm,x-option-roms=off,rtc=on',
     '-accel',
@@ -52,9 +51,9 @@ export function qemuArgs(spec: VmSpec, accel: Accel, tscKhz = 2_000_000): string
     '-cpu',
     accel === 'kvm' ? 'host' : 'max',
     '-m',
-    String(spec.memoryMib),
+    String(memoryMib),
     '-smp',
-    String(spec.vcpus),
+    String(vcpus),
     '-nodefaults',
     '-no-user-config',
     '-nographic',
@@ -62,7 +61,15 @@ export function qemuArgs(spec: VmSpec, accel: Accel, tscKhz = 2_000_000): string
     'stdio',
     '-no-reboot',
     '-kernel',
-    spec.kernel,
+    kernel,
+  ];
+}
+
+/** The QEMU command line for a spec. Pure. */
+export function qemuArgs(spec: VmSpec, accel: Accel, tscKhz = 2_000_000): string[] {
+  const timing = accel === 'tcg' ? ` ${tcgTimingArgs(tscKhz)}` : '';
+  const args = [
+    ...machineArgs(accel, spec.memoryMib, spec.vcpus, spec.kernel),
     ...(spec.initrd ? ['-initrd', spec.initrd] : []),
     '-append',
     `${BASE_BOOT_ARGS}${timing}${spec.bootArgs ? ` ${spec.bootArgs}` : ''}`,
@@ -102,22 +109,7 @@ export async function probeKvm(kernel: string, qemu = QEMU_BIN): Promise<{ ok: b
   const r = await execFile(
     qemu,
     [
-      '-M',
-      'microvm,x-option-roms=off,rtc=on',
-      '-accel',
-      'kvm',
-      '-cpu',
-      'host',
-      '-m',
-      '128',
-      '-nodefaults',
-      '-no-user-config',
-      '-nographic',
-      '-serial',
-      'stdio',
-      '-no-reboot',
-      '-kernel',
-      kernel,
+      ...machineArgs('kvm', 128, 1, kernel),
       // No root: the kernel panics and, with panic=-1 and -no-reboot, QEMU exits. Reaching that is enough.
       '-append',
       'console=ttyS0 panic=-1',

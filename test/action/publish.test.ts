@@ -11,6 +11,7 @@ import { code, type RiskCardData, riskCard } from '../../action/publish/risk-car
 import type { GateResult, GatesReport } from '../../gates/index.js';
 import type { GatesRun } from '../../gates/run.js';
 import { gatesReport } from '../support/gates-fixtures.js';
+import { sessionResult } from '../support/run-fixtures.js';
 
 const gate = (
   name: GateResult['name'],
@@ -39,20 +40,7 @@ const ALL_PASS = ['secrets', 'sast', 'sbom', 'dependencies', 'policy'].map((n) =
 
 const card = (over: Partial<RiskCardData> = {}): RiskCardData => ({
   task: { text: 'Fix it', origin: 'a workflow_dispatch by @dev' },
-  result: {
-    outcome: 'completed',
-    detail: 'done',
-    summary: 'Changed one line.',
-    model: 'claude-sonnet-4-6',
-    sessionId: '00000000-0000-4000-8000-000000000000',
-    turns: 3,
-    toolCalls: 4,
-    usage: { inputTokens: 12345, outputTokens: 678, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
-    costUsd: 0.0421,
-    tests: { command: null, before: null, after: null },
-    deniedCalls: [],
-    warnings: [],
-  },
+  result: sessionResult(),
   durationMs: 133_000,
   files: [{ path: 'src/a.ts', added: 2, deleted: 1 }],
   gates: report(ALL_PASS),

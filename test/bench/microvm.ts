@@ -2,13 +2,12 @@
 // for the test guest (Debian cloud kernel + busybox initramfs) under QEMU microvm with KVM when the
 // probe shows it works here, else TCG. The design target with KVM/Firecracker is <= 1 s to init.
 //   npx tsx test/bench/microvm.ts [--runs 5]
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchVm } from '../../runner-image/launcher/launch.js';
-import { probeKvm, qemuBackend } from '../../runner-image/launcher/qemu.js';
-import { buildTestGuest, makeBaseImage } from '../support/microvm.js';
+import { probeKvm } from '../../runner-image/launcher/qemu.js';
+import { buildTestGuest, testVm } from '../support/microvm.js';
 import { median, p90 } from './stats.js';
 
 function arg(name: string, fallback: number): number {
@@ -23,34 +22,21 @@ export async function main(): Promise<void> {
   const kvm = await probeKvm(guest.kernel);
   const accel = kvm.ok ? 'kvm' : 'tcg';
   console.log(`microVM benchmark: QEMU microvm, ${accel} (${kvm.reason}), ${runs} runs`);
-  const state = mkdtempSync(path.join(os.tmpdir(), 'agentgate-bench-vm-'));
-  const base = path.join(state, 'base.img');
-  const digest = `sha256:${makeBaseImage(base)}`;
   const init: number[] = [];
   const total: number[] = [];
-  try {
-    for (let i = 0; i < runs + 1; i++) {
-      const r = await launchVm({
-        backend: qemuBackend(accel),
-        image: { kernel: guest.kernel, initrd: guest.initrd, baseImage: base, digest },
-        stateDir: state,
-        vcpus: 1,
-        memoryMib: 256,
-        egress: [],
-        jitConfig: async () => ({ runnerId: i, encodedJitConfig: `bench-${i}` }),
-        timeoutMs: 120_000,
-      });
-      if (r.exitCode !== 0 || r.initMs === undefined || !r.cleanedUp) {
-        throw new Error(
-          `run ${i}: exit ${r.exitCode}, init ${r.initMs}, cleaned ${r.cleanedUp}\n${r.console}`,
-        );
-      }
-      if (i === 0) continue; // warm-up: page cache for the kernel and initramfs
-      init.push(r.initMs);
-      total.push(r.totalMs);
+  for (let i = 0; i < runs + 1; i++) {
+    const vm = testVm(guest, accel, {
+      jitConfig: async () => ({ runnerId: i, encodedJitConfig: `bench-${i}` }),
+      timeoutMs: 120_000,
+    });
+    const r = await launchVm(vm);
+    rmSync(vm.stateDir, { recursive: true, force: true });
+    if (r.exitCode !== 0 || r.initMs === undefined || !r.cleanedUp) {
+      throw new Error(`run ${i}: exit ${r.exitCode}, init ${r.initMs}, cleaned ${r.cleanedUp}\n${r.console}`);
     }
-  } finally {
-    rmSync(state, { recursive: true, force: true });
+    if (i === 0) continue; // warm-up: page cache for the kernel and initramfs
+    init.push(r.initMs);
+    total.push(r.totalMs);
   }
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   console.log(`  launch -> guest init: median ${ms(median(init))}, p90 ${ms(p90(init))}`);

@@ -3,19 +3,16 @@
 // endpoint on the host's loopback answers, and that its writes land in its own layer; the host then
 // checks the layer is gone and the base image untouched.
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { getOctokit } from '@actions/github';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LABELS, generateJitConfig } from '../../runner-image/launcher/jit.js';
 import { type LaunchResult, launchVm } from '../../runner-image/launcher/launch.js';
 import { runPool } from '../../runner-image/launcher/pool.js';
-import { type Accel, hostTscKhz, probeKvm, qemuArgs, qemuBackend } from '../../runner-image/launcher/qemu.js';
+import { type Accel, hostTscKhz, probeKvm, qemuArgs } from '../../runner-image/launcher/qemu.js';
 import { type GitHubFake, startGitHubFake } from '../support/github-fake.js';
-import { buildTestGuest, makeBaseImage, sha256File, type TestGuest } from '../support/microvm.js';
+import { buildTestGuest, sha256File, type TestGuest, testVm } from '../support/microvm.js';
 
 let guest: TestGuest;
 let accel: Accel;
@@ -45,19 +42,11 @@ afterAll(async () => {
 
 describe('a runner microVM', () => {
   it('gets its JIT config on the config drive, reaches only the forwarded port, and leaves nothing behind', async () => {
-    const state = mkdtempSync(path.join(os.tmpdir(), 'agentgate-vm-'));
-    const base = path.join(state, 'base.img');
-    const baseSha = makeBaseImage(base);
     const allowedPort = await serve('agentgate-allowed', () => hits.allowed++);
     const deniedPort = await serve('must-not-be-reached', () => hits.denied++);
     const client = getOctokit('ghs_launcher-test-token', { baseUrl: github.url });
 
-    const run = await launchVm({
-      backend: qemuBackend(accel),
-      image: { kernel: guest.kernel, initrd: guest.initrd, baseImage: base, digest: `sha256:${baseSha}` },
-      stateDir: state,
-      vcpus: 1,
-      memoryMib: 256,
+    const vm = testVm(guest, accel, {
       egress: [
         { guestAddress: '10.0.2.100', guestPort: 8080, hostAddress: '127.0.0.1', hostPort: allowedPort },
       ],
@@ -75,8 +64,8 @@ describe('a runner microVM', () => {
           denied: `10.0.2.2:${deniedPort}`,
         }),
       },
-      timeoutMs: 90_000,
     });
+    const run = await launchVm(vm);
 
     expect(github.violations).toEqual([]);
     const runner = github.state.runners[0];
@@ -97,37 +86,29 @@ describe('a runner microVM', () => {
     expect(hits).toEqual({ allowed: 1, denied: 0 });
     // The layer and the config drive are gone; the base image never saw the guest's write.
     expect(run.cleanedUp).toBe(true);
-    expect(sha256File(base)).toBe(baseSha);
+    expect(`sha256:${sha256File(vm.image.baseImage)}`).toBe(vm.image.digest);
     // The console never shows the config.
     expect(run.console).not.toContain(runner?.encoded_jit_config);
   }, 120_000);
 
   it('keeps a warm pool: replaces each VM after its job, never more than the pool size at once', async () => {
-    const state = mkdtempSync(path.join(os.tmpdir(), 'agentgate-pool-'));
-    const base = path.join(state, 'base.img');
-    const digest = `sha256:${makeBaseImage(base)}`;
     const client = getOctokit('ghs_launcher-test-token', { baseUrl: github.url });
     const before = github.state.runners.length;
     const pool = await runPool<LaunchResult>({
       size: 2,
       maxVms: 3,
       launch: () =>
-        launchVm({
-          backend: qemuBackend(accel),
-          image: { kernel: guest.kernel, initrd: guest.initrd, baseImage: base, digest },
-          stateDir: state,
-          vcpus: 1,
-          memoryMib: 256,
-          egress: [],
-          jitConfig: (vmId) =>
-            generateJitConfig(client, {
-              scope: { org: 'acme' },
-              name: vmId,
-              labels: DEFAULT_LABELS,
-              runnerGroupId: 1,
-            }),
-          timeoutMs: 90_000,
-        }),
+        launchVm(
+          testVm(guest, accel, {
+            jitConfig: (vmId) =>
+              generateJitConfig(client, {
+                scope: { org: 'acme' },
+                name: vmId,
+                labels: DEFAULT_LABELS,
+                runnerGroupId: 1,
+              }),
+          }),
+        ),
     });
     expect(pool).toMatchObject({ launched: 3, failed: 0, peak: 2 });
     for (const r of pool.results) {
@@ -145,23 +126,12 @@ describe('a runner microVM', () => {
   }, 180_000);
 
   it('destroys a VM that outlives its timeout, and its layer with it', async () => {
-    const state = mkdtempSync(path.join(os.tmpdir(), 'agentgate-timeout-'));
-    const base = path.join(state, 'base.img');
-    const run = await launchVm({
-      backend: qemuBackend(accel),
-      image: {
-        kernel: guest.kernel,
-        initrd: guest.initrd,
-        baseImage: base,
-        digest: `sha256:${makeBaseImage(base)}`,
-      },
-      stateDir: state,
-      vcpus: 1,
-      memoryMib: 256,
-      egress: [],
-      jitConfig: async () => ({ runnerId: 7, encodedJitConfig: 'dGltZW91dA==' }),
-      timeoutMs: 400,
-    });
+    const run = await launchVm(
+      testVm(guest, accel, {
+        jitConfig: async () => ({ runnerId: 7, encodedJitConfig: 'dGltZW91dA==' }),
+        timeoutMs: 400,
+      }),
+    );
     expect(run.timedOut).toBe(true);
     expect(run.guestResult).toBeUndefined();
     expect(run.cleanedUp).toBe(true);

@@ -9,6 +9,7 @@ import { RUNNER_HELP } from '../../action/cli/runner.js';
 import { readIsolation } from '../../action/modes/shared.js';
 import { riskCard } from '../../action/publish/risk-card.js';
 import type { IsolationStatement } from '../../runner-image/launcher/types.js';
+import { sessionResult } from '../support/run-fixtures.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (f: string) => readFileSync(path.join(root, f), 'utf8');
@@ -80,20 +81,7 @@ describe('the isolation statement', () => {
     });
     const card = riskCard({
       task: { text: 't', origin: 'o' },
-      result: {
-        outcome: 'completed',
-        detail: '',
-        summary: '',
-        model: 'm',
-        sessionId: 's',
-        turns: 1,
-        toolCalls: 0,
-        usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
-        costUsd: 0,
-        tests: { command: null, before: null, after: null },
-        deniedCalls: [],
-        warnings: [],
-      },
+      result: sessionResult(),
       durationMs: 1,
       files: [],
       gates: undefined,

@@ -1,11 +1,13 @@
 // The test guest (Debian cloud kernel + busybox initramfs with runner-image/guest/probe-init.sh), built
 // once per machine into the temp dir and reused while its inputs are unchanged; and a small base image.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from '../../gates/exec.js';
+import type { LaunchOptions } from '../../runner-image/launcher/launch.js';
+import { type Accel, qemuBackend } from '../../runner-image/launcher/qemu.js';
 
 const IMAGE_DIR = fileURLToPath(new URL('../../runner-image/', import.meta.url));
 const INPUTS = ['build/build-test-guest.sh', 'build/lib.sh', 'guest/probe-init.sh'];
@@ -43,4 +45,28 @@ export function makeBaseImage(file: string, mib = 4): string {
 
 export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/**
+ * Launch options for the test guest: a fresh state directory and base image, 1 vCPU, 256 MiB, no
+ * network, a 90 s limit; `over` sets the JIT config source and anything else.
+ */
+export function testVm(
+  guest: TestGuest,
+  accel: Accel,
+  over: Partial<LaunchOptions> & Pick<LaunchOptions, 'jitConfig'>,
+): LaunchOptions {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'agentgate-vm-'));
+  const baseImage = path.join(stateDir, 'base.img');
+  const digest = `sha256:${makeBaseImage(baseImage)}`;
+  return {
+    backend: qemuBackend(accel),
+    image: { kernel: guest.kernel, initrd: guest.initrd, baseImage, digest },
+    stateDir,
+    vcpus: 1,
+    memoryMib: 256,
+    egress: [],
+    timeoutMs: 90_000,
+    ...over,
+  };
 }
