@@ -93,20 +93,3 @@ export async function diff(dir: string, from: string, to: string): Promise<strin
 export async function fetchBranch(repo: string, from: string, branch: string): Promise<void> {
   await git(repo, ['fetch', '--quiet', '--no-tags', from, `+refs/heads/${branch}:refs/heads/${branch}`]);
 }
-
-/** Files changed between two commits with their added and deleted line counts (null for binary files). */
-export async function numstat(
-  dir: string,
-  from: string,
-  to: string,
-): Promise<{ path: string; added: number | null; deleted: number | null }[]> {
-  const r = await git(dir, ['diff', '--numstat', '-z', '--no-renames', from, to]);
-  const out: { path: string; added: number | null; deleted: number | null }[] = [];
-  for (const rec of r.stdout.split('\0')) {
-    const m = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(rec.replace(/^\n/, ''));
-    if (!m) continue;
-    const num = (s: string | undefined) => (s === undefined || s === '-' ? null : Number(s));
-    out.push({ path: m[3] as string, added: num(m[1]), deleted: num(m[2]) });
-  }
-  return out;
-}

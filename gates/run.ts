@@ -70,6 +70,8 @@ export interface GatesRun {
   sbom: { head: Record<string, unknown>; base: Record<string, unknown> };
   /** The secret values found; reports written elsewhere must be scrubbed of them too. */
   secrets: string[];
+  /** The change the gates judged, file by file (paths are not secret; line counts are numbers). */
+  diff: Diff;
 }
 
 const BLOB_MODES = new Set(['100644', '100755']);
@@ -293,7 +295,7 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
       deletedLines: diff.files.reduce((n, f) => n + f.deletedLines, 0),
     },
   };
-  return { report: scrubDeep(report, secrets), sbom: scrubDeep(boms, secrets), secrets };
+  return { report: scrubDeep(report, secrets), sbom: scrubDeep(boms, secrets), secrets, diff };
 }
 
 function parseAll(files: { path: string; content: string }[], engine: string, strict: boolean): Dependency[] {

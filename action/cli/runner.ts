@@ -154,6 +154,16 @@ async function launch(argv: string[], deps: RunnerCommandDeps): Promise<number> 
   if (backendName !== 'qemu' && backendName !== 'firecracker') {
     throw new UsageError(`--backend: expected qemu or firecracker, got '${backendName}'`);
   }
+  // Every flag is checked before anything starts: a bad one must not leave a proxy listening.
+  const poolSize = intFlag('pool', values.pool, 1) ?? 1;
+  const stateDir = values['state-dir'] ?? path.join(os.tmpdir(), 'agentgate-vms');
+  const maxVms = intFlag('max-vms', values['max-vms'], 1);
+  const size = {
+    vcpus: intFlag('vcpus', values.vcpus, 1) ?? 2,
+    memoryMib: intFlag('memory-mib', values['memory-mib'], 128) ?? 4096,
+  };
+  const runnerGroupId = intFlag('runner-group', values['runner-group'], 1) ?? 1;
+  const timeoutMs = (intFlag('timeout-minutes', values['timeout-minutes'], 1) ?? 360) * 60_000;
   const accelFlag = values.accel ?? 'auto';
   if (!['auto', 'kvm', 'tcg'].includes(accelFlag))
     throw new UsageError(`--accel: expected auto, kvm or tcg, got '${accelFlag}'`);
@@ -203,11 +213,9 @@ async function launch(argv: string[], deps: RunnerCommandDeps): Promise<number> 
     apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
     warn: (w) => deps.err(`agentgate runner: ${w}`),
   });
-  const stateDir = values['state-dir'] ?? path.join(os.tmpdir(), 'agentgate-vms');
-  const maxVms = intFlag('max-vms', values['max-vms'], 1);
   try {
     const summary = await runPool({
-      size: intFlag('pool', values.pool, 1) ?? 1,
+      size: poolSize,
       ...(maxVms !== undefined ? { maxVms } : {}),
       signal: stop.signal,
       launch: (slot) => {
@@ -216,8 +224,7 @@ async function launch(argv: string[], deps: RunnerCommandDeps): Promise<number> 
           backend,
           image,
           stateDir,
-          vcpus: intFlag('vcpus', values.vcpus, 1) ?? 2,
-          memoryMib: intFlag('memory-mib', values['memory-mib'], 128) ?? 4096,
+          ...size,
           egress,
           proxyUrl: `http://${guest.address}:${guest.port}`,
           jitConfig: (vmId) =>
@@ -225,9 +232,9 @@ async function launch(argv: string[], deps: RunnerCommandDeps): Promise<number> 
               scope,
               name: vmId,
               labels,
-              runnerGroupId: intFlag('runner-group', values['runner-group'], 1) ?? 1,
+              runnerGroupId,
             }),
-          timeoutMs: (intFlag('timeout-minutes', values['timeout-minutes'], 1) ?? 360) * 60_000,
+          timeoutMs,
           signal: stop.signal,
         });
       },

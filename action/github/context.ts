@@ -12,12 +12,10 @@ export interface RunInfo {
   repo: Repo;
   serverUrl: string;
   apiUrl: string;
-  graphqlUrl: string;
   runId: string;
+  /** 1 for a run's first attempt; a re-run counts up (artifact names must differ between attempts). */
   runAttempt: string;
   workspace: string;
-  /** The commit the job checked out. */
-  sha: string;
   actor: string;
   /** The repository's default branch, when the payload says. */
   defaultBranch: string | undefined;
@@ -73,8 +71,6 @@ export interface ActionContext {
   run: RunInfo;
 }
 
-export const isIssueLabel = (e: GitHubEvent): e is IssueLabelEvent => e.kind === 'issue-label';
-export const isPullRequest = (e: GitHubEvent): e is PullRequestEvent => e.kind === 'pull-request';
 export const isAgentEvent = (e: GitHubEvent): e is DispatchEvent | IssueLabelEvent | ScheduleEvent =>
   e.kind === 'dispatch' || e.kind === 'issue-label' || e.kind === 'schedule';
 
@@ -158,11 +154,9 @@ export function readActionContext(env: NodeJS.ProcessEnv): ActionContext {
       repo: { owner, repo },
       serverUrl,
       apiUrl,
-      graphqlUrl: env.GITHUB_GRAPHQL_URL ?? `${apiUrl}/graphql`,
       runId: env.GITHUB_RUN_ID ?? '0',
       runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
       workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
-      sha: env.GITHUB_SHA ?? '',
       actor: env.GITHUB_ACTOR ?? '',
       defaultBranch: str(obj(payload.repository).default_branch) || undefined,
     },

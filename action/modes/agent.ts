@@ -4,11 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { type GatesRun, runGates, scrubText } from '../../gates/index.js';
+import { type GatesReport, type GatesRun, runGates, scrubText } from '../../gates/index.js';
 import { DEFAULT_BUDGETS } from '../budgets.js';
 import { Inputs, Outputs, RISK_LABELS } from '../constants.js';
 import { UsageError } from '../errors.js';
-import { numstat } from '../git.js';
 import { artifactUrl } from '../github/artifacts.js';
 import { createGitHubClient } from '../github/client.js';
 import { type DispatchEvent, type IssueLabelEvent, runUrl, type ScheduleEvent } from '../github/context.js';
@@ -41,12 +40,12 @@ interface Task {
 /** What happens to the work after the gates. Pure. */
 export function publicationDecision(
   result: Pick<RunResult, 'commit'>,
-  gates: GatesRun | undefined,
+  gates: GatesReport | undefined,
   onGateFailure: 'no-pr' | 'draft-pr',
 ): { push: boolean; reason: string } {
   if (!result.commit) return { push: false, reason: 'the agent changed nothing' };
   if (!gates) return { push: false, reason: 'the gates did not run' };
-  const secrets = gates.report.gates.find((g) => g.name === 'secrets');
+  const secrets = gates.gates.find((g) => g.name === 'secrets');
   if (secrets?.status !== 'pass') {
     return {
       push: false,
@@ -56,20 +55,19 @@ export function publicationDecision(
           : 'the secrets gate found a secret, so nothing is pushed',
     };
   }
-  if (gates.report.verdict === 'fail' && onGateFailure === 'no-pr') {
+  if (gates.verdict === 'fail' && onGateFailure === 'no-pr') {
     return { push: false, reason: 'the gates found blocking problems (policy publish.onGateFailure: no-pr)' };
   }
-  return { push: true, reason: gates.report.verdict === 'fail' ? 'draft PR for review' : 'gates passed' };
+  return { push: true, reason: gates.verdict === 'fail' ? 'draft PR for review' : 'gates passed' };
 }
 
 /** The labels a PR gets: the configured ones plus what the evidence says about its risk. */
 export function riskLabels(
   prLabels: readonly string[],
   result: Pick<RunResult, 'outcome' | 'tests'>,
-  gates: GatesRun,
+  r: GatesReport,
 ): string[] {
   const labels = [...prLabels];
-  const r = gates.report;
   if (r.verdict === 'fail') labels.push(RISK_LABELS.gatesFailed.name);
   if (r.dependencies.added.length + r.dependencies.changed.length > 0) labels.push(RISK_LABELS.depsNew.name);
   if (r.gates.some((g) => g.findings.some((f) => f.ruleId === 'protected-path' && !f.preExisting)))
@@ -248,7 +246,11 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
     task: { text: task.text, origin: task.origin },
     result,
     durationMs: Date.now() - started,
-    files: result.commit ? await numstat(ctx.run.workspace, result.baseCommit, result.commit) : [],
+    files: (gates?.diff.files ?? []).map((f) => ({
+      path: f.path,
+      added: f.binary ? null : f.addedLines,
+      deleted: f.binary ? null : f.deletedLines,
+    })),
     gates: gates?.report,
     isolation,
     links: { run, ...(artifactLink ? { artifacts: artifactLink } : {}) },
@@ -257,7 +259,7 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
   const body = scrubText(riskCard(card), gates?.secrets ?? []);
   await core.summary.addRaw(body).write();
 
-  const decision = publicationDecision(result, gates, policy.policy.publish.onGateFailure);
+  const decision = publicationDecision(result, gates?.report, policy.policy.publish.onGateFailure);
   const evidence = artifactLink ? `The patch, trace and reports: ${artifactLink}` : `See the run: ${run}`;
   if (!decision.push || dryRun || !gates) {
     const why = dryRun ? 'dry run: nothing is pushed' : decision.reason;
@@ -284,12 +286,12 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
       body,
       draft,
     });
-    await addLabels(client, repo, pr.number, riskLabels(inputs[Inputs.PrLabels], result, gates));
+    await addLabels(client, repo, pr.number, riskLabels(inputs[Inputs.PrLabels], result, gates.report));
   } catch (e) {
     const compare = `${ctx.run.serverUrl}/${repo.owner}/${repo.repo}/compare/${baseBranch}...${result.branch}`;
     const msg = `publication failed after the agent's work was done: ${(e as Error).message}. ${evidence}. To recover, rerun the job, or push the branch ${result.branch} from the patch and open the PR by hand (${compare}).`;
     await sticky(`❌ ${msg}`);
-    throw new PublicationError(msg);
+    throw new Error(msg);
   }
   core.setOutput(Outputs.PrNumber, String(pr.number));
   core.setOutput(Outputs.PrUrl, pr.url);
@@ -302,10 +304,6 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
     gates,
     gates.report.verdict === 'fail' ? `draft PR #${pr.number} opened for review` : undefined,
   );
-}
-
-export class PublicationError extends Error {
-  readonly exitCode = 1;
 }
 
 function prTitle(task: Task): string {

@@ -7,8 +7,8 @@ import { CHECK_NAME, Inputs, Outputs } from '../constants.js';
 import { UsageError } from '../errors.js';
 import { git, resolveCommit } from '../git.js';
 import { artifactUrl } from '../github/artifacts.js';
-import { createGitHubClient } from '../github/client.js';
-import { type PullRequestEvent, type PushEvent, runUrl } from '../github/context.js';
+import { createGitHubClient, type GitHubClient } from '../github/client.js';
+import { type PullRequestEvent, type PushEvent, type Repo, runUrl } from '../github/context.js';
 import { type Annotation, completeCheckRun, startCheckRun } from '../github/pulls.js';
 import {
   EVIDENCE_FILES,
@@ -79,6 +79,19 @@ async function sides(
   return { base: mb.stdout.trim(), head };
 }
 
+/** Starts the check run; undefined when the token may not (a fork's PR gets a read-only token). */
+async function openCheck(client: GitHubClient, repo: Repo, headSha: string, run: string) {
+  try {
+    return await startCheckRun(client, repo, headSha, run);
+  } catch (e) {
+    if ((e as { status?: number }).status !== 403) throw e;
+    core.warning(
+      `cannot create the check run '${CHECK_NAME}' with this token (${(e as Error).message}); a pull request from a fork gets a read-only token. The job's status carries the verdict.`,
+    );
+    return undefined;
+  }
+}
+
 export async function gateMode(m: ModeContext, event: PullRequestEvent | PushEvent): Promise<void> {
   const { ctx, inputs } = m;
   const dryRun = inputs[Inputs.DryRun];
@@ -109,8 +122,8 @@ export async function gateMode(m: ModeContext, event: PullRequestEvent | PushEve
   if (!inScope) {
     // A required check must still report, or every human PR would wait for it forever.
     core.info(`pull request without the '${aiLabel}' label: the gates do not apply`);
-    if (client) {
-      const id = await startCheckRun(client, repo, headSha, run);
+    const id = client ? await openCheck(client, repo, headSha, run) : undefined;
+    if (client && id !== undefined) {
       await completeCheckRun(client, repo, id, {
         conclusion: 'neutral',
         title: 'Not an AI-authored pull request',
@@ -122,18 +135,7 @@ export async function gateMode(m: ModeContext, event: PullRequestEvent | PushEve
     return;
   }
 
-  let checkId: number | undefined;
-  if (client) {
-    try {
-      checkId = await startCheckRun(client, repo, headSha, run);
-    } catch (e) {
-      // A fork's pull request gets a read-only token: the job's own status carries the verdict then.
-      if ((e as { status?: number }).status !== 403) throw e;
-      core.warning(
-        `cannot create the check run '${CHECK_NAME}' with this token (${(e as Error).message}); a pull request from a fork gets a read-only token. The job's status carries the verdict.`,
-      );
-    }
-  }
+  const checkId = client ? await openCheck(client, repo, headSha, run) : undefined;
   try {
     const { base, head } = await sides(ctx.run.workspace, event);
     const policy = await resolvePolicy(ctx.run.workspace, inputs[Inputs.Policy], base);
@@ -155,7 +157,7 @@ export async function gateMode(m: ModeContext, event: PullRequestEvent | PushEve
       ? undefined
       : await uploadEvidence(
           m.deps,
-          `agentgate-gates-${head.slice(0, 12)}`,
+          `agentgate-gates-${head.slice(0, 12)}-${ctx.run.runAttempt}`,
           m.outDir,
           EVIDENCE_FILES.filter((f) => f.startsWith(`${GATES_DIR}/`)),
           inputs[Inputs.ArtifactRetentionDays],

@@ -103,12 +103,11 @@ export async function scrubEvidence(outDir: string, secrets: readonly string[]):
   if (secrets.length === 0) return false;
   const scrub = (t: string) => scrubText(t, secrets);
   let changed = false;
-  for (const name of ['patch.diff']) {
-    const file = path.join(outDir, name);
-    if (!existsSync(file)) continue;
-    const text = await readFile(file, 'utf8');
+  const patchFile = path.join(outDir, 'patch.diff');
+  if (existsSync(patchFile)) {
+    const text = await readFile(patchFile, 'utf8');
     if (scrub(text) !== text) {
-      await writeFile(file, scrub(text));
+      await writeFile(patchFile, scrub(text));
       changed = true;
     }
   }

@@ -32,7 +32,8 @@ import { constants } from 'node:fs';
 import { chown, copyFile, link, mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type ExecResult, execFile } from '../../gates/exec.js';
-import { type Backend, type BootResult, INIT_MARKER, type VmSpec } from './types.js';
+import { childEnv, initMarkerClock } from './console.js';
+import type { Backend, BootResult, VmSpec } from './types.js';
 
 export interface FirecrackerOptions {
   /** Absolute path of the (statically linked) Firecracker binary; its file name must contain `firecracker`. */
@@ -325,27 +326,6 @@ export function hostForwarders(spec: VmSpec, opts: FirecrackerOptions): string[]
 // Console parsing
 
 /**
- * Times launch -> init on the host clock: fed each stdout chunk as it arrives (`execFile`'s `onStdout`), it
- * records when the first INIT_MARKER completed, also when the marker is split across chunks. undefined
- * until then (a guest that never printed it, or a jailer that failed).
- */
-export function initMarkerClock(started: number, now: () => number = () => performance.now()) {
-  let tail = '';
-  let at: number | undefined;
-  return {
-    onChunk(chunk: string): void {
-      if (at !== undefined) return;
-      const seen = tail + chunk;
-      if (seen.includes(INIT_MARKER)) at = now() - started;
-      else tail = seen.slice(-(INIT_MARKER.length - 1));
-    },
-    get initMs(): number | undefined {
-      return at;
-    },
-  };
-}
-
-/**
  * Firecracker's own exit code. With `--new-pid-ns` the jailer clones Firecracker into a new PID namespace and
  * exits 0 at once, so the jailer's exit code only says whether it got that far; Firecracker's status is
  * known from its final log line (`... exit_code=N`), the last one in the output (the guest cannot write after
@@ -362,10 +342,6 @@ export function firecrackerExitCode(output: string): number | null {
 
 const DEFAULT_MAX_CONSOLE = 4 * 1024 * 1024;
 const KILL_RETRY_MS = 250;
-
-function childEnv(): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
-}
 
 async function exists(p: string): Promise<boolean> {
   try {

@@ -6,6 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from '../../gates/exec.js';
 import { writeConfigDrive } from './config-drive.js';
+import { childEnv } from './console.js';
 import type { JitConfig } from './jit.js';
 import {
   type Backend,
@@ -78,12 +79,12 @@ async function createLayer(format: 'qcow2' | 'raw', base: string, layer: string)
           'qemu-img',
           ['create', '-q', '-f', 'qcow2', '-b', path.resolve(base), '-F', 'raw', layer],
           {
-            env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+            env: childEnv(),
             timeoutMs: 30_000,
           },
         )
       : await execFile('cp', ['--reflink=auto', '--sparse=always', base, layer], {
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+          env: childEnv(),
           timeoutMs: 120_000,
         });
   if (r.exitCode !== 0) throw new Error(`creating the writable layer failed: ${r.output.trim()}`);

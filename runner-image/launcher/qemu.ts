@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { execFile } from '../../gates/exec.js';
-import { type Backend, type BootResult, INIT_MARKER, type VmSpec } from './types.js';
+import { childEnv, initMarkerClock } from './console.js';
+import type { Backend, BootResult, VmSpec } from './types.js';
 
 export const QEMU_BIN = 'qemu-system-x86_64';
 
@@ -114,21 +115,11 @@ export async function probeKvm(kernel: string, qemu = QEMU_BIN): Promise<{ ok: b
       '-append',
       'console=ttyS0 panic=-1',
     ],
-    { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeoutMs: 10_000, maxOutputBytes: 256 * 1024 },
+    { env: childEnv(), timeoutMs: 10_000, maxOutputBytes: 256 * 1024 },
   ).catch((e: Error) => ({ exitCode: null, output: e.message, timedOut: false }));
   if (/Linux version/.test(r.output)) return { ok: true, reason: 'KVM booted a kernel' };
   const line = r.output.trim().split('\n').pop() ?? '';
   return { ok: false, reason: r.timedOut ? 'KVM probe timed out' : `KVM cannot run a guest here: ${line}` };
-}
-
-/** Milliseconds from `started` to the chunk of console output that completed the init marker. */
-function initTime(chunks: { at: number; text: string }[], started: number): number | undefined {
-  let seen = '';
-  for (const c of chunks) {
-    seen += c.text;
-    if (seen.includes(INIT_MARKER)) return c.at - started;
-  }
-  return undefined;
 }
 
 export function qemuBackend(accel: Accel, qemu = QEMU_BIN): Backend {
@@ -137,20 +128,20 @@ export function qemuBackend(accel: Accel, qemu = QEMU_BIN): Backend {
     name: 'qemu-microvm',
     accel,
     async boot(spec, opts): Promise<BootResult> {
-      const chunks: { at: number; text: string }[] = [];
       const started = performance.now();
+      const clock = initMarkerClock(started);
       const r = await execFile(qemu, qemuArgs(spec, accel, tscKhz), {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        env: childEnv(),
         timeoutMs: opts.timeoutMs,
         maxOutputBytes: 4 * 1024 * 1024,
-        onStdout: (text) => chunks.push({ at: performance.now(), text }),
+        onStdout: (text) => clock.onChunk(text),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       return {
         exitCode: r.exitCode,
         timedOut: r.timedOut,
         console: r.stdout,
-        initMs: initTime(chunks, started),
+        initMs: clock.initMs,
         totalMs: performance.now() - started,
       };
     },

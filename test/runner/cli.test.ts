@@ -105,6 +105,11 @@ describe('agentgate runner launch', () => {
         {},
         /--pool: expected a whole number >= 1/,
       ],
+      [
+        ['runner', 'launch', '--image', image, '--org', 'acme', '--vcpus', '0'],
+        {},
+        /--vcpus: expected a whole number >= 1/,
+      ],
       [['runner', 'fly'], {}, /unknown subcommand 'fly'/],
     ];
     for (const [argv, env, message] of cases) {

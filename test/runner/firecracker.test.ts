@@ -10,6 +10,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { initMarkerClock } from '../../runner-image/launcher/console.js';
 import {
   BASE_BOOT_ARGS,
   type FirecrackerOptions,
@@ -17,7 +18,6 @@ import {
   firecrackerConfig,
   firecrackerExitCode,
   hostForwarders,
-  initMarkerClock,
   jailerArgs,
   jailFiles,
   jailRoot,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createRedactor } from '../../action/trace/redact.js';
 import {
   GENESIS_PREV,
+  rewriteTrace,
   sha256Hex,
   TraceWriter,
   type VerifyResult,
@@ -224,5 +225,20 @@ describe('secrets never reach the trace file', () => {
       expect(text).toContain(`[REDACTED:${id}]`);
     }
     expect(verifyTraceText(text)).toMatchObject({ ok: true, lines: 3 });
+  });
+});
+
+describe('rewriteTrace', () => {
+  it('scrubs a value from every line, re-chains the hashes and says so in a last line', async () => {
+    const { file } = writeSample();
+    const r = await rewriteTrace(file, (t) => t.split('export const a').join('[REDACTED:secret]'), 'found later');
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain('export const a');
+    expect(text).toContain('[REDACTED:secret] = 1;');
+    const verified = verifyTraceText(text);
+    expect(verified).toEqual({ ok: true, lines: 6, head: r.head });
+    expect(r).toMatchObject({ lines: 6, changed: 1 });
+    const last = JSON.parse(text.trimEnd().split('\n').at(-1) ?? '{}');
+    expect(last).toMatchObject({ seq: 5, type: 'trace.rewritten', data: { reason: 'found later', changed: 1 } });
   });
 });
