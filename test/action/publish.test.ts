@@ -126,25 +126,25 @@ describe('publication', () => {
   const commit = { commit: 'c'.repeat(40) };
   it('never pushes when the secrets gate failed or could not scan, whatever the policy says', () => {
     for (const status of ['fail', 'error'] as const) {
-      const r = (report([gate('secrets', status), ...ALL_PASS.slice(1)]));
+      const r = report([gate('secrets', status), ...ALL_PASS.slice(1)]);
       expect(publicationDecision(commit, r, 'draft-pr').push).toBe(false);
     }
   });
   it('follows publish.onGateFailure for other blocking findings', () => {
-    const r = (report([...ALL_PASS.slice(0, 4), gate('policy', 'fail')]));
+    const r = report([...ALL_PASS.slice(0, 4), gate('policy', 'fail')]);
     expect(publicationDecision(commit, r, 'no-pr')).toMatchObject({ push: false });
     expect(publicationDecision(commit, r, 'draft-pr')).toMatchObject({
       push: true,
       reason: 'draft PR for review',
     });
-    expect(publicationDecision(commit, (report(ALL_PASS)), 'no-pr')).toMatchObject({ push: true });
-    expect(publicationDecision({ commit: null }, (report(ALL_PASS)), 'no-pr')).toMatchObject({
+    expect(publicationDecision(commit, report(ALL_PASS), 'no-pr')).toMatchObject({ push: true });
+    expect(publicationDecision({ commit: null }, report(ALL_PASS), 'no-pr')).toMatchObject({
       push: false,
     });
   });
   it('labels the risk the evidence shows', () => {
     const ok = { outcome: 'completed' as const, tests: { command: null, before: null, after: null } };
-    expect(riskLabels(['ai-authored'], ok, (report(ALL_PASS)))).toEqual(['ai-authored']);
+    expect(riskLabels(['ai-authored'], ok, report(ALL_PASS))).toEqual(['ai-authored']);
     const risky = report(
       [gate('policy', 'fail', [finding('protected-path', '.github/workflows/ci.yml', 0)])],
       {
@@ -159,7 +159,7 @@ describe('publication', () => {
         ],
       },
     );
-    expect(riskLabels(['ai-authored'], { ...ok, outcome: 'budget_exhausted' }, (risky))).toEqual([
+    expect(riskLabels(['ai-authored'], { ...ok, outcome: 'budget_exhausted' }, risky)).toEqual([
       'ai-authored',
       'gates:failed',
       'deps:new',

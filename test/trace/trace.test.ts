@@ -231,7 +231,11 @@ describe('secrets never reach the trace file', () => {
 describe('rewriteTrace', () => {
   it('scrubs a value from every line, re-chains the hashes and says so in a last line', async () => {
     const { file } = writeSample();
-    const r = await rewriteTrace(file, (t) => t.split('export const a').join('[REDACTED:secret]'), 'found later');
+    const r = await rewriteTrace(
+      file,
+      (t) => t.split('export const a').join('[REDACTED:secret]'),
+      'found later',
+    );
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain('export const a');
     expect(text).toContain('[REDACTED:secret] = 1;');
@@ -239,6 +243,10 @@ describe('rewriteTrace', () => {
     expect(verified).toEqual({ ok: true, lines: 6, head: r.head });
     expect(r).toMatchObject({ lines: 6, changed: 1 });
     const last = JSON.parse(text.trimEnd().split('\n').at(-1) ?? '{}');
-    expect(last).toMatchObject({ seq: 5, type: 'trace.rewritten', data: { reason: 'found later', changed: 1 } });
+    expect(last).toMatchObject({
+      seq: 5,
+      type: 'trace.rewritten',
+      data: { reason: 'found later', changed: 1 },
+    });
   });
 });
