@@ -6,6 +6,9 @@ KERNEL_PACKAGE="${KERNEL_PACKAGE:-linux-image-cloud-amd64}"
 # Load order matters: each module after the ones it depends on.
 VIRTIO_MODULES="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_mmio drivers/block/virtio_blk net/core/failover drivers/net/net_failover drivers/net/virtio_net net/vmw_vsock/vsock net/vmw_vsock/vmw_vsock_virtio_transport_common net/vmw_vsock/vmw_vsock_virtio_transport"
 
+# The guest scripts beside this build directory.
+GUEST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../guest" && pwd)"
+
 die() { echo "build: $*" >&2; exit 1; }
 
 # fetch_kernel DIR: downloads the kernel package into DIR and unpacks it; prints the kernel release.
@@ -50,7 +53,7 @@ find_busybox() {
 }
 
 # build_initramfs KERNEL_DIR RELEASE INIT OUT: a gzip'd newc cpio with busybox, the virtio modules
-# and INIT as /init.
+# (and their load order), the shared start guest/boot.sh, and INIT as /init.
 build_initramfs() {
   local kdir="$1" release="$2" init="$3" out="$4"
   local root
@@ -61,7 +64,9 @@ build_initramfs() {
     local ko="$kdir/x/lib/modules/$release/kernel/$m.ko"
     [ -f "$ko" ] || die "module $m.ko is not in kernel $release"
     cp "$ko" "$root/lib/modules/"
+    basename "$m" >>"$root/lib/modules/load-order"
   done
+  cp "$GUEST_DIR/boot.sh" "$root/lib/agentgate-boot.sh"
   cp "$init" "$root/init"
   chmod 0755 "$root/init"
   (cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -9) >"$out"

@@ -44,13 +44,20 @@ elif [ -n "$proxy" ] && [ -e /dev/vsock ]; then
   socat "TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr" "VSOCK-CONNECT:2:${port}" &
 fi
 
-# The runner reads its JIT config from the environment (never argv), and its proxy from https_proxy.
-runner_env=(HOME=/home/runner USER=runner PATH="$PATH" LANG=C.UTF-8 RUNNER_ALLOW_RUNASROOT=0
-  ACTIONS_RUNNER_INPUT_JITCONFIG="$(cat /run/agentgate/jitconfig)")
-if [ -n "$proxy" ]; then
-  runner_env+=(https_proxy="$proxy" http_proxy="$proxy" HTTPS_PROXY="$proxy" HTTP_PROXY="$proxy" no_proxy=localhost,127.0.0.1)
-fi
+# The runner: exactly one job, as the unprivileged `runner` user, in a clean environment. It reads its
+# JIT config from that environment (never argv, where /proc/*/cmdline would show it) and its proxy from
+# https_proxy.
+[ -x /opt/actions-runner/run.sh ] || { echo "agentgate: no Actions runner in this image (an --offline build)" >&2; end; }
+jit=$(cat /run/agentgate/jitconfig)
 rm -f /run/agentgate/jitconfig
 cd /opt/actions-runner || end
-env -i "${runner_env[@]}" setpriv --reuid=runner --regid=runner --init-groups ./run.sh
+(
+  for v in $(compgen -e); do unset "$v" 2>/dev/null; done
+  export HOME=/home/runner USER=runner PATH="/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 RUNNER_ALLOW_RUNASROOT=0
+  export ACTIONS_RUNNER_INPUT_JITCONFIG="$jit"
+  if [ -n "$proxy" ]; then
+    export https_proxy="$proxy" http_proxy="$proxy" HTTPS_PROXY="$proxy" HTTP_PROXY="$proxy" no_proxy=localhost,127.0.0.1
+  fi
+  exec setpriv --reuid=runner --regid=runner --init-groups ./run.sh
+)
 end $?

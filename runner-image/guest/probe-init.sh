@@ -3,15 +3,7 @@
 # launcher promises: the JIT config arrives on the config drive (not the kernel command line), the
 # network reaches only the forwarded endpoint, and writes go to the VM's own layer. It prints one
 # result line the host reads from the serial console, then powers off.
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-echo "AGENTGATE-INIT $(cut -d' ' -f1 /proc/uptime)"
-for m in virtio_ring virtio virtio_mmio virtio_blk failover net_failover virtio_net; do
-  insmod "/lib/modules/$m.ko" 2>/dev/null
-done
+. /lib/agentgate-boot.sh
 
 # http_get HOST PORT: the body of GET / (HTTP/1.0 over nc). The poll stops as soon as a body has
 # arrived: QEMU's forward does not always pass the server's close on to the guest. (busybox wget
