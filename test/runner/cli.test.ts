@@ -1,7 +1,7 @@
 // `agentgate runner`: the launch command end to end on an image directory made from the test guest,
 // registering runners with the GitHub API fake; and its usage errors.
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,10 @@ beforeAll(async () => {
     JSON.stringify({ image: 'rootfs.ext4', digest: `sha256:${digest}` }),
   );
 }, 300_000);
-afterAll(() => github?.close());
+afterAll(async () => {
+  await github?.close();
+  if (image) rmSync(image, { recursive: true, force: true });
+});
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];

@@ -1,5 +1,6 @@
 // The test guest (Debian cloud kernel + busybox initramfs with runner-image/guest/probe-init.sh), built
-// once per machine into the temp dir and reused while its inputs are unchanged; and a small base image.
+// once per checkout into node_modules/.cache and reused while its inputs are unchanged; and a small base
+// image.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,8 @@ import type { LaunchOptions } from '../../runner-image/launcher/launch.js';
 import { type Accel, qemuBackend } from '../../runner-image/launcher/qemu.js';
 
 const IMAGE_DIR = fileURLToPath(new URL('../../runner-image/', import.meta.url));
-const INPUTS = ['build/build-test-guest.sh', 'build/lib.sh', 'guest/probe-init.sh'];
+const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
+const INPUTS = ['build/build-test-guest.sh', 'build/lib.sh', 'guest/boot.sh', 'guest/probe-init.sh'];
 
 export interface TestGuest {
   kernel: string;
@@ -20,7 +22,7 @@ export interface TestGuest {
 export async function buildTestGuest(): Promise<TestGuest> {
   const hash = createHash('sha256');
   for (const f of INPUTS) hash.update(readFileSync(path.join(IMAGE_DIR, f)));
-  const dir = path.join(os.tmpdir(), `agentgate-test-guest-${hash.digest('hex').slice(0, 12)}`);
+  const dir = path.join(CACHE_DIR, `agentgate-test-guest-${hash.digest('hex').slice(0, 12)}`);
   const guest = { kernel: path.join(dir, 'vmlinuz'), initrd: path.join(dir, 'initrd.gz') };
   if (existsSync(guest.kernel) && existsSync(guest.initrd)) return guest;
   const r = await execFile('bash', [path.join(IMAGE_DIR, 'build/build-test-guest.sh'), dir], {
