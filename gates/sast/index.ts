@@ -1,6 +1,7 @@
 // The SAST gate: semgrep when it is on PATH (or required by the policy), else ast-grep; both run the
 // project's own rule pack (policies/sast/) over a directory holding only the files to scan.
 
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -47,10 +48,14 @@ export interface SastOptions {
 
 let packDir: Promise<string> | undefined;
 
-/** The embedded rule pack, written once per process to a private directory the engines read. */
+/**
+ * The embedded rule pack, written once per process to a private directory the engines read, and removed
+ * when the process exits.
+ */
 function rulePackDir(): Promise<string> {
   packDir ??= (async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'agentgate-sast-pack-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     for (const [rel, text] of Object.entries(SAST_PACK)) {
       const target = path.join(dir, rel);
       await mkdir(path.dirname(target), { recursive: true });

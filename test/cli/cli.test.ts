@@ -1,5 +1,5 @@
 // The CLI as users run it: the committed bundle, a child process, exit codes and messages.
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { TraceWriter } from '../../action/trace/trace.js';
 import { execFile } from '../../gates/exec.js';
 import { DEMO_SESSION, DEMO_TASK } from '../demo/session.js';
 import { type ScriptedServer, startScriptedServer } from '../support/messages-server.js';
-import { DEMO_REPO, makeRepo } from '../support/repo.js';
+import { commitEverything, DEMO_REPO, makeRepo } from '../support/repo.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(root, 'action/dist/cli.js');
@@ -248,5 +248,20 @@ describe('without bubblewrap', () => {
     expect(r.stderr).toMatch(/bubblewrap|bwrap/);
     expect(r.stderr).toContain('apt-get install');
     expect(r.stderr).toContain('sandbox: none');
+  });
+});
+
+describe('agentgate gates', () => {
+  it('leaves nothing in the temp dir once it exits (the embedded SAST rule pack included)', async () => {
+    const repo = await makeRepo(undefined, { 'src/a.ts': 'export const a = 1;\n' });
+    writeFileSync(path.join(repo, 'src/b.ts'), 'export const b = eval("2");\n');
+    await commitEverything(repo, 'add b');
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'agentgate-cli-tmp-'));
+    const r = await cli(['gates', '--repo', repo, '--base', 'HEAD~1', '--format', 'markdown'], {
+      TMPDIR: tmp,
+    });
+    expect(r.stdout).toMatch(/sast/);
+    expect(r.code, r.stderr).not.toBe(2);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });
