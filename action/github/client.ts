@@ -46,3 +46,9 @@ export function createGitHubClient(opts: ClientOptions): GitHubClient {
     throttling,
   );
 }
+
+/** The HTTP status of a failed request (Octokit's RequestError carries it), or undefined. */
+export function httpStatus(e: unknown): number | undefined {
+  const status = (e as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}

@@ -1,7 +1,7 @@
 // Opening the pull request, and the check run gate mode reports on. Bodies and summaries are cut to
 // GitHub's limits here, so a large report never turns into a failed request.
 import { ANNOTATIONS_PER_REQUEST, CHECK_NAME, GITHUB_TEXT_LIMIT } from '../constants.js';
-import type { GitHubClient } from './client.js';
+import { type GitHubClient, httpStatus } from './client.js';
 import type { Repo } from './context.js';
 
 export interface PullRequestRef {
@@ -28,7 +28,7 @@ export async function openPullRequest(
     const { data } = await client.rest.pulls.create({ ...repo, ...pr, body });
     return { number: data.number, url: data.html_url, existed: false };
   } catch (e) {
-    if ((e as { status?: number }).status !== 422) throw e;
+    if (httpStatus(e) !== 422) throw e;
     // A rerun of the same job: the branch has its PR already. Update it rather than fail.
     const { data: open } = await client.rest.pulls.list({
       ...repo,

@@ -1,7 +1,7 @@
 // Small REST calls on the repository: who may trigger the agent, the default branch, labels, the one
 // sticky status comment. Each takes the client first and plain data after.
 import { AUTHORED_LABEL_STYLE, RISK_LABELS, STICKY_MARKER } from '../constants.js';
-import type { GitHubClient } from './client.js';
+import { type GitHubClient, httpStatus } from './client.js';
 import type { Repo } from './context.js';
 
 /** Roles that may start the agent: they could push the change themselves. */
@@ -24,7 +24,7 @@ export async function triggerPermission(client: GitHubClient, repo: Repo, user: 
     return { allowed, role };
   } catch (e) {
     // 404: not a collaborator at all.
-    if ((e as { status?: number }).status === 404) return { allowed: false, role: 'none' };
+    if (httpStatus(e) === 404) return { allowed: false, role: 'none' };
     throw e;
   }
 }
@@ -48,14 +48,14 @@ export async function ensureLabels(
       await client.rest.issues.getLabel({ ...repo, name });
       continue;
     } catch (e) {
-      if ((e as { status?: number }).status !== 404) throw e;
+      if (httpStatus(e) !== 404) throw e;
     }
     const style = KNOWN_LABELS.get(name) ?? AUTHORED_LABEL_STYLE;
     try {
       await client.rest.issues.createLabel({ ...repo, name, ...style });
     } catch (e) {
       // Created meanwhile by a concurrent run: fine.
-      if ((e as { status?: number }).status !== 422) throw e;
+      if (httpStatus(e) !== 422) throw e;
     }
   }
 }

@@ -9,18 +9,19 @@ import { DEFAULT_BUDGETS } from '../budgets.js';
 import { Inputs, Outputs, RISK_LABELS } from '../constants.js';
 import { UsageError } from '../errors.js';
 import { artifactUrl } from '../github/artifacts.js';
-import { createGitHubClient } from '../github/client.js';
 import { type DispatchEvent, type IssueLabelEvent, runUrl, type ScheduleEvent } from '../github/context.js';
 import { openPullRequest, type PullRequestRef } from '../github/pulls.js';
 import { pushBranch } from '../github/push.js';
 import { addLabels, defaultBranch, triggerPermission, upsertStickyComment } from '../github/repo.js';
 import { createAnthropicProvider } from '../llm/anthropic.js';
 import { DEFAULT_MODEL, resolvePrices } from '../llm/pricing.js';
+import { stripHiddenUnicode } from '../prompt.js';
 import { type RiskCardData, riskCard } from '../publish/risk-card.js';
 import { type RunResult, runSession } from '../run.js';
 import { taskSource } from '../settings.js';
 import {
   EVIDENCE_FILES,
+  githubClient,
   type ModeContext,
   readIsolation,
   resolvePolicy,
@@ -34,6 +35,8 @@ type AgentEvent = DispatchEvent | IssueLabelEvent | ScheduleEvent;
 interface Task {
   text: string;
   origin: string;
+  /** What the PR is called: the issue's title, or the task's first line. */
+  title: string;
   issue?: number;
 }
 
@@ -83,6 +86,7 @@ async function resolveTask(m: ModeContext, event: AgentEvent): Promise<Task> {
     return {
       text: `Resolve GitHub issue #${issue.number}.\n\nTitle: ${issue.title}\n\n${issue.body}`,
       origin: `issue #${issue.number} (labelled by @${event.sender})`,
+      title: `${issue.title} (#${issue.number})`,
       issue: issue.number,
     };
   }
@@ -93,12 +97,12 @@ async function resolveTask(m: ModeContext, event: AgentEvent): Promise<Task> {
       `input '${Inputs.Task}' or '${Inputs.TaskFile}': a ${m.ctx.eventName} run needs a task. Set one of them.`,
     );
   }
-  if ('text' in source) return { text: source.text, origin };
+  if ('text' in source) return { text: source.text, origin, title: firstLine(source.text) };
   const file = path.resolve(m.ctx.run.workspace, source.file);
   const text = await readFile(file, 'utf8').catch((e: Error) => {
     throw new UsageError(`input '${Inputs.TaskFile}': cannot read '${source.file}': ${e.message}`);
   });
-  return { text, origin: `${origin} (task file ${source.file})` };
+  return { text, origin: `${origin} (task file ${source.file})`, title: firstLine(text) };
 }
 
 function requireToken(m: ModeContext): string {
@@ -115,12 +119,7 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
   const repo = ctx.run.repo;
   const dryRun = inputs[Inputs.DryRun];
   const token = requireToken(m);
-  const client = createGitHubClient({
-    token,
-    apiUrl: ctx.run.apiUrl,
-    warn: (w) => core.warning(w),
-    ...(m.deps.githubTuning ? { tuning: m.deps.githubTuning } : {}),
-  });
+  const client = githubClient(m, token);
 
   if (event.kind === 'issue-label') {
     if (
@@ -282,7 +281,7 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
     pr = await openPullRequest(client, repo, {
       head: result.branch,
       base: baseBranch,
-      title: prTitle(task),
+      title: prTitle(task.title),
       body,
       draft,
     });
@@ -306,10 +305,14 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
   );
 }
 
-function prTitle(task: Task): string {
-  const first = task.text.split('\n').find((l) => l.trim() !== '') ?? 'agentgate change';
-  const title = task.issue !== undefined ? first.replace(/^Resolve GitHub issue/, 'Fix issue') : first;
-  return `agentgate: ${title.trim().slice(0, 100)}`;
+function firstLine(text: string): string {
+  return text.split('\n').find((l) => l.trim() !== '') ?? '';
+}
+
+/** `agentgate: <title>`, on one line, without hidden Unicode, at most 100 characters of title. */
+export function prTitle(title: string): string {
+  const clean = stripHiddenUnicode(title).text.replace(/\s+/g, ' ').trim();
+  return `agentgate: ${clean.slice(0, 100) || 'change'}`;
 }
 
 function gatesLine(gates: GatesRun | undefined): string {

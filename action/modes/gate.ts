@@ -7,12 +7,13 @@ import { CHECK_NAME, Inputs, Outputs } from '../constants.js';
 import { UsageError } from '../errors.js';
 import { git, resolveCommit } from '../git.js';
 import { artifactUrl } from '../github/artifacts.js';
-import { createGitHubClient, type GitHubClient } from '../github/client.js';
+import { type GitHubClient, httpStatus } from '../github/client.js';
 import { type PullRequestEvent, type PushEvent, type Repo, runUrl } from '../github/context.js';
 import { type Annotation, completeCheckRun, startCheckRun } from '../github/pulls.js';
 import {
   EVIDENCE_FILES,
   GATES_DIR,
+  githubClient,
   type ModeContext,
   resolvePolicy,
   uploadEvidence,
@@ -84,7 +85,7 @@ async function openCheck(client: GitHubClient, repo: Repo, headSha: string, run:
   try {
     return await startCheckRun(client, repo, headSha, run);
   } catch (e) {
-    if ((e as { status?: number }).status !== 403) throw e;
+    if (httpStatus(e) !== 403) throw e;
     core.warning(
       `cannot create the check run '${CHECK_NAME}' with this token (${(e as Error).message}); a pull request from a fork gets a read-only token. The job's status carries the verdict.`,
     );
@@ -98,15 +99,7 @@ export async function gateMode(m: ModeContext, event: PullRequestEvent | PushEve
   const repo = ctx.run.repo;
   const run = runUrl(ctx.run);
   const labels = event.kind === 'pull-request' ? event.labels : [];
-  const client =
-    dryRun || !m.token
-      ? undefined
-      : createGitHubClient({
-          token: m.token,
-          apiUrl: ctx.run.apiUrl,
-          warn: (w) => core.warning(w),
-          ...(m.deps.githubTuning ? { tuning: m.deps.githubTuning } : {}),
-        });
+  const client = dryRun || !m.token ? undefined : githubClient(m, m.token);
   if (!dryRun && !client) {
     throw new UsageError(
       `input '${Inputs.GitHubToken}': gate mode needs a token with 'checks: write' to report its check run.`,

@@ -11,7 +11,7 @@ import { UsageError } from '../errors.js';
 import { showFile } from '../git.js';
 import type { ArtifactStore, UploadedArtifact } from '../github/artifacts.js';
 import { existingFiles } from '../github/artifacts.js';
-import type { ClientOptions } from '../github/client.js';
+import { type ClientOptions, createGitHubClient, type GitHubClient } from '../github/client.js';
 import type { ActionContext } from '../github/context.js';
 import type { LLMProvider } from '../llm/types.js';
 import type { IsolationStatement } from '../publish/risk-card.js';
@@ -37,6 +37,16 @@ export interface ModeContext {
   token: string | undefined;
   /** Where the run's evidence is written: RUNNER_TEMP/agentgate. */
   outDir: string;
+}
+
+/** The GitHub client both modes use, on the job's API URL, with its warnings in the job log. */
+export function githubClient(m: ModeContext, token: string): GitHubClient {
+  return createGitHubClient({
+    token,
+    apiUrl: m.ctx.run.apiUrl,
+    warn: (w) => core.warning(w),
+    ...(m.deps.githubTuning ? { tuning: m.deps.githubTuning } : {}),
+  });
 }
 
 /**

@@ -117,6 +117,7 @@ describe('agent mode', () => {
     // The PR: draft, against main, labelled, its body the risk card.
     const pr = gh.state.pulls.find((p) => String(p.number) === outputs['pr-number']);
     expect(pr).toBeDefined();
+    expect(pr?.title).toBe('agentgate: Fix total() in src/price.js');
     expect(pr?.draft).toBe(true);
     expect(pr?.base.ref).toBe('main');
     expect(pr?.head.ref).toBe(outputs.branch);
@@ -235,6 +236,7 @@ describe('agent mode', () => {
 
     // The PR fixes the issue; the status comment ends with the PR's link.
     const pr = gh.state.pulls[0];
+    expect(pr?.title).toBe('agentgate: total() is off (#12)');
     expect(pr?.body).toContain('Fixes #12');
     expect(run.outputs.branch).toMatch(/^agentgate\/issue-12-[0-9a-f]{8}$/);
     // The runner's isolation statement is in the risk card and in the trace.

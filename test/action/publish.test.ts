@@ -5,7 +5,7 @@ import { GITHUB_TEXT_LIMIT } from '../../action/constants.js';
 import { toEvent } from '../../action/github/context.js';
 import { fitText } from '../../action/github/pulls.js';
 import { authConfigEnv } from '../../action/github/push.js';
-import { publicationDecision, riskLabels } from '../../action/modes/agent.js';
+import { prTitle, publicationDecision, riskLabels } from '../../action/modes/agent.js';
 import { annotationsFor } from '../../action/modes/gate.js';
 import { code, type RiskCardData, riskCard } from '../../action/publish/risk-card.js';
 import type { GateResult, GatesReport } from '../../gates/index.js';
@@ -124,6 +124,11 @@ describe('the risk card', () => {
 
 describe('publication', () => {
   const commit = { commit: 'c'.repeat(40) };
+  it('titles the PR on one line, without hidden Unicode, cut to 100 characters', () => {
+    expect(prTitle('Fix\u200B total\u202E\n  in src')).toBe('agentgate: Fix total in src');
+    expect(prTitle('x'.repeat(300))).toBe(`agentgate: ${'x'.repeat(100)}`);
+    expect(prTitle(' \n')).toBe('agentgate: change');
+  });
   it('never pushes when the secrets gate failed or could not scan, whatever the policy says', () => {
     for (const status of ['fail', 'error'] as const) {
       const r = report([gate('secrets', status), ...ALL_PASS.slice(1)]);
