@@ -137,25 +137,18 @@ export interface GitHubFakeOptions {
   actor?: string;
   branches?: Record<string, string>;
   labels?: { name: string; color?: string; description?: string }[];
-  issues?: {
-    number: number;
-    title: string;
-    body?: string;
-    labels?: string[];
-    user?: string;
-    state?: 'open' | 'closed';
-  }[];
-  pulls?: {
-    number: number;
-    title: string;
-    body?: string;
-    head: string | { ref: string; sha?: string };
-    base?: string;
-    draft?: boolean;
-    labels?: string[];
-    user?: string;
-    state?: 'open' | 'closed';
-  }[];
+  issues?: SeedIssue[];
+  pulls?: (SeedIssue & { head: string | { ref: string; sha?: string }; base?: string; draft?: boolean })[];
+}
+
+/** An issue to start with; a pull request has these fields too. */
+export interface SeedIssue {
+  number: number;
+  title: string;
+  body?: string;
+  labels?: string[];
+  user?: string;
+  state?: 'open' | 'closed';
 }
 
 export interface RecordedRequest {
@@ -302,9 +295,10 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       default: false,
     });
   }
-  for (const i of options.issues ?? []) {
+  // A pull request is an issue with more fields (as on GitHub): the fields both share.
+  const seedIssue = (i: SeedIssue, page: 'issues' | 'pull') => {
     for (const name of i.labels ?? []) ensureLabel(name);
-    state.issues.push({
+    return {
       id: nextId(),
       number: i.number,
       title: i.title,
@@ -313,28 +307,17 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       comments: [],
       user: i.user ?? state.owner,
       state: i.state ?? 'open',
-      html_url: `${repoWeb()}/issues/${i.number}`,
+      html_url: `${repoWeb()}/${page}/${i.number}`,
       created_at: stamp,
       updated_at: stamp,
       closed_at: i.state === 'closed' ? stamp : null,
-    });
-  }
+    };
+  };
+  for (const i of options.issues ?? []) state.issues.push(seedIssue(i, 'issues'));
   for (const p of options.pulls ?? []) {
-    for (const name of p.labels ?? []) ensureLabel(name);
     const head = typeof p.head === 'string' ? { ref: p.head } : p.head;
     state.pulls.push({
-      id: nextId(),
-      number: p.number,
-      title: p.title,
-      body: p.body ?? null,
-      labels: p.labels ?? [],
-      comments: [],
-      user: p.user ?? state.owner,
-      state: p.state ?? 'open',
-      html_url: `${repoWeb()}/pull/${p.number}`,
-      created_at: stamp,
-      updated_at: stamp,
-      closed_at: p.state === 'closed' ? stamp : null,
+      ...seedIssue(p, 'pull'),
       head: { ref: head.ref, sha: head.sha ?? branchSha(head.ref) },
       base: { ref: p.base ?? state.defaultBranch },
       draft: p.draft ?? false,
