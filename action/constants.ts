@@ -1,7 +1,7 @@
 // Names as data: the version, the action's inputs and outputs, the labels it applies and the names it
 // shows on GitHub, in one place (package.json, action.yml and the README must agree).
 
-export { VERSION } from '../gates/version.js';
+export { VERSION } from '../gates/index.js';
 
 export const Inputs = {
   Mode: 'mode',

@@ -1,29 +1,13 @@
-// Git, always through the one process runner. Commands the action runs on a tree the agent touched
-// never run hooks or repository-configured programs.
-import { GitError, git, resolveCommit } from '../gates/git.js';
+// The agent's git: the private work clone, staging and committing its changes, bringing the branch back.
+// Built on lib/git.ts (the generic plumbing, re-exported here for the action's other modules), so
+// commands the action runs on a tree the agent touched never run hooks or repository-configured programs.
+import { branchExists, GitError, git, isGitRepo, resolveCommit, showFile } from '../lib/git.js';
 
-export { GitError, git, resolveCommit };
+export { branchExists, GitError, git, isGitRepo, resolveCommit, showFile };
 
-export async function isGitRepo(dir: string): Promise<boolean> {
-  const r = await git(dir, ['rev-parse', '--is-inside-work-tree'], { allowFail: true }).catch(
-    () => undefined,
-  );
-  return r?.exitCode === 0 && r.stdout.trim() === 'true';
-}
-
+/** The repository's top directory; throws when `dir` is not in one (lib/git.ts's `toplevel` returns undefined). */
 export async function toplevel(dir: string): Promise<string> {
   return (await git(dir, ['rev-parse', '--show-toplevel'])).stdout.trim();
-}
-
-export async function branchExists(dir: string, branch: string): Promise<boolean> {
-  const r = await git(dir, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { allowFail: true });
-  return r.exitCode === 0;
-}
-
-/** A file's content at a commit, or undefined when it does not exist there. */
-export async function showFile(dir: string, commit: string, file: string): Promise<string | undefined> {
-  const r = await git(dir, ['show', `${commit}:${file}`], { allowFail: true });
-  return r.exitCode === 0 ? r.stdout : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The agent loop: model call -> tool calls (each parsed, authorised, run, redacted, traced) -> repeat,
 // with every budget checked before each model call and the test command as the finish check.
 import { z } from 'zod';
+import type { Redactor } from '../lib/redact.js';
 import {
   addUsage,
   type BudgetName,
@@ -26,7 +27,6 @@ import { ProviderError } from './llm/types.js';
 import { authorize } from './policy-gate.js';
 import { runTestCommand, type TestRun } from './testing.js';
 import type { Tool, ToolContext } from './tools/types.js';
-import type { Redactor } from './trace/redact.js';
 import type { TraceWriter } from './trace/trace.js';
 
 export type Outcome = 'completed' | 'tests_failed' | 'budget_exhausted' | 'refused' | 'provider_error';

@@ -4,7 +4,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { evaluate, isSecretEnvName, type LoadedPolicy, type Policy, ruleIdOf } from '../policies/index.js';
+import { createRedactor } from '../lib/redact.js';
+import {
+  evaluate,
+  isAlwaysSecretEnvName,
+  isSecretEnvName,
+  type LoadedPolicy,
+  type Policy,
+  ruleIdOf,
+} from '../policies/index.js';
 import type { BudgetName, Budgets, Prices } from './budgets.js';
 import { messageOf, UsageError } from './errors.js';
 import {
@@ -34,7 +42,6 @@ import { runTestCommand, type TestRun } from './testing.js';
 import { BUILTIN_TOOLS } from './tools/index.js';
 import { connectMcpServers, type McpHub } from './tools/mcp.js';
 import type { Tool, ToolContext, ToolLimits } from './tools/types.js';
-import { createRedactor } from './trace/redact.js';
 import { TraceWriter } from './trace/trace.js';
 
 export const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'] as const;
@@ -169,7 +176,11 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     patch: path.join(outDir, 'patch.diff'),
     result: path.join(outDir, 'result.json'),
   };
-  const redactor = createRedactor({ env, isSecretEnv: (n) => isSecretEnvName(policy, n) });
+  const redactor = createRedactor({
+    env,
+    isSecretEnv: (n) => isSecretEnvName(policy, n),
+    alwaysSecretEnv: isAlwaysSecretEnvName,
+  });
   const trace = TraceWriter.open(files.trace, redactor);
   const warnings: string[] = [];
   const warn = (w: string) => {

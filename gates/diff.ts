@@ -1,6 +1,6 @@
 // The exact change under review: which files changed and which lines of each were added, from
 // `git diff -U0 -M` between two tree-ish objects. Findings are judged new or pre-existing against it.
-import { git } from './git.js';
+import { git } from '../lib/git.js';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'typechange';
 

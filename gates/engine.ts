@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from './exec.js';
+import { execFile } from '../lib/exec.js';
 import type { RawFinding } from './types.js';
 
 /** A text file at head, by repository-relative POSIX path. */

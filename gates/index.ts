@@ -1,17 +1,17 @@
 // The gates: secrets, SAST, SBOM, dependency checks and policy on the exact diff, and the verdict.
-// Knows nothing of the agent or of GitHub; imports only policies/.
+// Knows nothing of the agent or of GitHub; imports only policies/ (through its index) and lib/.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { scrubText } from './redact.js';
+import { scrubText } from '../lib/redact.js';
 import { toMarkdown, toSarif } from './report/index.js';
 import type { GatesRun } from './run.js';
 import { VERSION } from './version.js';
 
 export { EngineError } from './engine.js';
-export { scrubText } from './redact.js';
 export { type MarkdownOptions, toMarkdown } from './report/index.js';
 export { GatesInputError, type GatesOptions, type GatesRun, runGates } from './run.js';
 export type * from './types.js';
+export { VERSION } from './version.js';
 
 export const REPORT_FORMATS = ['json', 'sarif', 'markdown'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

@@ -2,10 +2,6 @@
 // side by side, judge their findings and reach the verdict. Every failure to see or scan the change
 // ends as a gate `error`, never as a pass.
 
-import type { Policy } from '../policies/index.js';
-import { checkDependencies } from './dependencies/index.js';
-import { computeDiff, type Diff, type FileChange } from './diff.js';
-import { EngineError, type EngineOutput, type TextFile } from './engine.js';
 import {
   isBinary,
   isShallow,
@@ -15,9 +11,13 @@ import {
   resolveCommit,
   toplevel,
   worktreeTree,
-} from './git.js';
+} from '../lib/git.js';
+import { scrubDeep, secretValues } from '../lib/redact.js';
+import type { Policy } from '../policies/index.js';
+import { checkDependencies } from './dependencies/index.js';
+import { computeDiff, type Diff, type FileChange } from './diff.js';
+import { EngineError, type EngineOutput, type TextFile } from './engine.js';
 import { policyGate } from './policy-gate.js';
-import { scrubDeep, secretValues } from './redact.js';
 import { scanSast } from './sast/index.js';
 import {
   buildBom,

@@ -1,4 +1,5 @@
-// The policy language: schema, loader and deny-first evaluation. Imports nothing from action/ or gates/.
+// The policy language: schema, loader and deny-first evaluation. Imports nothing of ours outside policies/,
+// not even lib/.
 export {
   analyzeCommand,
   type CommandAnalysis,

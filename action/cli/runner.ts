@@ -4,13 +4,21 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultAllowlist, startEgressProxy } from '../../runner-image/launcher/egress-proxy.js';
-import { firecrackerBackend } from '../../runner-image/launcher/firecracker.js';
-import { DEFAULT_LABELS, generateJitConfig, type RunnerScope } from '../../runner-image/launcher/jit.js';
-import { launchVm, type RunnerImage } from '../../runner-image/launcher/launch.js';
-import { runPool } from '../../runner-image/launcher/pool.js';
-import { probeKvm, qemuBackend } from '../../runner-image/launcher/qemu.js';
-import type { Backend, EgressForward } from '../../runner-image/launcher/types.js';
+import {
+  type Backend,
+  DEFAULT_LABELS,
+  defaultAllowlist,
+  type EgressForward,
+  firecrackerBackend,
+  generateJitConfig,
+  launchVm,
+  probeKvm,
+  qemuBackend,
+  type RunnerImage,
+  type RunnerScope,
+  runPool,
+  startEgressProxy,
+} from '../../runner-image/index.js';
 import { UsageError } from '../errors.js';
 import { createGitHubClient } from '../github/client.js';
 import { intFlag, parseFlags, requireFlag } from './args.js';

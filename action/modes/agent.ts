@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { type GatesReport, type GatesRun, runGates, scrubText } from '../../gates/index.js';
+import { type GatesReport, type GatesRun, runGates } from '../../gates/index.js';
+import { scrubText } from '../../lib/redact.js';
 import { DEFAULT_BUDGETS } from '../budgets.js';
 import { Inputs, Outputs, RISK_LABELS } from '../constants.js';
 import { UsageError } from '../errors.js';

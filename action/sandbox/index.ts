@@ -11,7 +11,7 @@ import {
   type SandboxRuntimeConfig,
   SandboxRuntimeConfigSchema,
 } from '@anthropic-ai/sandbox-runtime';
-import { type ExecResult, execFile } from '../../gates/exec.js';
+import { type ExecResult, execFile } from '../../lib/exec.js';
 import { inside } from '../guards/paths.js';
 import { buildCommandEnv } from './env.js';
 import { DEFAULT_PATH, fixForFailure, probeSandboxDetailed } from './probe.js';

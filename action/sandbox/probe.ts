@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SandboxManager } from '@anthropic-ai/sandbox-runtime';
-import { execFile } from '../../gates/exec.js';
+import { execFile } from '../../lib/exec.js';
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string; fix: string };
 

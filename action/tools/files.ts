@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { execFile } from '../../gates/exec.js';
+import { execFile } from '../../lib/exec.js';
 import { evaluate, type Policy } from '../../policies/index.js';
 import { resolveInside } from '../guards/paths.js';
 import type { FileChange, Tool, ToolContext, ToolResult } from './types.js';

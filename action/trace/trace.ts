@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../../lib/redact.js';
 
 export type TraceEventType =
   | 'session.start'

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from '../../lib/exec.js';
 import { type GatesPolicy, SAST_PACK } from '../../policies/index.js';
 import {
   EngineError,
@@ -15,7 +16,6 @@ import {
   probeVersion,
   type TextFile,
 } from '../engine.js';
-import { execFile } from '../exec.js';
 import { parseAstGrepStream } from './ast-grep.js';
 import { parseSemgrepReport } from './semgrep.js';
 

@@ -3,6 +3,7 @@
 // is never read as a clean scan or as findings.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execFile } from '../../lib/exec.js';
 import {
   EngineError,
   type EngineOutput,
@@ -11,7 +12,6 @@ import {
   repoPath,
   type TextFile,
 } from '../engine.js';
-import { execFile } from '../exec.js';
 import type { RawFinding } from '../types.js';
 
 /** The exit code we ask gitleaks to use when it finds leaks. */

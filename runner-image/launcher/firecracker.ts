@@ -31,7 +31,7 @@
 import { constants } from 'node:fs';
 import { chown, copyFile, link, mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type ExecResult, execFile } from '../../gates/exec.js';
+import { type ExecResult, execFile } from '../../lib/exec.js';
 import { childEnv, initMarkerClock } from './console.js';
 import type { Backend, BootResult, VmSpec } from './types.js';
 

@@ -6,7 +6,7 @@
 // in production the allowlisting egress proxy. A guest with no forwards gets no NIC at all.
 import { readFileSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
-import { execFile } from '../../gates/exec.js';
+import { execFile } from '../../lib/exec.js';
 import { childEnv, initMarkerClock } from './console.js';
 import type { Backend, BootResult, VmSpec } from './types.js';
 

@@ -12,9 +12,9 @@ import type { LLMProvider, ModelResponse } from '../../action/llm/types.js';
 import { runAgentLoop } from '../../action/loop.js';
 import { DEFAULT_TOOL_LIMITS } from '../../action/run.js';
 import { BUILTIN_TOOLS } from '../../action/tools/index.js';
-import { createRedactor } from '../../action/trace/redact.js';
 import { TraceWriter } from '../../action/trace/trace.js';
-import { loadDefaultPolicy } from '../../policies/index.js';
+import { createRedactor } from '../../lib/redact.js';
+import { isAlwaysSecretEnvName, loadDefaultPolicy } from '../../policies/index.js';
 import { type ScriptStep, startScriptedServer } from '../support/messages-server.js';
 import { median, p90 } from './stats.js';
 
@@ -35,7 +35,7 @@ async function measure(provider: LLMProvider, label: string): Promise<{ median: 
   const work = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'agentgate-bench-')));
   mkdirSync(path.join(work, 'src'));
   writeFileSync(path.join(work, 'src/a.ts'), 'export const a = 1;\n'.repeat(50));
-  const redactor = createRedactor({ env: process.env });
+  const redactor = createRedactor({ env: process.env, alwaysSecretEnv: isAlwaysSecretEnvName });
   const trace = TraceWriter.open(path.join(work, 'trace.jsonl'), redactor);
   const stamps: number[] = [];
   const timed: LLMProvider = {

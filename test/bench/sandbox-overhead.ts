@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSandbox, type SandboxConfig } from '../../action/sandbox/index.js';
-import { execFile } from '../../gates/exec.js';
+import { execFile } from '../../lib/exec.js';
 import { median, p90 } from './stats.js';
 
 const N = 50;

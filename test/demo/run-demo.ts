@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFile } from '../../gates/exec.js';
+import { execFile } from '../../lib/exec.js';
 import { startScriptedServer } from '../support/messages-server.js';
 import { DEMO_REPO, makeRepo } from '../support/repo.js';
 import { DEMO_SESSION, DEMO_TASK } from './session.js';

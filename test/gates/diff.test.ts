@@ -9,8 +9,8 @@ import {
   parseNumstat,
   parseRaw,
 } from '../../gates/diff.js';
-import { listMatching, listTree, readBlobs, resolveCommit, worktreeTree } from '../../gates/git.js';
 import { DEPENDENCY_FILE_PATHSPECS } from '../../gates/sbom/index.js';
+import { listMatching, listTree, readBlobs, resolveCommit, worktreeTree } from '../../lib/git.js';
 import { commitEverything, makeRepo, sh } from '../support/repo.js';
 
 function write(dir: string, file: string, text: string | Buffer): void {

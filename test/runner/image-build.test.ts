@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from '../../gates/exec.js';
+import { execFile } from '../../lib/exec.js';
 
 const root = fileURLToPath(new URL('../../runner-image/', import.meta.url));
 const versions = JSON.parse(readFileSync(path.join(root, 'versions.json'), 'utf8')) as {

@@ -21,7 +21,7 @@ import {
   SandboxUnavailableError,
 } from '../../action/sandbox/index.js';
 import { usernsFix } from '../../action/sandbox/probe.js';
-import { execFile } from '../../gates/exec.js';
+import { execFile } from '../../lib/exec.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 
 const ENV_SECRET = 'tok-3f9a1c7e5b2d4086-secret';

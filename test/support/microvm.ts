@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFile } from '../../gates/exec.js';
+import { execFile } from '../../lib/exec.js';
 import type { LaunchOptions } from '../../runner-image/launcher/launch.js';
 import { type Accel, qemuBackend } from '../../runner-image/launcher/qemu.js';
 

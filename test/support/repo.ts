@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFile } from '../../gates/exec.js';
+import { execFile } from '../../lib/exec.js';
 
 export async function sh(cwd: string, file: string, args: string[]): Promise<string> {
   const r = await execFile(file, args, { cwd, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });

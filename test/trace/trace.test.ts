@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRedactor } from '../../action/trace/redact.js';
 import {
   GENESIS_PREV,
   rewriteTrace,
@@ -12,6 +11,7 @@ import {
   verifyTraceFile,
   verifyTraceText,
 } from '../../action/trace/trace.js';
+import { createRedactor } from '../../lib/redact.js';
 
 const cat = (...parts: string[]) => parts.join('');
 

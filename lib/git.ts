@@ -1,5 +1,6 @@
-// Git, always through the one process runner. Commands run on trees someone else wrote (the agent, a
-// pull request) never run hooks or repository-configured programs.
+// Git plumbing, always through the one process runner (./exec.ts). Commands run on trees someone else
+// wrote (the agent, a pull request) never run hooks or repository-configured programs. Generic reads and
+// writes of a repository only; what the agent's work clone does with them is in action/git.ts.
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,6 +80,24 @@ export async function isShallow(dir: string): Promise<boolean> {
 export async function toplevel(dir: string): Promise<string | undefined> {
   const r = await git(dir, ['rev-parse', '--show-toplevel'], { allowFail: true }).catch(() => undefined);
   return r?.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+export async function isGitRepo(dir: string): Promise<boolean> {
+  const r = await git(dir, ['rev-parse', '--is-inside-work-tree'], { allowFail: true }).catch(
+    () => undefined,
+  );
+  return r?.exitCode === 0 && r.stdout.trim() === 'true';
+}
+
+export async function branchExists(dir: string, branch: string): Promise<boolean> {
+  const r = await git(dir, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { allowFail: true });
+  return r.exitCode === 0;
+}
+
+/** A file's content at a commit, or undefined when it does not exist there. */
+export async function showFile(dir: string, commit: string, file: string): Promise<string | undefined> {
+  const r = await git(dir, ['show', `${commit}:${file}`], { allowFail: true });
+  return r.exitCode === 0 ? r.stdout : undefined;
 }
 
 /**

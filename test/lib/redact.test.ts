@@ -3,9 +3,16 @@ import { describe, expect, it } from 'vitest';
 import {
   createRedactor,
   looksLikeSecretEnvName,
+  MIN_SCRUB_LENGTH,
+  MIN_SECRET_LENGTH,
+  REDACTED,
   SECRET_PATTERNS,
+  scrubDeep,
+  scrubText,
+  secretValues,
   secretVariants,
-} from '../../action/trace/redact.js';
+} from '../../lib/redact.js';
+import { isAlwaysSecretEnvName } from '../../policies/index.js';
 
 // Fake credentials are assembled at run time so this file itself holds no token-shaped literal.
 const cat = (...parts: string[]) => parts.join('');
@@ -120,6 +127,7 @@ describe('exact secrets', () => {
         SHORT: 'abc',
       },
       isSecretEnv: (n) => n === 'MY_DEPLOY_KEY' || n === 'SHORT',
+      alwaysSecretEnv: isAlwaysSecretEnvName,
     });
     r.addSecret('added-secret-value');
     expect(
@@ -130,6 +138,18 @@ describe('exact secrets', () => {
       'a [REDACTED:MY_DEPLOY_KEY] b [REDACTED:GITHUB_TOKEN] c [REDACTED:secret] /home/runner/somewhere abc',
     );
     expect(r.count).toBe(3);
+  });
+
+  it('knows no always-secret names of its own: the caller injects them', () => {
+    const env = { GITHUB_TOKEN: 'plain-github-token-value', INPUT_ANTHROPIC_KEY: 'input-key-value-1' };
+    const none = createRedactor({ env, isSecretEnv: () => false });
+    expect(none.redact('plain-github-token-value input-key-value-1')).toBe(
+      'plain-github-token-value input-key-value-1',
+    );
+    const always = createRedactor({ env, isSecretEnv: () => false, alwaysSecretEnv: isAlwaysSecretEnvName });
+    expect(always.redact('plain-github-token-value input-key-value-1')).toBe(
+      '[REDACTED:GITHUB_TOKEN] [REDACTED:INPUT_ANTHROPIC_KEY]',
+    );
   });
 
   it('by default treats secret-looking env names as secret', () => {
@@ -268,5 +288,26 @@ describe('speed', () => {
       // About 50 ms here; a quadratic regex takes minutes. The bound only catches that.
       expect(performance.now() - t0).toBeLessThan(2_000);
     }
+  });
+});
+
+describe("scrubbing the gates' reports", () => {
+  it('replaces exact values of MIN_SCRUB_LENGTH chars or more with [REDACTED], nothing else', () => {
+    // The two tools keep their own floors: the gates scrub what their scan found from 6 chars, the
+    // Redactor ignores exact values under 8.
+    expect(MIN_SCRUB_LENGTH).toBe(6);
+    expect(MIN_SECRET_LENGTH).toBe(8);
+    expect(scrubText('a s3cr3t b s3cr3 c', ['s3cr3t', 's3cr3'])).toBe(`a ${REDACTED} b s3cr3 c`);
+    expect(scrubText(`key ${GHP}`, [])).toBe(`key ${GHP}`);
+    expect(secretValues(['abcdef', undefined, 'abcde', 'xxabcdefyy', 'abcdef'])).toEqual([
+      'xxabcdefyy',
+      'abcdef',
+    ]);
+    const report = { a: 'x abcdef y', list: ['abcdef', 1, null, { b: 'abcdefg' }] };
+    expect(scrubDeep(report, ['abcdef'])).toEqual({
+      a: `x ${REDACTED} y`,
+      list: [REDACTED, 1, null, { b: `${REDACTED}g` }],
+    });
+    expect(report.a).toBe('x abcdef y');
   });
 });

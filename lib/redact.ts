@@ -1,8 +1,15 @@
-// Secret redaction, applied before anything reaches a log, the trace, the model or an artifact.
-// Two kinds of secret: exact values (secret env vars and values the caller adds), matched together with
-// their base64 and URL-encoded forms; and known token formats, matched by pattern. Each hit becomes
-// `[REDACTED:<id>]`, where the id names the env var or the pattern, never the value.
-import { isAlwaysSecretEnvName } from '../../policies/index.js';
+// Secret redaction: the one module that removes secrets from text. Two tools, for two jobs.
+//
+// 1. The Redactor (`createRedactor`), applied by the action before anything reaches a log, the trace, the
+//    model or an artifact. Two kinds of secret: exact values (secret env vars and values the caller adds,
+//    at least MIN_SECRET_LENGTH = 8 chars), matched together with their base64 and URL-encoded forms; and
+//    known token formats, matched by pattern. Each hit becomes `[REDACTED:<id>]`, where the id names the
+//    env var or the pattern, never the value. Which env names are secret is the caller's to say
+//    (`isSecretEnv`, `alwaysSecretEnv`): this module knows no policy.
+// 2. Scrubbing (`scrubText`, `scrubDeep`, `secretValues`), applied by the gates so no output of theirs
+//    carries a secret the scan found: every string of the report is scrubbed of those exact values
+//    (at least MIN_SCRUB_LENGTH = 6 chars; no encodings, no patterns) before anything is rendered or
+//    written. Each hit becomes `[REDACTED]`.
 
 export interface SecretPattern {
   id: string;
@@ -32,8 +39,13 @@ export interface RedactorOptions {
   secretValues?: string[];
   /** Environment whose secret variables' values are redacted (id = the variable's name). */
   env?: NodeJS.ProcessEnv;
-  /** Which env names are secret, besides the policy language's ALWAYS_SECRET_ENV. Default: looksLikeSecretEnvName. */
+  /** Which env names are secret, besides `alwaysSecretEnv`'s. Default: looksLikeSecretEnvName. */
   isSecretEnv?: (name: string) => boolean;
+  /**
+   * Env names secret whatever `isSecretEnv` says: the action passes the policy language's
+   * `isAlwaysSecretEnvName` (ALWAYS_SECRET_ENV). Default: none.
+   */
+  alwaysSecretEnv?: (name: string) => boolean;
 }
 
 /** Shorter exact values are ignored: redacting them would shred ordinary text. */
@@ -278,10 +290,46 @@ class RedactorImpl implements Redactor {
 export function createRedactor(opts: RedactorOptions = {}): Redactor {
   const r = new RedactorImpl();
   const isSecret = opts.isSecretEnv ?? looksLikeSecretEnvName;
+  const isAlwaysSecret = opts.alwaysSecretEnv ?? (() => false);
   for (const [name, value] of Object.entries(opts.env ?? {})) {
     if (value === undefined) continue;
-    if (isAlwaysSecretEnvName(name) || isSecret(name)) r.add(value, name);
+    if (isAlwaysSecret(name) || isSecret(name)) r.add(value, name);
   }
   for (const v of opts.secretValues ?? []) r.addSecret(v);
   return r;
+}
+
+// --- Scrubbing the gates' reports of the secret values their scan found ---
+
+export const REDACTED = '[REDACTED]';
+
+/** Shorter values are not scrubbed: they would mangle ordinary text and are not credentials. */
+export const MIN_SCRUB_LENGTH = 6;
+
+export function scrubText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets)
+    if (s.length >= MIN_SCRUB_LENGTH && out.includes(s)) out = out.split(s).join(REDACTED);
+  return out;
+}
+
+/** A deep copy of `value` with every string scrubbed. */
+export function scrubDeep<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return scrubText(v, secrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/** The secret values, longest first so a value containing another is replaced whole. */
+export function secretValues(values: Iterable<string | undefined>): string[] {
+  const set = new Set<string>();
+  for (const v of values) if (v && v.length >= MIN_SCRUB_LENGTH) set.add(v);
+  return [...set].sort((a, b) => b.length - a.length);
 }

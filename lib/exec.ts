@@ -1,6 +1,6 @@
-// The one place that starts processes. Everything else (git, the gate engines, the sandbox, tests) goes
-// through here, so timeouts, process-tree kills and output bounds behave the same everywhere. It lives
-// in gates/ because imports flow action -> gates -> policies and both need it.
+// The one place that starts processes. Everything else (git, the gate engines, the sandbox, the microVM
+// launcher, tests) goes through here, so timeouts, process-tree kills and output bounds behave the same
+// everywhere. It lives in lib/, under action/, gates/ and runner-image/, which all need it.
 import { spawn } from 'node:child_process';
 
 export interface ExecOptions {
