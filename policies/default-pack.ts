@@ -345,8 +345,9 @@ gates:
   timeoutSeconds: 300
 
   secrets:
-    # auto: gitleaks when it is on PATH, else secretlint (embedded). gitleaks or secretlint: that
-    # engine only; a required engine that is missing fails the gate.
+    # auto: gitleaks when it is on PATH (the action installs a pinned release on GitHub-hosted
+    # runners), else secretlint (embedded). gitleaks or secretlint: that engine only; a required
+    # engine that is missing fails the gate.
     engine: auto
     # Extra patterns, matched line by line in the changed files:
     #   - id: internal-token
@@ -356,8 +357,10 @@ gates:
     patterns: []
 
   sast:
-    # auto: semgrep when it is on PATH, else ast-grep (embedded). Both run agentgate's rule pack
-    # (policies/sast/) on the changed files.
+    # auto: semgrep or opengrep when one is on PATH (the action installs a pinned opengrep on
+    # GitHub-hosted runners), else ast-grep (embedded). semgrep: semgrep or opengrep, required;
+    # opengrep or ast-grep: that engine only. All run agentgate's rule pack (policies/sast/) on the
+    # changed files; a required engine that is missing fails the gate.
     engine: auto
 
   # Checks on every dependency the change adds or changes, against its registry.

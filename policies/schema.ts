@@ -286,7 +286,9 @@ const GatesSection = strict(
     sast: strict(
       {
         engine: z
-          .enum(['auto', 'semgrep', 'ast-grep'], { error: 'one of auto|semgrep|ast-grep' })
+          .enum(['auto', 'semgrep', 'opengrep', 'ast-grep'], {
+            error: 'one of auto|semgrep|opengrep|ast-grep',
+          })
           .default('auto'),
       },
       'a mapping with engine',

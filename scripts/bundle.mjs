@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { generateDefaultPack } from './gen-default-pack.mjs';
+import { vendorAstGrep } from './vendor-engines.mjs';
 
 // The default policy is compiled in from policies/default.yml.
 generateDefaultPack();
@@ -80,3 +81,6 @@ for (const file of [
 ]) {
   cpSync(path.join(cyclonedxRes, file), `action/dist/vendor/cyclonedx/res/schema/${file}`);
 }
+
+// The embedded SAST engine: ast-grep's native binding and the Python and Go grammars, per platform.
+vendorAstGrep(process.cwd(), 'action/dist/vendor/ast-grep');

@@ -1,8 +1,10 @@
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../gates/engine.js';
-import { parseAstGrepStream, parseSemgrepReport, scanSast } from '../../gates/sast/index.js';
+import { parseSemgrepReport, scanSast } from '../../gates/sast/index.js';
 import { ruleIdOf } from '../../gates/sast/semgrep.js';
 import { loadDefaultPolicy } from '../../policies/index.js';
 
@@ -38,27 +40,27 @@ describe('the sast gate with ast-grep (embedded)', () => {
     expect(out).toEqual({ engine: expect.stringMatching(/^ast-grep /), findings: [] });
   });
 
-  it('reads the documented stream format, 0-based lines and metadata', () => {
-    const line = JSON.stringify({
-      file: 'src/a.go',
-      ruleId: 'go-tls-insecure-skip-verify',
-      severity: 'error',
-      message: 'tls.Config sets InsecureSkipVerify.',
-      note: 'Remove it.',
-      range: { start: { line: 8, column: 20 }, end: { line: 8, column: 44 } },
-      metadata: { cwe: 'CWE-295', agentgateSeverity: 'high', fix: 'Use RootCAs.' },
-    });
-    expect(parseAstGrepStream(`${line}\n`, '/scan')).toEqual([
-      expect.objectContaining({
-        file: 'src/a.go',
-        line: 9,
-        column: 21,
-        severity: 'high',
-        cwe: ['CWE-295'],
-        fix: 'Use RootCAs.',
-      }),
+  it('names each rule’s match in every language the pack covers, with the pack’s metadata', async () => {
+    const out = await scanSast(
+      [
+        ...FILES,
+        {
+          path: 'svc/tls.go',
+          content: 'package svc\n\nimport "crypto/tls"\n\nvar C = &tls.Config{InsecureSkipVerify: true}\n',
+        },
+      ],
+      { policy, timeoutMs: 60_000, env: plain },
+    );
+    expect(out.findings.map((f) => `${f.ruleId}@${f.file}:${f.line}`)).toEqual([
+      'py-sql-string-concat@app/db.py:2',
+      'js-eval-dynamic@src/run.js:2',
+      'go-tls-insecure-skip-verify@svc/tls.go:5',
     ]);
-    expect(() => parseAstGrepStream('{oops\n', '/scan')).toThrow(/not JSON/);
+  });
+
+  it('is used even when semgrep is on PATH when told to use only the embedded engines', async () => {
+    const out = await scanSast(FILES, { policy, timeoutMs: 60_000, env: withSemgrep, embeddedOnly: true });
+    expect(out.engine).toMatch(/^ast-grep /);
   });
 });
 
@@ -100,5 +102,39 @@ describe('the sast gate with semgrep on PATH', () => {
       env: withSemgrep,
     });
     expect(out.engine).toMatch(/^ast-grep /);
+  });
+});
+
+describe('the sast gate with opengrep on PATH', () => {
+  let bin: string;
+  beforeAll(async () => {
+    bin = await mkdtemp(path.join(os.tmpdir(), 'agentgate-opengrep-'));
+    await symlink(path.join(FAKE_BIN, 'semgrep'), path.join(bin, 'opengrep'));
+  });
+  afterAll(() => rm(bin, { recursive: true, force: true }));
+  const withOpengrep = () => ({ PATH: `${bin}${path.delimiter}/usr/bin:/bin` });
+
+  it('runs opengrep with the pack, without the metrics flag it refuses, and names it', async () => {
+    const out = await scanSast(FILES, { policy, timeoutMs: 60_000, env: withOpengrep() });
+    expect(out.engine).toBe('opengrep 1.27.1');
+    expect(out.findings).toEqual([
+      expect.objectContaining({ ruleId: 'js-eval-dynamic', file: 'src/run.js', line: 2 }),
+    ]);
+  });
+
+  it('satisfies a policy that requires semgrep (the semgrep-compatible engines) or opengrep', async () => {
+    for (const engine of ['semgrep', 'opengrep'] as const) {
+      const out = await scanSast(FILES, { policy: { engine }, timeoutMs: 60_000, env: withOpengrep() });
+      expect(out.engine, engine).toBe('opengrep 1.27.1');
+    }
+  });
+
+  it('fails closed when the policy requires opengrep and it is missing, even with semgrep there', async () => {
+    await expect(
+      scanSast(FILES, { policy: { engine: 'opengrep' }, timeoutMs: 1000, env: withSemgrep }),
+    ).rejects.toThrow(/requires opengrep \(gates.sast.engine: opengrep\) but it is not on PATH/);
+    await expect(
+      scanSast(FILES, { policy: { engine: 'semgrep' }, timeoutMs: 1000, env: plain, embeddedOnly: true }),
+    ).rejects.toThrow(/requires semgrep or opengrep/);
   });
 });
