@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // CLI entry: `agentgate <command>`. Results go to stdout, progress and errors to stderr.
 import { main } from './cli/main.js';
 

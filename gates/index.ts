@@ -4,14 +4,22 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { scrubText } from '../lib/redact.js';
 import { toMarkdown, toSarif } from './report/index.js';
-import type { GatesRun } from './run.js';
+import type { GatesOptions, GatesRun } from './run.js';
 import { VERSION } from './version.js';
 
-export { EngineError } from './engine.js';
+export { EngineError, GatesInputError } from './engine.js';
 export { type MarkdownOptions, toMarkdown } from './report/index.js';
-export { GatesInputError, type GatesOptions, type GatesRun, runGates } from './run.js';
+export type { GatesOptions, GatesRun } from './run.js';
 export type * from './types.js';
 export { VERSION } from './version.js';
+
+/**
+ * Runs the gates on a change (see run.ts). The engines and what they read are loaded on this first
+ * call, not when the gates are imported: a command that only prints a report or help never loads them.
+ */
+export async function runGates(opts: GatesOptions): Promise<GatesRun> {
+  return (await import('./run.js')).runGates(opts);
+}
 
 export const REPORT_FORMATS = ['json', 'sarif', 'markdown'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -42,7 +50,7 @@ export async function writeReports(dir: string, run: GatesRun): Promise<string[]
     [REPORT_FILES.json, renderReport(run, 'json')],
     [REPORT_FILES.sarif, renderReport(run, 'sarif')],
     [REPORT_FILES.markdown, renderReport(run, 'markdown')],
-    [REPORT_FILES.sbom, scrubText(`${JSON.stringify(run.sbom.head, null, 2)}\n`, run.secrets)],
+    [REPORT_FILES.sbom, scrubText(`${JSON.stringify(await run.headBom(), null, 2)}\n`, run.secrets)],
   ];
   await Promise.all(files.map(([name, text]) => writeFile(path.join(dir, name), text)));
   return files.map(([name]) => path.join(dir, name));

@@ -1,6 +1,6 @@
 // The orchestrator: resolve the two sides, compute the diff, read what it touched, run the five gates
 // side by side, judge their findings and reach the verdict. Every failure to see or scan the change
-// ends as a gate `error`, never as a pass.
+// ends as a gate `error`, never as a pass. Each engine's module is loaded when its gate runs.
 
 import {
   isBinary,
@@ -14,34 +14,19 @@ import {
 } from '../lib/git.js';
 import { scrubDeep, secretValues } from '../lib/redact.js';
 import type { Policy } from '../policies/index.js';
-import { checkDependencies } from './dependencies/index.js';
 import { computeDiff, type Diff, type FileChange } from './diff.js';
-import { EngineError, type EngineOutput, type TextFile } from './engine.js';
+import { EngineError, type EngineOutput, GatesInputError, type TextFile } from './engine.js';
 import { policyGate } from './policy-gate.js';
-import { scanSast } from './sast/index.js';
+import { dependencyDelta } from './sbom/delta.js';
 import {
-  buildBom,
-  CYCLONEDX_LIBRARY_VERSION,
   collectDependencies,
   DEPENDENCY_FILE_PATHSPECS,
-  dependencyDelta,
   isDependencyFile,
   parseDependencyFile,
-  validateBom,
-} from './sbom/index.js';
-import { scanSecrets } from './secrets/index.js';
+} from './sbom/lockfiles.js';
 import type { Dependency, DependencyDelta, GateName, GateResult, GatesReport, RawFinding } from './types.js';
 import { gateStatus, judge, sortFindings, verdictOf } from './verdict.js';
-import { VERSION } from './version.js';
-
-/** Bad input: no repository, an unknown ref, a base missing from a shallow clone. Exit code 2. */
-export class GatesInputError extends Error {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = 'GatesInputError';
-  }
-}
+import { CYCLONEDX_LIBRARY_VERSION, VERSION } from './version.js';
 
 export interface GatesOptions {
   repo: string;
@@ -66,8 +51,11 @@ export interface GatesOptions {
 export interface GatesRun {
   /** The report, already scrubbed of every secret value the scan found. */
   report: GatesReport;
-  /** CycloneDX 1.6 BOMs of head and base. */
-  sbom: { head: Record<string, unknown>; base: Record<string, unknown> };
+  /**
+   * The CycloneDX 1.6 BOM of head, scrubbed like the report. Built when first asked for (the SBOM gate
+   * builds it itself only when the change touched a dependency file).
+   */
+  headBom: () => Promise<Record<string, unknown>>;
   /** The secret values found; reports written elsewhere must be scrubbed of them too. */
   secrets: string[];
   /** The change the gates judged, file by file (paths are not secret; line counts are numbers). */
@@ -176,8 +164,18 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
   const gates = opts.policy.gates;
   const timeoutMs = gates.timeoutSeconds * 1000;
 
-  const base = await resolveBase(repo, opts.base);
-  const head = await resolveHead(repo, opts);
+  // Both sides resolve at once; when both are wrong, the base's error is the one reported.
+  const [baseResult, headResult] = await Promise.allSettled([
+    resolveBase(repo, opts.base),
+    resolveHead(repo, opts),
+  ]);
+  if (baseResult.status === 'rejected') throw baseResult.reason;
+  if (headResult.status === 'rejected') throw headResult.reason;
+  const base = baseResult.value;
+  const head = headResult.value;
+  // The dependency files of both sides are read while the diff is computed.
+  const depFiles = Promise.all([dependencyFiles(repo, head.tree), dependencyFiles(repo, base)]);
+  depFiles.catch(() => {}); // awaited below; a failure there is reported there
   progress(`diff ${base.slice(0, 12)}..${head.label === 'worktree' ? 'worktree' : head.tree.slice(0, 12)}`);
   const diff: Diff = await computeDiff(repo, base, head.tree);
   const changes = new Map<string, FileChange>(
@@ -200,33 +198,42 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
   const contents = new Map(files.map((f) => [f.path, f.content]));
   progress(`${files.length} file(s) to scan, ${diff.files.length} changed`);
 
-  const [headDeps, baseDeps] = await Promise.all([
-    dependencyFiles(repo, head.tree),
-    dependencyFiles(repo, base),
-  ]);
+  const [headDeps, baseDeps] = await depFiles;
   let delta: DependencyDelta = { added: [], removed: [], changed: [] };
-  let boms: GatesRun['sbom'] = { head: {}, base: {} };
+  let headList: Dependency[] = [];
+  let bom: Promise<Record<string, unknown>> | undefined;
+  const buildHeadBom = () => {
+    bom ??= import('./sbom/bom.js').then(({ buildBom }) =>
+      buildBom(headList, {
+        name: repoName(repo),
+        serialSeed: `head:${head.tree}`,
+        timestamp: opts.now ?? new Date(),
+      }),
+    );
+    return bom;
+  };
   const changedPaths = diff.files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path]));
 
   const runs = await Promise.all([
-    timed('secrets', 'secretlint', () =>
-      withTimeout(scanSecrets(files, { policy: gates.secrets, timeoutMs, env }), timeoutMs, 'secrets'),
-    ),
-    timed('sast', 'ast-grep', () => scanSast(files, { policy: gates.sast, timeoutMs, env })),
+    timed('secrets', 'secretlint', async () => {
+      const { scanSecrets } = await import('./secrets/index.js');
+      return withTimeout(scanSecrets(files, { policy: gates.secrets, timeoutMs, env }), timeoutMs, 'secrets');
+    }),
+    timed('sast', 'ast-grep', async () => {
+      const { scanSast } = await import('./sast/index.js');
+      return scanSast(files, { policy: gates.sast, timeoutMs, env });
+    }),
     timed('sbom', `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`, async () => {
       const engine = `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`;
-      const headList = parseAll(headDeps, engine, true);
+      headList = parseAll(headDeps, engine, true);
       const baseList = parseAll(baseDeps, engine, false);
       delta = dependencyDelta(baseList, headList);
-      const now = opts.now ?? new Date();
-      boms = {
-        head: buildBom(headList, { name: repoName(repo), serialSeed: `head:${head.tree}`, timestamp: now }),
-        base: buildBom(baseList, { name: repoName(repo), serialSeed: `base:${base}`, timestamp: now }),
-      };
-      for (const [side, bom] of Object.entries(boms)) {
-        const invalid = await validateBom(bom);
-        if (invalid !== null)
-          throw new EngineError(engine, `the ${side} BOM is not valid CycloneDX 1.6: ${invalid}`);
+      // The head's BOM is validated when the change touched a dependency file (every run with --full):
+      // a BOM the change did not alter is not the change's to fix.
+      if (opts.full || changedPaths.some(isDependencyFile)) {
+        const { validateBom } = await import('./sbom/bom.js');
+        const invalid = await validateBom(await buildHeadBom());
+        if (invalid !== null) throw new EngineError(engine, `the head BOM is not valid CycloneDX 1.6: ${invalid}`);
       }
       return { engine, findings: [] };
     }),
@@ -249,6 +256,7 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
           error: 'the dependencies could not be read (see the sbom gate)',
         }
       : await timed('dependencies', depsEngine, async () => {
+          const { checkDependencies } = await import('./dependencies/index.js');
           const result = await checkDependencies(delta, changedPaths, {
             policy: gates.dependencies,
             now: opts.now ?? new Date(),
@@ -295,7 +303,12 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
       deletedLines: diff.files.reduce((n, f) => n + f.deletedLines, 0),
     },
   };
-  return { report: scrubDeep(report, secrets), sbom: scrubDeep(boms, secrets), secrets, diff };
+  return {
+    report: scrubDeep(report, secrets),
+    headBom: async () => scrubDeep(await buildHeadBom(), secrets),
+    secrets,
+    diff,
+  };
 }
 
 function parseAll(files: { path: string; content: string }[], engine: string, strict: boolean): Dependency[] {

@@ -20,7 +20,7 @@ export {
   ruleIdOf,
 } from './evaluate.js';
 export { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, PolicyError, parsePolicy } from './loader.js';
-export { SAST_PACK } from './sast-pack.js';
+export { AST_GREP_LANGUAGE_GLOBS, AST_GREP_RULES_JSON, SAST_PACK } from './sast-pack.js';
 export {
   COMMAND_UNPARSEABLE_RULE,
   DEFAULT_DENY_RULE,

@@ -1,11 +1,8 @@
-// The CLI's one orchestrator: dispatch a command, map errors to exit codes and clear messages.
+// The CLI's one orchestrator: dispatch a command, map errors to exit codes and clear messages. Each
+// command's module is loaded only when it runs, so `--help` or `gates` never pay for the agent's SDKs.
 import { VERSION } from '../constants.js';
 import { messageOf, UsageError } from '../errors.js';
-import { gatesCommand } from './gates.js';
-import { policyCommand } from './policy.js';
-import { type RunCommandDeps, runCommand } from './run.js';
-import { runnerCommand } from './runner.js';
-import { traceCommand } from './trace.js';
+import type { RunCommandDeps } from './run.js';
 
 export const MAIN_HELP = `agentgate ${VERSION} — a governed coding agent for CI
 
@@ -36,15 +33,15 @@ export async function main(argv: string[], deps: RunCommandDeps): Promise<number
         deps.out(VERSION);
         return 0;
       case 'run':
-        return await runCommand(rest, deps);
+        return await (await import('./run.js')).runCommand(rest, deps);
       case 'gates':
-        return await gatesCommand(rest, deps);
+        return await (await import('./gates.js')).gatesCommand(rest, deps);
       case 'policy':
-        return await policyCommand(rest, deps.out);
+        return await (await import('./policy.js')).policyCommand(rest, deps.out);
       case 'trace':
-        return await traceCommand(rest, deps.out);
+        return await (await import('./trace.js')).traceCommand(rest, deps.out);
       case 'runner':
-        return await runnerCommand(rest, deps);
+        return await (await import('./runner.js')).runnerCommand(rest, deps);
       default:
         throw new UsageError(`unknown command '${cmd}'. Run 'agentgate --help' for the list.`);
     }

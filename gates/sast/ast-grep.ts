@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { findInFiles as FindInFiles, NapiConfig, SgNode } from '@ast-grep/napi';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { SAST_PACK } from '../../policies/index.js';
+import { AST_GREP_LANGUAGE_GLOBS, AST_GREP_RULES_JSON } from '../../policies/index.js';
 import { EngineError, type EngineOutput, materialize, type TextFile } from '../engine.js';
 import type { RawFinding, Severity } from '../types.js';
 import { findingFromRule } from './rules.js';
@@ -52,11 +52,9 @@ interface Loaded {
 
 let loaded: Loaded | undefined;
 
-function platformKey(): string | undefined {
-  if (process.platform !== 'linux') return `${process.platform}-${process.arch}`;
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)
-    ?.header;
-  return header?.glibcVersionRuntime ? `linux-${process.arch}` : `linux-${process.arch}-musl`;
+/** `<platform>-<arch>`; on a musl Linux the glibc build fails to load and the error says so. */
+function platformKey(): string {
+  return `${process.platform}-${process.arch}`;
 }
 
 /** `vendor/` beside the running bundle; in a source checkout there is none. */
@@ -108,9 +106,9 @@ function loadInstalled(): Loaded {
 export function loadAstGrep(): Loaded {
   if (loaded) return loaded;
   const key = platformKey();
-  const dir = key === undefined ? undefined : path.join(vendorRoot(), key);
+  const dir = path.join(vendorRoot(), key);
   const problems: string[] = [];
-  if (dir !== undefined && existsSync(path.join(dir, 'manifest.json'))) {
+  if (existsSync(path.join(dir, 'manifest.json'))) {
     try {
       loaded = loadVendored(dir);
       return loaded;
@@ -128,7 +126,7 @@ export function loadAstGrep(): Loaded {
     'ast-grep',
     `the embedded SAST engine is not available on ${key} (the action carries it for ${VENDORED_PLATFORMS.join(
       ' and ',
-    )}): ${problems.join('; ')}. Install semgrep or opengrep on PATH, or run agentgate from an npm install on this platform.`,
+    )}, glibc): ${problems.join('; ')}. Install semgrep or opengrep on PATH, or run agentgate from an npm install on this platform.`,
   );
 }
 
@@ -146,6 +144,7 @@ interface PackRule {
 
 /** Rule keys the engine acts on or ignores knowingly (a fix is advice, never applied). */
 const RULE_KEYS = new Set([
+  'file',
   'id',
   'language',
   'severity',
@@ -162,35 +161,26 @@ const RULE_KEYS = new Set([
 let packRules: { rules: PackRule[]; languages: Map<string, string> } | undefined;
 
 /**
- * The ast-grep rule pack (policies/sast/ast-grep/) and which language each file extension is scanned
- * as (the pack's sgconfig `languageGlobs`, then each dynamic language's extensions).
+ * The ast-grep rule pack (policies/sast/ast-grep/, parsed when it was generated) and which language each
+ * file extension is scanned as (the pack's sgconfig `languageGlobs`, then each dynamic language's).
  */
 export function astGrepPack(): { rules: PackRule[]; languages: Map<string, string> } {
   if (packRules) return packRules;
-  const rules: PackRule[] = [];
   const languages = new Map<string, string>();
-  const config = parseYaml(SAST_PACK['ast-grep/sgconfig.yml'] ?? '') as {
-    languageGlobs?: Record<string, string[]>;
-  };
-  for (const [lang, globs] of Object.entries(config.languageGlobs ?? {})) {
+  for (const [lang, globs] of Object.entries(AST_GREP_LANGUAGE_GLOBS)) {
     for (const glob of globs) languages.set(glob.replace(/^\*/, '').toLowerCase(), lang);
   }
   for (const [name, lang] of Object.entries(DYNAMIC_LANGUAGES)) {
     for (const ext of lang.extensions) languages.set(`.${ext}`, name);
   }
-  for (const [rel, text] of Object.entries(SAST_PACK)) {
-    if (!rel.startsWith('ast-grep/rules/')) continue;
-    for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length > 0) throw new Error(`${rel}: ${doc.errors[0]?.message}`);
-      const rule = doc.toJS() as PackRule;
-      const unknown = Object.keys(rule).filter((k) => !RULE_KEYS.has(k));
-      if (unknown.length > 0) {
-        throw new Error(`${rel}: the embedded engine does not support ${unknown.join(', ')}`);
-      }
-      if (typeof rule.id !== 'string' || typeof rule.language !== 'string' || rule.rule === undefined) {
-        throw new Error(`${rel}: a rule needs id, language and rule`);
-      }
-      rules.push(rule);
+  const rules = JSON.parse(AST_GREP_RULES_JSON) as (PackRule & { file: string })[];
+  for (const rule of rules) {
+    const unknown = Object.keys(rule).filter((k) => !RULE_KEYS.has(k));
+    if (unknown.length > 0) {
+      throw new Error(`${rule.file}: the embedded engine does not support ${unknown.join(', ')}`);
+    }
+    if (typeof rule.id !== 'string' || typeof rule.language !== 'string' || rule.rule === undefined) {
+      throw new Error(`${rule.file}: a rule needs id, language and rule`);
     }
   }
   packRules = { rules, languages };
@@ -246,6 +236,7 @@ export async function scanWithAstGrep(files: readonly TextFile[]): Promise<Engin
   if (byLanguage.size === 0) return { engine, findings: [] };
   const src = await materialize([...byLanguage.values()].flat());
   try {
+    // One rule at a time over its language's files: the binding already spreads a call over all cores.
     const findings: RawFinding[] = [];
     for (const [lang, langFiles] of byLanguage) {
       const paths = langFiles.map((f) => path.join(src.dir, f.path));

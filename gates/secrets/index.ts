@@ -4,10 +4,8 @@ import type { GatesPolicy } from '../../policies/index.js';
 import { EngineError, type EngineOutput, findOnPath, type TextFile } from '../engine.js';
 import type { RawFinding } from '../types.js';
 import { scanWithGitleaks } from './gitleaks.js';
-import { scanWithSecretlint } from './secretlint.js';
 
 export { GITLEAKS_LEAKS_EXIT, gitleaksArgs, parseGitleaksReport, parseGitleaksVersion } from './gitleaks.js';
-export { SECRETLINT_VERSION } from './secretlint.js';
 
 export interface SecretsOptions {
   policy: GatesPolicy['secrets'];
@@ -64,7 +62,8 @@ export async function scanSecrets(files: readonly TextFile[], opts: SecretsOptio
       'the policy requires gitleaks (gates.secrets.engine: gitleaks) but it is not on PATH; install it or set the engine to auto',
     );
   } else {
-    output = await scanWithSecretlint(files);
+    // secretlint and its rules load only when it is the engine that runs.
+    output = await (await import('./secretlint.js')).scanWithSecretlint(files);
   }
   const extra = scanPatterns(files, opts.policy.patterns);
   return { engine: output.engine, findings: [...output.findings, ...extra] };

@@ -36,7 +36,7 @@ function fileOf(i: number): { file: string; text: string } {
 }
 
 /** A repository of `count` files on main, plus a branch with the same 10-file change. */
-async function buildRepo(count: number): Promise<string> {
+export async function buildRepo(count: number): Promise<string> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `agentgate-bench-${count}-`));
   for (let i = 0; i < count; i++) {
     const { file, text } = fileOf(i);

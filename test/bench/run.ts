@@ -3,8 +3,10 @@ import { main as gates } from './gates.js';
 import { main as loop } from './loop-overhead.js';
 import { main as microvm } from './microvm.js';
 import { main as sandbox } from './sandbox-overhead.js';
+import { main as startup } from './startup.js';
 
 await loop();
 await sandbox();
 await gates();
+await startup();
 await microvm();

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   buildBom,
@@ -194,6 +196,40 @@ describe('the CycloneDX library', () => {
   it('CYCLONEDX_LIBRARY_VERSION is the installed version', () => {
     const pkg = createRequire(import.meta.url).resolve('@cyclonedx/cyclonedx-library/package.json');
     expect(JSON.parse(readFileSync(pkg, 'utf8')).version).toBe(CYCLONEDX_LIBRARY_VERSION);
+  });
+
+  it('the compiled schema is what scripts/gen-bom-validator.mjs generates from the installed library', () => {
+    // Exits 1 with a message when gates/sbom/bom-schema.generated.js is out of date.
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    execFileSync(process.execPath, ['scripts/gen-bom-validator.mjs', '--check'], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+  });
+
+  it('the compiled schema judges BOMs as the library’s own strict validator does', async () => {
+    const { JsonStrictValidator } = await import('@cyclonedx/cyclonedx-library/Validation');
+    const { Version } = await import('@cyclonedx/cyclonedx-library/Spec');
+    const library = new JsonStrictValidator(Version.v1dot6);
+    const bom = buildBom([dep('a', '1.0.0', { license: 'MIT' }), dep('@s/b', '2.0.0')], meta);
+    const cases: unknown[] = [
+      bom,
+      buildBom([], meta),
+      { ...bom, serialNumber: 'not-a-urn' },
+      { ...bom, components: [{ type: 'library' }] },
+      { ...bom, metadata: { ...(bom.metadata as object), timestamp: 'yesterday' } },
+      {
+        ...bom,
+        components: [{ type: 'library', name: 'x', externalReferences: [{ type: 'website', url: 'x' }] }],
+      },
+      { ...bom, metadata: { authors: [{ name: 'a', email: 'not an email' }] } },
+      { ...bom, metadata: { authors: [{ name: 'a', email: 'a@example.com' }] } },
+      { bomFormat: 'SPDX' },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const theirs = await library.validate(JSON.stringify(c));
+      expect((await validateBom(c)) === null, `case ${i}: ${JSON.stringify(theirs)}`).toBe(theirs === null);
+    }
   });
 });
 

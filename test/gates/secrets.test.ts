@@ -7,10 +7,10 @@ import {
   gitleaksArgs,
   parseGitleaksReport,
   parseGitleaksVersion,
-  SECRETLINT_VERSION,
   scanPatterns,
   scanSecrets,
 } from '../../gates/secrets/index.js';
+import { SECRETLINT_VERSION } from '../../gates/secrets/secretlint.js';
 import { loadDefaultPolicy } from '../../policies/index.js';
 import { fakeSecrets } from './secrets-fixtures.js';
 

@@ -24,6 +24,10 @@ describe('the default pack', () => {
     execFileSync(process.execPath, ['scripts/gen-default-pack.mjs', '--check'], { cwd: root, stdio: 'pipe' });
   });
 
+  it('loads from its pre-parsed data exactly as from its YAML text', () => {
+    expect(loadDefaultPolicy()).toEqual(parsePolicy(DEFAULT_POLICY_TEXT, DEFAULT_POLICY_SOURCE));
+  });
+
   it('spells out the gates section with exactly the defaults a policy without one gets', () => {
     const spelled = loadDefaultPolicy().policy.gates;
     const implied = parsePolicy('version: 1\n', 'min.yml').policy.gates;
