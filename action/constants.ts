@@ -22,6 +22,7 @@ export const Inputs = {
   ArtifactRetentionDays: 'artifact-retention-days',
   GateAllPullRequests: 'gate-all-pull-requests',
   DryRun: 'dry-run',
+  Engines: 'engines',
 } as const;
 
 export const Outputs = {
@@ -45,6 +46,7 @@ export const INPUT_DEFAULTS = {
   [Inputs.ArtifactRetentionDays]: '30',
   [Inputs.GateAllPullRequests]: 'false',
   [Inputs.DryRun]: 'false',
+  [Inputs.Engines]: 'auto',
 } as const;
 
 /** The policy file a target repository may keep; used when the `policy` input is not set. */

@@ -1,6 +1,7 @@
 // The action's inputs, parsed once into a typed settings object. Errors name the input and the expected form.
 import { z } from 'zod';
 import { INPUT_DEFAULTS, Inputs } from './constants.js';
+import { ENGINE_MODES } from './engines.js';
 import { UsageError } from './errors.js';
 
 const positiveInt = (name: string) =>
@@ -70,6 +71,9 @@ export const ActionInputsSchema = z
     ),
     [Inputs.GateAllPullRequests]: boolean(Inputs.GateAllPullRequests),
     [Inputs.DryRun]: boolean(Inputs.DryRun),
+    [Inputs.Engines]: z.enum(ENGINE_MODES, {
+      error: `Invalid ${Inputs.Engines}: expected one of ${ENGINE_MODES.join('|')}`,
+    }),
   })
   .refine((v) => !(v[Inputs.Task] && v[Inputs.TaskFile]), {
     message: `Set at most one of '${Inputs.Task}' or '${Inputs.TaskFile}'.`,

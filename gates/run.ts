@@ -24,7 +24,15 @@ import {
   isDependencyFile,
   parseDependencyFile,
 } from './sbom/lockfiles.js';
-import type { Dependency, DependencyDelta, GateName, GateResult, GatesReport, RawFinding } from './types.js';
+import type {
+  Dependency,
+  DependencyDelta,
+  EngineNotes,
+  GateName,
+  GateResult,
+  GatesReport,
+  RawFinding,
+} from './types.js';
 import { gateStatus, judge, sortFindings, verdictOf } from './verdict.js';
 import { CYCLONEDX_LIBRARY_VERSION, VERSION } from './version.js';
 
@@ -41,8 +49,10 @@ export interface GatesOptions {
   policy: Policy;
   /** Labels on the change, for the policy's approval condition. */
   labels?: readonly string[];
-  /** Environment for external engines (PATH decides whether gitleaks and semgrep are used). */
+  /** Environment for external engines (PATH decides whether gitleaks and semgrep or opengrep are used). */
   env?: NodeJS.ProcessEnv;
+  /** Use only the embedded engines, and why a real one is missing (for the report). */
+  engines?: EngineNotes;
   now?: Date;
   fetch?: typeof fetch;
   onProgress?: (message: string) => void;
@@ -163,6 +173,7 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
   const env = opts.env ?? process.env;
   const gates = opts.policy.gates;
   const timeoutMs = gates.timeoutSeconds * 1000;
+  const embeddedOnly = opts.engines?.embeddedOnly ?? false;
 
   // Both sides resolve at once; when both are wrong, the base's error is the one reported.
   const [baseResult, headResult] = await Promise.allSettled([
@@ -217,11 +228,15 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
   const runs = await Promise.all([
     timed('secrets', 'secretlint', async () => {
       const { scanSecrets } = await import('./secrets/index.js');
-      return withTimeout(scanSecrets(files, { policy: gates.secrets, timeoutMs, env }), timeoutMs, 'secrets');
+      return withTimeout(
+        scanSecrets(files, { policy: gates.secrets, timeoutMs, env, embeddedOnly }),
+        timeoutMs,
+        'secrets',
+      );
     }),
     timed('sast', 'ast-grep', async () => {
       const { scanSast } = await import('./sast/index.js');
-      return scanSast(files, { policy: gates.sast, timeoutMs, env });
+      return scanSast(files, { policy: gates.sast, timeoutMs, env, embeddedOnly });
     }),
     timed('sbom', `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`, async () => {
       const engine = `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`;
@@ -233,7 +248,8 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
       if (opts.full || changedPaths.some(isDependencyFile)) {
         const { validateBom } = await import('./sbom/bom.js');
         const invalid = await validateBom(await buildHeadBom());
-        if (invalid !== null) throw new EngineError(engine, `the head BOM is not valid CycloneDX 1.6: ${invalid}`);
+        if (invalid !== null)
+          throw new EngineError(engine, `the head BOM is not valid CycloneDX 1.6: ${invalid}`);
       }
       return { engine, findings: [] };
     }),
@@ -287,6 +303,8 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
       findings,
     };
     if (r.error !== undefined) result.error = r.error;
+    const note = engineNote(r, opts.engines);
+    if (note !== undefined) result.note = note;
     return result;
   });
   const report: GatesReport = {
@@ -330,6 +348,16 @@ function parseAll(files: { path: string; content: string }[], engine: string, st
     }
   });
   return collectDependencies(readable);
+}
+
+/** Why the engine that ran is not the one wanted, when the caller said a real engine was missing. */
+function engineNote(run: GateRun, engines: EngineNotes | undefined): string | undefined {
+  const gate = run.name === 'secrets' || run.name === 'sast' ? run.name : undefined;
+  const missing = gate === undefined ? undefined : engines?.unavailable?.[gate];
+  if (missing === undefined) return undefined;
+  const wanted = missing.engine.split(' ')[0] ?? missing.engine;
+  if (run.engine.split(' ')[0] === wanted) return undefined;
+  return `${missing.engine} could not be installed (${missing.reason}); ${run.engine} ran instead`;
 }
 
 function repoName(repo: string): string {

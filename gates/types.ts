@@ -62,6 +62,19 @@ export interface GateResult {
   findings: Finding[];
   /** Set when status is `error`: what went wrong and how to fix it. */
   error?: string;
+  /** Set when the engine that ran is not the one wanted, e.g. a real engine that could not be installed. */
+  note?: string;
+}
+
+/** The gates that have a real engine and an embedded one. */
+export type EngineGate = 'secrets' | 'sast';
+
+/** What the caller knows of the real engines (gitleaks, semgrep/opengrep). */
+export interface EngineNotes {
+  /** Run only the embedded engines (secretlint, ast-grep), whatever is on PATH; a policy that requires a real engine still gets it or fails. */
+  embeddedOnly?: boolean;
+  /** Per gate, the real engine that was wanted but is not there, and why: the report says so. */
+  unavailable?: Partial<Record<EngineGate, { engine: string; reason: string }>>;
 }
 
 export type Ecosystem = 'npm' | 'pypi' | 'cargo' | 'golang';

@@ -83,7 +83,9 @@ export async function gatesCommand(argv: string[], deps: GatesCommandDeps): Prom
     deps.out(renderReport(run, format).trimEnd());
     for (const gate of run.report.gates) {
       const blocking = gate.findings.filter((f) => f.blocking).length;
-      const note = gate.error ?? `${blocking} blocking, ${gate.findings.length} total`;
+      const note =
+        (gate.error ?? `${blocking} blocking, ${gate.findings.length} total`) +
+        (gate.note ? `; ${gate.note}` : '');
       deps.err(
         `agentgate gates: ${gate.name} ${gate.status} (${gate.engine}, ${gate.durationMs} ms): ${note}`,
       );

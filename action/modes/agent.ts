@@ -27,6 +27,7 @@ import {
   readIsolation,
   resolvePolicy,
   scrubEvidence,
+  startEngines,
   uploadEvidence,
   writeGateReports,
 } from './shared.js';
@@ -172,6 +173,8 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
     `policy ${policy.source}; model ${model}; PR base ${baseBranch}; isolation ${isolation?.tier ?? 'unknown'}`,
   );
 
+  // The gates' engines are installed while the agent works.
+  const engines = startEngines(m);
   await sticky('🛠️ The agent is working on it.');
   core.startGroup('agentgate: agent session');
   const result = await runSession(
@@ -212,6 +215,7 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
   let gates: GatesRun | undefined;
   if (result.commit) {
     await sticky('🔎 The agent finished; the gates are judging the change.');
+    const engineSetup = await engines.report();
     core.startGroup('agentgate: gates');
     gates = await runGates({
       repo: ctx.run.workspace,
@@ -219,7 +223,8 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
       head: result.commit,
       policy: policy.policy,
       labels: inputs[Inputs.PrLabels],
-      env: m.deps.env,
+      env: engineSetup.env,
+      engines: engineSetup.engines,
       onProgress: (p) => core.info(p),
     });
     await writeGateReports(m.outDir, gates);

@@ -16,6 +16,7 @@ import {
   githubClient,
   type ModeContext,
   resolvePolicy,
+  startEngines,
   uploadEvidence,
   writeGateReports,
 } from './shared.js';
@@ -133,6 +134,7 @@ export async function gateMode(m: ModeContext, event: PullRequestEvent | PushEve
     const { base, head } = await sides(ctx.run.workspace, event);
     const policy = await resolvePolicy(ctx.run.workspace, inputs[Inputs.Policy], base);
     core.info(`policy ${policy.source}`);
+    const engines = await startEngines(m).report();
     core.startGroup(`agentgate: gates on ${base.slice(0, 12)}..${head.slice(0, 12)}`);
     const gates = await runGates({
       repo: ctx.run.workspace,
@@ -140,7 +142,8 @@ export async function gateMode(m: ModeContext, event: PullRequestEvent | PushEve
       head,
       policy: policy.policy,
       labels,
-      env: m.deps.env,
+      env: engines.env,
+      engines: engines.engines,
       onProgress: (p) => core.info(p),
     });
     await writeGateReports(m.outDir, gates);

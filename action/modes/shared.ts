@@ -8,6 +8,7 @@ import { type GatesRun, writeReports } from '../../gates/index.js';
 import { scrubText } from '../../lib/redact.js';
 import { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, parsePolicy } from '../../policies/index.js';
 import { Inputs, REPO_POLICY_FILE } from '../constants.js';
+import { type EngineSetup, setUpEngines, withEngines } from '../engines.js';
 import { UsageError } from '../errors.js';
 import { showFile } from '../git.js';
 import type { ArtifactStore, UploadedArtifact } from '../github/artifacts.js';
@@ -38,6 +39,38 @@ export interface ModeContext {
   token: string | undefined;
   /** Where the run's evidence is written: RUNNER_TEMP/agentgate. */
   outDir: string;
+}
+
+/** The engines' settings for runGates: the environment (installed engines first on PATH) and the notes. */
+export interface GateEngines {
+  env: NodeJS.ProcessEnv;
+  engines: EngineSetup['engines'];
+}
+
+/**
+ * Sets up the gates' engines per the `engines` input (installing the pinned releases where that applies).
+ * Its log lines are held and printed in their own group when the caller awaits `report()`, so a setup
+ * running beside the agent session does not interleave with its log. Never rejects.
+ */
+export function startEngines(m: ModeContext): { report: () => Promise<GateEngines> } {
+  const lines: string[] = [];
+  const setup = setUpEngines(m.inputs[Inputs.Engines], { env: m.deps.env, log: (l) => lines.push(l) });
+  return {
+    report: async () => {
+      const done = await setup;
+      if (lines.length > 0) {
+        core.startGroup('agentgate: engines');
+        for (const l of lines) core.info(l);
+        core.endGroup();
+      }
+      for (const [gate, u] of Object.entries(done.engines.unavailable ?? {})) {
+        core.warning(
+          `the ${gate} gate runs its embedded engine: ${u.engine} could not be installed (${u.reason})`,
+        );
+      }
+      return { env: withEngines(m.deps.env, done), engines: done.engines };
+    },
+  };
 }
 
 /** The GitHub client both modes use, on the job's API URL, with its warnings in the job log. */

@@ -93,7 +93,10 @@ function gateRow(gate: GateResult): string {
       : total === 0
         ? 'none'
         : `${blocking} blocking · ${total} total`;
-  const engine = oneLine(gate.engine) ? text(truncate(oneLine(gate.engine), MARKDOWN_LIMITS.cellChars)) : '—';
+  const named = oneLine(gate.engine) ? text(truncate(oneLine(gate.engine), MARKDOWN_LIMITS.cellChars)) : '—';
+  const engine = gate.note
+    ? `${named} (${text(truncate(oneLine(gate.note), MARKDOWN_LIMITS.errorChars))})`
+    : named;
   const cells = [
     text(gate.name),
     STATUS[gate.status] ?? text(gate.status),

@@ -144,6 +144,7 @@ function gateRun(gate: GateResult, category: string, options: SarifOptions): Sar
       gate: gate.name,
       status: gate.status,
       engine: gate.engine,
+      ...(gate.note ? { note: gate.note } : {}),
       durationMs: gate.durationMs,
       findings: gate.findings.length,
       resultsOmitted: omitted,

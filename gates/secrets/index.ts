@@ -12,6 +12,8 @@ export interface SecretsOptions {
   timeoutMs: number;
   /** Environment for external engines; its PATH decides whether gitleaks is used. */
   env: NodeJS.ProcessEnv;
+  /** Use secretlint even when gitleaks is on PATH (unless the policy requires gitleaks). */
+  embeddedOnly?: boolean;
 }
 
 /** The policy's extra patterns, matched line by line. */
@@ -53,7 +55,8 @@ export function scanPatterns(
 export async function scanSecrets(files: readonly TextFile[], opts: SecretsOptions): Promise<EngineOutput> {
   const choice = opts.policy.engine;
   let output: EngineOutput;
-  const gitleaks = choice === 'secretlint' ? undefined : await findOnPath('gitleaks', opts.env.PATH);
+  const skip = choice === 'secretlint' || (opts.embeddedOnly && choice !== 'gitleaks');
+  const gitleaks = skip ? undefined : await findOnPath('gitleaks', opts.env.PATH);
   if (gitleaks !== undefined) {
     output = await scanWithGitleaks(gitleaks, files, { timeoutMs: opts.timeoutMs, env: opts.env });
   } else if (choice === 'gitleaks') {

@@ -79,7 +79,11 @@ describe('action inputs', () => {
       'artifact-retention-days': 30,
       'gate-all-pull-requests': false,
       'dry-run': false,
+      engines: 'auto',
     });
+    expect(() => parseActionInputs(get({ engines: 'real' }))).toThrow(
+      /input 'engines': Invalid engines: expected one of auto\|install\|embedded/,
+    );
     const declared = action.inputs as Record<string, { default?: string }>;
     for (const [name, value] of Object.entries(INPUT_DEFAULTS))
       expect(declared[name]?.default, name).toBe(value);
