@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import semver from 'semver';
 import { parse } from 'yaml';
 import { INPUT_DEFAULTS, Inputs, Outputs, VERSION } from '../../action/constants.js';
 import { UsageError } from '../../action/errors.js';
@@ -19,6 +20,30 @@ describe('action metadata', () => {
   it('has one version, the package version', () => {
     const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string };
     expect(VERSION).toBe(pkg.version);
+  });
+  it("states in engines what every locked dependency needs, and .node-version is the action's runtime", () => {
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { engines: { node: string } };
+    const lock = JSON.parse(readFileSync(`${root}/package-lock.json`, 'utf8')) as {
+      packages: Record<string, { version?: string; engines?: { node?: string } | string[] }>;
+    };
+    const narrower: string[] = [];
+    for (const [where, meta] of Object.entries(lock.packages)) {
+      const need = Array.isArray(meta.engines) ? undefined : meta.engines?.node;
+      if (where === '' || need === undefined) continue;
+      if (!semver.subset(pkg.engines.node, need)) narrower.push(`${where}@${meta.version}: ${need}`);
+    }
+    expect(narrower).toEqual([]);
+    // The floor is a version these tests run on, and the action's runtime is in range.
+    expect(semver.satisfies('20.19.0', pkg.engines.node)).toBe(true);
+    expect(semver.satisfies('24.0.0', pkg.engines.node)).toBe(true);
+    expect(readFileSync(`${root}/.node-version`, 'utf8').trim()).toBe('24');
+    // CI tests each major line the range admits.
+    const ci = parse(readFileSync(`${root}/.github/workflows/ci.yml`, 'utf8')) as {
+      jobs: { test: { strategy: { matrix: { node: number[] } } } };
+    };
+    const majors = ci.jobs.test.strategy.matrix.node;
+    expect(majors).toEqual([20, 22, 24]);
+    for (const m of majors) expect(semver.intersects(`${m}.x`, pkg.engines.node), String(m)).toBe(true);
   });
   it('runs on node24 from the committed bundle', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'action/dist/index.js' });
