@@ -205,11 +205,10 @@ describe('Anthropic provider', () => {
   it('stops without retrying when the caller aborts (the wall-clock budget)', async () => {
     const server = await serve([{ kind: 'hang' }, { kind: 'hang' }]);
     const { p } = provider(server, { timeoutMs: 60_000 });
-    const started = performance.now();
+    // The server never answers: only the abort can end the call.
     const err = await p.createMessage(request, { signal: AbortSignal.timeout(150) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(ProviderError);
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(server.requests).toHaveLength(1);
   });
 

@@ -125,6 +125,8 @@ describe('MCP tools', () => {
   });
 
   it('skips a server that cannot start, or does not answer in time, with a warning', async () => {
+    // Only servers that fail whatever the machine's load: one that does not exist, one that never
+    // answers. (A working server beside them could itself miss a short timeout on a loaded machine.)
     const policy = policyOf(
       policyText(
         `    missing:
@@ -132,19 +134,18 @@ describe('MCP tools', () => {
     silent:
       command: ${JSON.stringify(process.execPath)}
       args: ["-e", "setInterval(() => {}, 1000)"]
-${echoServer()}`,
+`,
         ['mcp__*'],
       ),
     );
-    const started = performance.now();
     const hub = await connect(policy, process.env, 1500);
-    expect(performance.now() - started).toBeLessThan(8000);
-    expect(hub.tools.every((t) => t.name.startsWith('mcp__echo__'))).toBe(true);
+    expect(hub.tools).toEqual([]);
     expect(hub.warnings).toHaveLength(2);
     expect(hub.warnings.find((w) => w.includes("'missing'"))).toMatch(/^mcp server 'missing' skipped: /);
     expect(hub.warnings.find((w) => w.includes("'silent'"))).toMatch(
       /^mcp server 'silent' skipped: .*timed out/,
     );
+    await hub.close();
   });
 
   it('stops the server processes on close', async () => {

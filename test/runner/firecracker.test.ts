@@ -359,12 +359,10 @@ setsid sh -c 'echo $$ > "$0/firecracker.pid"; echo booting; echo "Firecracker ex
 sleep 0.2
 exit 0
 `);
-    const started = performance.now();
     const result = await firecrackerBackend(o).boot(s, { timeoutMs: 700 });
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).toBeNull();
     expect(result.console).toContain('booting');
-    expect(performance.now() - started).toBeLessThan(10_000);
     expect(existsSync(path.join(o.chrootBaseDir, 'firecracker', s.id))).toBe(false);
   });
 

@@ -237,7 +237,6 @@ describe('bubblewrap sandbox', () => {
     expect(sleeps(await pollProcesses(marker, (f) => sleeps(f, marker) >= 3, 2400), marker)).toBe(3);
     const r = await running;
     expect(r.timedOut).toBe(true);
-    expect(r.durationMs).toBeLessThan(6000);
     expect(await pollProcesses(marker, (f) => f.length === 0, 3000)).toEqual([]);
   });
 
