@@ -6,7 +6,7 @@
 #   sudo runner-image/build/build-image.sh OUT_DIR [--offline] [--size-mib N]
 #
 # --offline leaves out the tools that come from upstream releases (the Actions runner, gitleaks,
-# semgrep), so the image builds and boots with nothing but Debian's repositories. Without it each
+# opengrep), so the image builds and boots with nothing but Debian's repositories. Without it each
 # download is checked against the sha256 in runner-image/versions.json before it is used.
 #
 # Writes OUT_DIR/rootfs.ext4 (the read-only base every VM's layer sits on), OUT_DIR/vmlinuz,
@@ -32,6 +32,7 @@ done
 [ -n "$out" ] || die "usage: build-image.sh OUT_DIR [--offline] [--size-mib N]"
 [ "$(id -u)" -eq 0 ] || die "debootstrap needs root: run with sudo"
 for tool in debootstrap mkfs.ext4 jq sha256sum; do command -v "$tool" >/dev/null || die "$tool is missing"; done
+[ "$offline" = true ] || command -v curl >/dev/null || die "curl is missing (or build with --offline)"
 
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -55,15 +56,11 @@ if [ "$offline" = false ]; then
   chown -R 1001:1001 "$root/opt/actions-runner"
   chroot "$root" /opt/actions-runner/bin/installdependencies.sh >/dev/null 2>&1 || true
 
-  verify_download "$versions" gitleaks "$work/gitleaks.tgz"
-  tar -xzf "$work/gitleaks.tgz" -C "$root/usr/local/bin" gitleaks
-
-  whl=$(basename "$(jq -r '.tools.semgrep.url' "$versions")")
-  verify_download "$versions" semgrep "$root/tmp/$whl"
-  chroot "$root" python3 -m venv /opt/semgrep
-  chroot "$root" /opt/semgrep/bin/pip install --quiet --no-cache-dir "/tmp/$whl"
-  ln -sf /opt/semgrep/bin/semgrep "$root/usr/local/bin/semgrep"
-  rm -f "$root/tmp/$whl"
+  # The gates' engines, the same releases the action installs on GitHub-hosted runners.
+  install_pinned "$versions" gitleaks "$root" "$work"
+  install_pinned "$versions" opengrep "$root" "$work"
+else
+  echo "build: --offline: leaving out $(jq -r '.tools | keys_unsorted | join(", ")' "$versions")"
 fi
 
 install -m 0755 "$here/../guest/agentgate-init.sh" "$root/sbin/agentgate-init"
@@ -81,10 +78,6 @@ cp "$work/kernel/x/boot/vmlinuz-$release" "$out/vmlinuz"
 build_initramfs "$work/kernel" "$release" "$here/../guest/initramfs-init.sh" "$out/initrd.gz"
 
 digest=$(sha256sum "$out/rootfs.ext4" | cut -d' ' -f1)
-jq -n --arg digest "sha256:$digest" --arg kernel "$release" --argjson offline "$offline" \
-  --argjson sizeMib "$size_mib" --argjson usedKib "$used_kib" --slurpfile versions "$versions" \
-  '{image: "rootfs.ext4", digest: $digest, kernel: $kernel, offline: $offline, sizeMib: $sizeMib,
-    usedKib: $usedKib, tools: (if $offline then {} else ($versions[0].tools | map_values(.version)) end),
-    debian: $versions[0].debian}' >"$out/manifest.json"
+write_manifest "$out/manifest.json" "$versions" "$digest" "$release" "$offline" "$size_mib" "$used_kib"
 echo "build: $out/rootfs.ext4 (${size_mib} MiB, ${used_kib} KiB used), kernel $release, $(( $(date +%s) - started )) s"
 echo "build: digest sha256:$digest"

@@ -89,3 +89,42 @@ verify_download() {
     die "$name: sha256 mismatch for $url (expected $sum, got $got)"
   fi
 }
+
+# install_pinned VERSIONS NAME ROOT WORK: fetches tools.NAME into WORK through verify_download (so nothing
+# is installed unless its sha256 matches) and installs the program into the tree ROOT, mode 0755 and owned
+# by whoever runs the build (root), as tools.NAME.archive says:
+#   tar.gz  a gzipped tarball with the program NAME at its root; installTo is the directory it goes in
+#   binary  the program itself; installTo is its path
+install_pinned() {
+  local versions="$1" name="$2" root="$3" work="$4" archive to
+  archive=$(jq -r --arg n "$name" '.tools[$n].archive // empty' "$versions")
+  to=$(jq -r --arg n "$name" '.tools[$n].installTo // empty' "$versions")
+  [[ "$to" == /* ]] || die "$versions: tools.$name.installTo is not an absolute path"
+  case "$archive" in
+    tar.gz)
+      verify_download "$versions" "$name" "$work/$name.tar.gz"
+      mkdir -p "$work/$name.x"
+      tar -xzf "$work/$name.tar.gz" -C "$work/$name.x" --no-same-owner "$name" \
+        || die "$name: cannot unpack $name from the root of its tarball"
+      install -D -m 0755 "$work/$name.x/$name" "$root$to/$name"
+      rm -rf "$work/$name.tar.gz" "$work/$name.x"
+      ;;
+    binary)
+      verify_download "$versions" "$name" "$work/$name.bin"
+      install -D -m 0755 "$work/$name.bin" "$root$to"
+      rm -f "$work/$name.bin"
+      ;;
+    *) die "$versions: tools.$name.archive is '$archive', not tar.gz or binary" ;;
+  esac
+}
+
+# write_manifest OUT VERSIONS DIGEST KERNEL OFFLINE SIZE_MIB USED_KIB: the image's manifest.json. Its
+# `tools` are the versions of VERSIONS' upstream tools the image carries: all of them, or none offline.
+write_manifest() {
+  local out="$1" versions="$2" digest="$3" kernel="$4" offline="$5" size_mib="$6" used_kib="$7"
+  jq -n --arg digest "sha256:$digest" --arg kernel "$kernel" --argjson offline "$offline" \
+    --argjson sizeMib "$size_mib" --argjson usedKib "$used_kib" --slurpfile versions "$versions" \
+    '{image: "rootfs.ext4", digest: $digest, kernel: $kernel, offline: $offline, sizeMib: $sizeMib,
+      usedKib: $usedKib, tools: (if $offline then {} else ($versions[0].tools | map_values(.version)) end),
+      debian: $versions[0].debian}' >"$out"
+}

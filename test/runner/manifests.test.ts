@@ -6,19 +6,24 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { execFile } from '../../lib/exec.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const imageDir = path.join(root, 'runner-image');
 const k8sDir = path.join(imageDir, 'k8s');
 
-interface Tool {
-  version: string;
+interface Asset {
   url: string;
   sha256: string;
 }
+interface Tool extends Asset {
+  version: string;
+  /** Each platform's release, for the tools the action also installs (the gates' engines). */
+  assets?: Record<string, Asset>;
+}
 interface Versions {
   debian: { packages: string[] };
-  tools: Record<'actions-runner' | 'gitleaks' | 'semgrep', Tool>;
+  tools: Record<'actions-runner' | 'gitleaks' | 'opengrep', Tool>;
 }
 const versions = JSON.parse(readFileSync(path.join(imageDir, 'versions.json'), 'utf8')) as Versions;
 
@@ -506,6 +511,12 @@ function argDefaults(instructions: Instruction[]): Map<string, string> {
   return out;
 }
 
+/** Docker's name (TARGETARCH) for each platform versions.json pins an engine for. */
+const DOCKER_ARCH: Record<string, string> = { 'linux-x64': 'amd64', 'linux-arm64': 'arm64' };
+
+/** `text` matched literally inside a RegExp. */
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The steps of a RUN: its `&&`-separated commands. */
 const steps = (run: string): string[] => run.split('&&').map((s) => s.trim());
 
@@ -521,38 +532,89 @@ describe('Dockerfile', () => {
     expect(args.get('RUNNER_VERSION')).toBe(versions.tools['actions-runner'].version);
   });
 
-  it("has ARG defaults equal to versions.json's gitleaks and semgrep pins", () => {
-    for (const [tool, prefix] of [
-      ['gitleaks', 'GITLEAKS'],
-      ['semgrep', 'SEMGREP'],
-    ] as const) {
-      const pin = versions.tools[tool];
-      expect(args.get(`${prefix}_VERSION`), tool).toBe(pin.version);
-      expect(args.get(`${prefix}_URL`), tool).toBe(pin.url);
-      expect(args.get(`${prefix}_SHA256`), tool).toBe(pin.sha256);
+  it("has ARG defaults equal to versions.json's engine pins, for every architecture", () => {
+    const engines = Object.entries(versions.tools).filter(([, t]) => t.assets !== undefined);
+    expect(engines.map(([tool]) => tool).sort()).toEqual(['gitleaks', 'opengrep']);
+    const expected = new Map<string, string>([['RUNNER_VERSION', versions.tools['actions-runner'].version]]);
+    for (const [tool, pin] of engines) {
+      const prefix = tool.toUpperCase();
+      expected.set(`${prefix}_VERSION`, pin.version);
+      for (const [platform, asset] of Object.entries(pin.assets ?? {})) {
+        const arch = DOCKER_ARCH[platform]?.toUpperCase();
+        expect(arch, `${tool} ${platform} has no Docker architecture`).toBeDefined();
+        expected.set(`${prefix}_URL_${arch}`, asset.url);
+        expected.set(`${prefix}_SHA256_${arch}`, asset.sha256);
+      }
     }
+    // Exactly these defaults: none missing, none for a tool or an architecture versions.json does not pin.
+    expect(Object.fromEntries(args)).toEqual(Object.fromEntries(expected));
+    // The builder's TARGETARCH, declared without a default in the build stage so its RUNs see it.
+    const from = instructions.findIndex((i) => i.cmd === 'FROM');
+    const target = instructions.findIndex((i) => i.cmd === 'ARG' && i.args === 'TARGETARCH');
+    expect(target).toBeGreaterThan(from);
   });
 
   it('checks every download against its pinned sha256 before anything else touches it', () => {
     expect(instructions.filter((i) => i.cmd === 'ADD' && /https?:\/\//.test(i.args))).toEqual([]);
-    const downloaded: string[] = [];
     for (const run of runs) {
       const s = steps(run);
       s.forEach((step, i) => {
         if (!/^(curl|wget)\s/.test(step)) return;
         const out = /\s(?:-o|--output|-O)\s+(\S+)/.exec(step)?.[1]?.replace(/^"(.*)"$/, '$1');
         expect(out, `a download must be saved to a file so it can be checked: ${step}`).toBeDefined();
-        const urlVar = /\$\{([A-Z0-9_]+)_URL\}/.exec(step)?.[1];
-        expect(urlVar, `a download must fetch a pinned *_URL build arg: ${step}`).toBeDefined();
         const check = s.findIndex((t, j) => j > i && t.includes(out as string));
         expect(check, `nothing uses ${out} after it is downloaded`).toBeGreaterThan(i);
-        const first = s[check] as string;
-        expect(first, `the first use of ${out} must be its sha256 check`).toMatch(/\|\s*sha256sum -c -$/);
-        expect(first).toContain(`\${${urlVar}_SHA256}`);
-        downloaded.push(`${urlVar}_URL`);
+        expect(s[check], `the first use of ${out} must be its sha256 check`).toMatch(
+          new RegExp(`^echo "\\S+  ${literal(out as string)}" \\| sha256sum -c -$`),
+        );
       });
     }
-    expect(downloaded.sort()).toEqual(['GITLEAKS_URL', 'SEMGREP_URL']);
+  });
+
+  it("downloads each engine's pinned asset for the architecture being built, and no other", async () => {
+    const fetched = new Set<string>();
+    for (const run of runs) {
+      const s = steps(run);
+      const at = s.findIndex((step) => /^(curl|wget)\s/.test(step));
+      if (at < 0) continue;
+      const out = /\s-o\s+(\S+)/.exec(s[at] as string)?.[1] as string;
+      const urlExpr = /\s(\S+)$/.exec(s[at] as string)?.[1] as string;
+      const sumExpr = new RegExp(`^echo "(\\S+)  ${literal(out)}"`).exec(
+        s.find((t, j) => j > at && t.includes(out)) ?? '',
+      )?.[1];
+      expect(sumExpr, `the sha256 check of ${out}`).toBeDefined();
+      // What runs before the download only chooses the asset: shell assignments and a case.
+      const choose = s.slice(0, at);
+      for (const step of choose) expect(step, 'a step before the download').toMatch(/^([a-z_]+=|case )/);
+      const pick = (arch: string) =>
+        execFile(
+          'bash',
+          ['-euo', 'pipefail', '-c', [...choose, `printf '%s\\n' ${urlExpr} "${sumExpr}"`].join(' && ')],
+          {
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...Object.fromEntries(args), TARGETARCH: arch },
+            timeoutMs: 10_000,
+          },
+        );
+      let tool: string | undefined;
+      for (const [platform, arch] of Object.entries(DOCKER_ARCH)) {
+        const r = await pick(arch);
+        expect(r.exitCode, r.stderr).toBe(0);
+        const [url, sha256] = r.stdout.trim().split('\n');
+        const pinned = Object.entries(versions.tools).find(([, t]) => t.assets?.[platform]?.url === url);
+        expect(pinned, `${url} is not ${platform}'s asset of a pinned engine`).toBeDefined();
+        const [name, pin] = pinned as [string, Tool];
+        expect({ url, sha256 }, `${name} on ${arch}`).toEqual(pin.assets?.[platform]);
+        expect(tool ?? name, `one RUN downloads one engine: ${run}`).toBe(name);
+        tool = name;
+        // It proves the installed engine is the pinned version.
+        expect(run, name).toMatch(new RegExp(`\\| grep -F "\\$\\{${name.toUpperCase()}_VERSION\\}"`));
+      }
+      const other = await pick('s390x');
+      expect(other.exitCode, `${tool} on an architecture with no pin`).not.toBe(0);
+      expect(other.stdout).toBe('');
+      fetched.add(tool as string);
+    }
+    expect([...fetched].sort()).toEqual(['gitleaks', 'opengrep']);
   });
 
   it("installs versions.json's Debian packages, naming any it leaves out", () => {
