@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../action/main.js';
+import { execFile } from '../../lib/exec.js';
 import type { ArtifactFake } from './artifact-fake.js';
 import { applyEnv } from './artifact-fake.js';
 import type { GitHubFake } from './github-fake.js';
@@ -81,14 +82,21 @@ function parseOutputs(text: string): Record<string, string> {
 // process (a runner starts one process per step), so every run here shares one file, emptied before each.
 const SUMMARY_FILE = path.join(mkdtempSync(path.join(os.tmpdir(), 'agentgate-summary-')), 'summary.md');
 
-export async function runAction(o: RunActionOptions): Promise<ActionRun> {
+interface Prepared {
+  vars: Record<string, string>;
+  files: { event: string; output: string; summary: string };
+  runnerTemp: string;
+}
+
+/** The runner's environment for one step: inputs as INPUT_*, the event file, the output files. */
+function prepare(o: RunActionOptions, summaryFile: string): Prepared {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'agentgate-runner-'));
   const runnerTemp = path.join(dir, 'temp');
   mkdirSync(runnerTemp);
   const files = {
     event: path.join(dir, 'event.json'),
     output: path.join(dir, 'output'),
-    summary: SUMMARY_FILE,
+    summary: summaryFile,
   };
   writeFileSync(files.event, JSON.stringify(o.payload));
   writeFileSync(files.output, '');
@@ -115,7 +123,23 @@ export async function runAction(o: RunActionOptions): Promise<ActionRun> {
     AGENTGATE_ISOLATION_FILE: o.isolationFile ?? path.join(dir, 'no-isolation.json'),
   };
   for (const [name, value] of Object.entries(inputs)) vars[`INPUT_${name.toUpperCase()}`] = value;
-  const restore = applyEnv(vars);
+  return { vars, files, runnerTemp };
+}
+
+function finish(p: Prepared, stdout: string, failed: boolean): ActionRun {
+  const errors = [...stdout.matchAll(/^::error::(.*)$/gm)].map((m) => m[1] ?? '');
+  return {
+    outputs: parseOutputs(readFileSync(p.files.output, 'utf8')),
+    summary: readFileSync(p.files.summary, 'utf8'),
+    failed: failed ? errors.join('\n').replace(/%0A/g, '\n').replace(/%25/g, '%') : undefined,
+    stdout,
+    runnerTemp: p.runnerTemp,
+  };
+}
+
+export async function runAction(o: RunActionOptions): Promise<ActionRun> {
+  const p = prepare(o, SUMMARY_FILE);
+  const restore = applyEnv(p.vars);
   const chunks: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string | Uint8Array) => {
@@ -131,13 +155,26 @@ export async function runAction(o: RunActionOptions): Promise<ActionRun> {
   }
   const failedNow = process.exitCode === 1;
   process.exitCode = exitCode;
-  const stdout = chunks.join('');
-  const errors = [...stdout.matchAll(/^::error::(.*)$/gm)].map((m) => m[1] ?? '');
-  return {
-    outputs: parseOutputs(readFileSync(files.output, 'utf8')),
-    summary: readFileSync(files.summary, 'utf8'),
-    failed: failedNow ? errors.join('\n').replace(/%0A/g, '\n').replace(/%25/g, '%') : undefined,
-    stdout,
-    runnerTemp,
-  };
+  return finish(p, chunks.join(''), failedNow);
+}
+
+/**
+ * Runs a bundled action entry (`<copy>/action/dist/index.js`) as the runner does: `node` in its own
+ * process, with nothing of this process's environment but PATH, HOME and TMPDIR.
+ */
+export async function runActionProcess(
+  entry: string,
+  o: RunActionOptions,
+): Promise<ActionRun & { exitCode: number | null }> {
+  const p = prepare(o, path.join(mkdtempSync(path.join(os.tmpdir(), 'agentgate-summary-')), 'summary.md'));
+  const env: NodeJS.ProcessEnv = { ...p.vars };
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG'])
+    if (process.env[k] !== undefined) env[k] = process.env[k];
+  const r = await execFile(process.execPath, [entry], {
+    cwd: o.workspace,
+    env,
+    timeoutMs: 120_000,
+    maxOutputBytes: 16 * 1024 * 1024,
+  });
+  return { ...finish(p, r.stdout, r.exitCode !== 0), exitCode: r.exitCode };
 }
