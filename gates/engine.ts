@@ -1,7 +1,7 @@
 // What the gates share about engines: the files they scan, how they report, how they fail (and how bad
 // input fails the whole run), and where their programs are found.
-import { constants, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { access, rm } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile } from '../lib/exec.js';
@@ -39,23 +39,7 @@ export class GatesInputError extends Error {
   }
 }
 
-/** The first executable named `name` on PATH, or undefined. */
-export async function findOnPath(
-  name: string,
-  pathVar = process.env.PATH ?? '',
-): Promise<string | undefined> {
-  for (const dir of pathVar.split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
+export { findOnPath } from '../lib/exec.js';
 
 const TMPFS_MAGIC = 0x01021994;
 

@@ -2,6 +2,9 @@
 // launcher, tests) goes through here, so timeouts, process-tree kills and output bounds behave the same
 // everywhere. It lives in lib/, under action/, gates/ and runner-image/, which all need it.
 import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
 
 export interface ExecOptions {
   cwd?: string;
@@ -147,4 +150,31 @@ export function execFile(file: string, args: readonly string[], opts: ExecOption
       child.stdin.end(opts.input);
     }
   });
+}
+
+/** True for a regular file this process may execute. */
+export async function isExecutableFile(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The first executable file named `name` in the absolute directories of `searchPath` (a PATH value), or
+ * undefined. Relative entries (`.`, ``) are skipped: a program is never found in whatever the current
+ * directory happens to be.
+ */
+export async function findOnPath(
+  name: string,
+  searchPath = process.env.PATH ?? '',
+): Promise<string | undefined> {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!path.isAbsolute(dir)) continue;
+    const file = path.join(dir, name);
+    if (await isExecutableFile(file)) return file;
+  }
+  return undefined;
 }

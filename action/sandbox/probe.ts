@@ -1,12 +1,11 @@
 // Can the bubblewrap sandbox run on this host? Checks the tools it needs, then actually creates the
 // namespaces it uses, and when that fails says which kernel setting is in the way and how to change it.
-import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SandboxManager } from '@anthropic-ai/sandbox-runtime';
-import { execFile } from '../../lib/exec.js';
+import { execFile, findOnPath as findExecutable, isExecutableFile } from '../../lib/exec.js';
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string; fix: string };
 
@@ -28,26 +27,12 @@ const TRIAL_TIMEOUT_MS = 10_000;
 /** The PATH a command gets when the environment has none. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The first executable `bin` on `searchPath`, or undefined. */
-export async function findOnPath(
+/** The first executable `bin` on `searchPath` (default this process's PATH, else the standard one), or undefined. */
+export function findOnPath(
   bin: string,
   searchPath = process.env.PATH ?? DEFAULT_PATH,
 ): Promise<string | undefined> {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!path.isAbsolute(dir)) continue;
-    const file = path.join(dir, bin);
-    if (await isExecutableFile(file)) return file;
-  }
-  return undefined;
+  return findExecutable(bin, searchPath);
 }
 
 async function readSysctl(file: string): Promise<string | undefined> {
