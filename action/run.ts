@@ -1,7 +1,7 @@
 // One agent session, start to end: a private work clone on a new branch, the sandbox, the loop, then the
 // commit, the patch, the result and the end of the trace — written even when the loop stops early.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRedactor } from '../lib/redact.js';
@@ -37,7 +37,9 @@ import {
   runAgentLoop,
 } from './loop.js';
 import { assemblePrompt, type InstructionFile } from './prompt.js';
+import { ensureOutDir, type FailureContext, type Kept, outputFiles, recordRunError } from './run-output.js';
 import { createSandbox, type Sandbox, SandboxUnavailableError } from './sandbox/index.js';
+import { findOnPath } from './sandbox/probe.js';
 import { runTestCommand, type TestRun } from './testing.js';
 import { BUILTIN_TOOLS } from './tools/index.js';
 import { connectMcpServers, type McpHub } from './tools/mcp.js';
@@ -97,6 +99,8 @@ export interface RunResult {
   warnings: string[];
   summary: string;
   files: { trace: string; patch: string; result: string };
+  /** What this run left for you: its trace and patch, and the branch when it was added to your repository. */
+  kept: Kept;
   /** The trace's length and the sha256 of its last line (`agentgate trace verify --head`). */
   trace?: { lines: number; head: string };
 }
@@ -146,6 +150,12 @@ export async function prepareRepo(
   repoArg: string,
   baseRef: string,
 ): Promise<{ repo: string; baseCommit: string }> {
+  if (!(await findOnPath('git'))) {
+    throw new UsageError(
+      'git is not installed (not found on PATH); agentgate works in a git clone. ' +
+        'Install it, e.g. `sudo apt-get install -y git`',
+    );
+  }
   if (!(await isGitRepo(repoArg))) {
     throw new UsageError(
       `--repo: '${repoArg}' is not a git repository (expected a directory inside a git work tree)`,
@@ -161,28 +171,42 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   const log = deps.log ?? (() => {});
   const env = deps.env ?? process.env;
   const policy = settings.policy.policy;
-  const { repo, baseCommit } = await prepareRepo(settings.repo, settings.base);
-
-  const sessionId = randomUUID();
-  const shortId = sessionId.slice(0, 8);
-  const slug = settings.branchSlug ? slugify(settings.branchSlug) : slugify(settings.task);
-  let branch = `agentgate/${slug}-${shortId}`;
-  for (let n = 2; await branchExists(repo, branch); n++) branch = `agentgate/${slug}-${shortId}-${n}`;
-
-  const outDir = path.resolve(settings.outDir);
-  mkdirSync(outDir, { recursive: true });
-  const files = {
-    trace: path.join(outDir, 'trace.jsonl'),
-    patch: path.join(outDir, 'patch.diff'),
-    result: path.join(outDir, 'result.json'),
-  };
   const redactor = createRedactor({
     env,
     isSecretEnv: (n) => isSecretEnvName(policy, n),
     alwaysSecretEnv: isAlwaysSecretEnvName,
   });
-  const trace = TraceWriter.open(files.trace, redactor);
+  const files = outputFiles(settings.outDir);
+  const known: FailureContext = {
+    outDir: settings.outDir,
+    redactor,
+    model: settings.model,
+    ...(settings.testCommand ? { testCommand: settings.testCommand } : {}),
+  };
+
+  // Before the trace: the output directory, the repository, the branch name. A failure here is recorded in
+  // result.json alone.
+  const sessionId = randomUUID();
+  let repo: string;
+  let baseCommit: string;
+  let branch: string;
+  let trace: TraceWriter;
+  try {
+    ensureOutDir(settings.outDir);
+    ({ repo, baseCommit } = await prepareRepo(settings.repo, settings.base));
+    const shortId = sessionId.slice(0, 8);
+    const slug = settings.branchSlug ? slugify(settings.branchSlug) : slugify(settings.task);
+    branch = `agentgate/${slug}-${shortId}`;
+    for (let n = 2; await branchExists(repo, branch); n++) branch = `agentgate/${slug}-${shortId}-${n}`;
+    trace = TraceWriter.open(files.trace, redactor);
+  } catch (e) {
+    throw recordRunError(e, known);
+  }
+  known.sessionId = sessionId;
+  known.branch = branch;
+  known.baseCommit = baseCommit;
   const warnings: string[] = [];
+  known.warnings = warnings;
   const warn = (w: string) => {
     warnings.push(w);
     trace.event('warning', { message: w });
@@ -297,6 +321,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
 
   // Keep the work whatever happened: commit on the branch, write the patch, the result and the trace end.
   let commit: string | null = null;
+  const kept: Kept = { trace: files.trace };
   const commitRefusals: DeniedCall[] = [];
   try {
     if (loop || failure === undefined || (await isGitRepo(workDir).catch(() => false))) {
@@ -330,11 +355,19 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         warn(`left changes to protected paths out of the commit: ${protectedPaths.join(', ')}`);
       }
       commit = (await commitStaged(workDir, redactor.redact(message), BOT_IDENTITY)) ?? null;
-      const patch = commit ? await diff(workDir, baseCommit, commit) : '';
-      const safePatch = redactor.redact(patch);
-      if (safePatch !== patch) warn('the patch contained secret values; they were redacted in patch.diff');
-      writeFileSync(files.patch, safePatch);
-      if (commit) await fetchBranch(repo, workDir, branch);
+      // A run that stopped in an error before the agent finished leaves a patch only when it changed
+      // something.
+      if (commit || loop) {
+        const patch = commit ? await diff(workDir, baseCommit, commit) : '';
+        const safePatch = redactor.redact(patch);
+        if (safePatch !== patch) warn('the patch contained secret values; they were redacted in patch.diff');
+        writeFileSync(files.patch, safePatch);
+        kept.patch = files.patch;
+      }
+      if (commit) {
+        await fetchBranch(repo, workDir, branch);
+        kept.branch = branch;
+      }
     }
   } catch (e) {
     failure ??= e;
@@ -345,9 +378,15 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   rmSync(scratch, { recursive: true, force: true });
 
   if (failure !== undefined && !loop) {
-    trace.event('session.end', { outcome: 'error', error: messageOf(failure) });
+    trace.event('session.end', { outcome: 'error', error: messageOf(failure), commit });
     trace.close();
-    throw failure;
+    throw recordRunError(failure, {
+      ...known,
+      commit,
+      before,
+      kept,
+      trace: { lines: trace.count, head: trace.head },
+    });
   }
   if (failure !== undefined) warn(`after the agent finished: ${messageOf(failure)}`);
   const l = loop as NonNullable<typeof loop>;
@@ -369,6 +408,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     warnings,
     summary: l.summary,
     files,
+    kept,
   });
   trace.event('session.end', {
     outcome: result.outcome,
@@ -383,7 +423,18 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   trace.close();
   // The trace's last line hash, kept with the result, shows whether lines were cut off the end.
   result.trace = { lines: trace.count, head: trace.head };
-  writeFileSync(files.result, `${JSON.stringify(result, null, 2)}\n`);
+  try {
+    writeFileSync(files.result, `${JSON.stringify(result, null, 2)}\n`);
+  } catch (e) {
+    // Tried once more (and reported) by recordRunError, with what the run kept.
+    throw recordRunError(new Error(`the run ended '${result.outcome}', but ${messageOf(e)}`), {
+      ...known,
+      commit,
+      before,
+      kept,
+      trace: result.trace,
+    });
+  }
   return result;
 }
 

@@ -1,10 +1,15 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRedactor } from '../../lib/redact.js';
+import { isAlwaysSecretEnvName } from '../../policies/index.js';
 import { DEFAULT_BUDGETS } from '../budgets.js';
-import { UsageError } from '../errors.js';
+import { messageOf, UsageError } from '../errors.js';
 import { createAnthropicProvider } from '../llm/anthropic.js';
 import { DEFAULT_MODEL, loadPriceOverrides, resolvePrices } from '../llm/pricing.js';
 import type { LLMProvider } from '../llm/types.js';
-import { exitCodeFor, type RunResult, runSession } from '../run.js';
+import { exitCodeFor, type RunResult, type RunSettings, runSession } from '../run.js';
+import { DEFAULT_OUT_DIR, type Kept, type RunError, recordRunError } from '../run-output.js';
 import { intFlag, numberFlag, parseFlags } from './args.js';
 import { loadPolicyOption } from './policy.js';
 
@@ -19,7 +24,7 @@ Your checkout and current branch are never modified; the branch is added to DIR 
   --model M            model id (default ${DEFAULT_MODEL})
   --policy FILE        policy file (default: the built-in pack, policies/default.yml)
   --test-command CMD   test command: run before (red), as the finish check, and at the end
-  --out DIR            where trace.jsonl, patch.diff and result.json go (default agentgate-out)
+  --out DIR            where trace.jsonl, patch.diff and result.json go (default ${DEFAULT_OUT_DIR})
   --base REF           the commit to start from (default HEAD)
   --max-turns N        model calls at most (default ${DEFAULT_BUDGETS.maxTurns})
   --max-tokens N       total tokens at most (default ${DEFAULT_BUDGETS.maxTotalTokens})
@@ -32,7 +37,9 @@ Your checkout and current branch are never modified; the branch is added to DIR 
 Environment: ANTHROPIC_API_KEY (required), ANTHROPIC_BASE_URL (optional).
 
 Exit codes: 0 finished with tests green (or none configured); 1 finished red or a budget ran
-out (the work is kept on the branch and in --out); 2 usage, configuration or provider error.`;
+out (the work is kept on the branch and in --out); 2 usage, configuration or provider error.
+Every exit but --help writes result.json to --out (outcome 'error' with the message and what
+was kept when the run stopped early); the error message names the files kept.`;
 
 export interface RunCommandDeps {
   env: NodeJS.ProcessEnv;
@@ -44,7 +51,58 @@ export interface RunCommandDeps {
   signal?: AbortSignal;
 }
 
+/**
+ * `agentgate run`. Whatever happens after the flags are read, result.json is written to --out (the default
+ * when --out itself cannot be read) and the error names what was kept; see recordRunError.
+ */
 export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<number> {
+  const outDir = outDirOf(argv);
+  let result: RunResult;
+  let json = false;
+  try {
+    const parsed = await parseRunFlags(argv);
+    if (parsed === 'help') {
+      deps.out(RUN_HELP);
+      return 0;
+    }
+    json = parsed.json;
+    if (!deps.provider && !deps.env.ANTHROPIC_API_KEY) {
+      throw new UsageError('ANTHROPIC_API_KEY is not set (the Anthropic API key the agent uses)');
+    }
+    const provider = deps.provider ?? createAnthropicProvider({ env: deps.env });
+    result = await runSession(parsed.settings, {
+      provider,
+      env: deps.env,
+      log: (l) => deps.err(`agentgate: ${l}`),
+    });
+  } catch (e) {
+    // The policy may not have loaded: redact the environment's secrets as the policy language names them.
+    const redactor = createRedactor({ env: deps.env, alwaysSecretEnv: isAlwaysSecretEnvName });
+    const failure = recordRunError(e, { outDir, redactor });
+    throw new Error(failureMessage(failure));
+  }
+  deps.out(json ? JSON.stringify(result, null, 2) : summarize(result));
+  const code = exitCodeFor(result);
+  if (code === 2) deps.err(`agentgate: error: ${withKept(result.detail, result.kept, result.files.result)}`);
+  return code;
+}
+
+/** --out as given, read leniently so that result.json has a place even when other flags are wrong. */
+function outDirOf(argv: string[]): string {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { out: { type: 'string' } },
+      strict: false,
+      allowPositionals: true,
+    });
+    return typeof values.out === 'string' && values.out !== '' ? values.out : DEFAULT_OUT_DIR;
+  } catch {
+    return DEFAULT_OUT_DIR;
+  }
+}
+
+async function parseRunFlags(argv: string[]): Promise<'help' | { settings: RunSettings; json: boolean }> {
   const { values } = parseFlags('run', argv, {
     repo: { type: 'string' },
     task: { type: 'string' },
@@ -61,10 +119,8 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     prices: { type: 'string' },
     json: { type: 'boolean' },
   });
-  if (values.help) {
-    deps.out(RUN_HELP);
-    return 0;
-  }
+  if (values.help) return 'help';
+  if (values.out === '') throw new UsageError('--out: expected a directory, got an empty string');
   if (!values.repo) throw new UsageError('--repo is required (the git repository to work on)');
   if ((values.task === undefined) === (values['task-file'] === undefined)) {
     throw new UsageError('exactly one of --task TEXT or --task-file FILE is required');
@@ -104,27 +160,50 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     maxCostUsd: numberFlag('max-cost', values['max-cost'], 0) ?? DEFAULT_BUDGETS.maxCostUsd,
     timeoutMs: timeoutS !== undefined ? timeoutS * 1000 : DEFAULT_BUDGETS.timeoutMs,
   };
-  if (!deps.provider && !deps.env.ANTHROPIC_API_KEY) {
-    throw new UsageError('ANTHROPIC_API_KEY is not set (the Anthropic API key the agent uses)');
-  }
-  const provider = deps.provider ?? createAnthropicProvider({ env: deps.env });
-
-  const result = await runSession(
-    {
+  return {
+    json: values.json ?? false,
+    settings: {
       repo: values.repo,
       task,
       model,
       policy,
       prices,
       testCommand: values['test-command'] || undefined,
-      outDir: values.out ?? 'agentgate-out',
+      outDir: values.out ?? DEFAULT_OUT_DIR,
       budgets,
       base: values.base ?? 'HEAD',
     },
-    { provider, env: deps.env, log: (l) => deps.err(`agentgate: ${l}`) },
-  );
-  deps.out(values.json ? JSON.stringify(result, null, 2) : summarize(result));
-  return exitCodeFor(result);
+  };
+}
+
+/** A path as the user would type it: relative to the current directory when inside it. */
+function shown(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+function listed(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** `message; kept the branch B, out/patch.diff, out/trace.jsonl and out/result.json`. */
+function withKept(message: string, kept: Kept, resultFile: string | undefined): string {
+  const items = [
+    ...(kept.branch ? [`the branch ${kept.branch}`] : []),
+    ...[kept.patch, kept.trace, resultFile].filter((f): f is string => f !== undefined).map(shown),
+  ];
+  const text = message.replace(/[.\s]+$/, '');
+  return items.length > 0 ? `${text}; kept ${listed(items)}` : text;
+}
+
+/** The error as the CLI prints it: what went wrong, then what exists (or why result.json is not there). */
+export function failureMessage(e: RunError): string {
+  const kept = withKept(messageOf(e), e.result.kept, e.resultFile);
+  if (e.notWritten === undefined) return kept;
+  return e.outDirFailed
+    ? `${kept}; result.json could not be written`
+    : `${kept}; result.json could not be written: ${e.notWritten}`;
 }
 
 function testLine(t: RunResult['tests']['before']): string {

@@ -14,8 +14,10 @@ import { commitEverything, DEMO_REPO, makeRepo } from '../support/repo.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(root, 'action/dist/cli.js');
 
+// In a directory of its own: `agentgate run` writes result.json to ./agentgate-out when --out is not given.
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = await execFile(process.execPath, [CLI, ...args], {
+    cwd: mkdtempSync(path.join(os.tmpdir(), 'agentgate-cli-cwd-')),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     timeoutMs: 120_000,
   });
