@@ -16,7 +16,7 @@ import {
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Every .ts file of the source folders (action/dist excluded), by repository path. */
+/** Every module of the source folders (.ts, and generated .js), action/dist excluded, by repository path. */
 function sourceTree(): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (rel: string) => {
@@ -24,7 +24,7 @@ function sourceTree(): Map<string, string> {
       const child = `${rel}/${entry.name}`;
       if (entry.isDirectory()) {
         if (child !== 'action/dist' && entry.name !== 'node_modules') walk(child);
-      } else if (entry.name.endsWith('.ts')) {
+      } else if (/\.(ts|m?js)$/.test(entry.name)) {
         files.set(child, readFileSync(path.join(root, child), 'utf8'));
       }
     }

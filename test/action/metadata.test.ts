@@ -1,8 +1,8 @@
 // action.yml, the names module, the settings schema and the README must agree.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import semver from 'semver';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { INPUT_DEFAULTS, Inputs, Outputs, VERSION } from '../../action/constants.js';
 import { UsageError } from '../../action/errors.js';

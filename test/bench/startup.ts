@@ -67,7 +67,10 @@ async function oneLineRepo(): Promise<string> {
   writeFileSync(path.join(dir, 'sum.js'), 'export function sum(a, b) {\n  return a + b;\n}\n');
   await sh(dir, 'git', ['init', '-q', '-b', 'main']);
   await commitEverything(dir, 'base');
-  writeFileSync(path.join(dir, 'sum.js'), 'export function sum(a, b) {\n  return Number(a) + Number(b);\n}\n');
+  writeFileSync(
+    path.join(dir, 'sum.js'),
+    'export function sum(a, b) {\n  return Number(a) + Number(b);\n}\n',
+  );
   await commitEverything(dir, 'one line');
   return dir;
 }

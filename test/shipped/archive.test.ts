@@ -1,7 +1,8 @@
 // The action as GitHub runs it: a copy of the repository with no node_modules and no install step. The
 // copy is `git archive HEAD` when the working tree is clean (as in CI), else the files the next commit
 // would hold (tracked and untracked, minus what .gitignore leaves out), so a change is checked before it
-// is committed. From that copy: the CLI's gates on a repository with a planted finding for every gate,
+// is committed; in a tree that is not a git checkout (itself unpacked from an archive) it is the tree
+// minus node_modules and the outputs .gitignore names. From that copy: the CLI's gates on a repository with a planted finding for every gate,
 // the action in gate mode on the same change, and the action in agent mode (dry run) with a scripted
 // model. No gate may end in `error`, and no planted finding may be missed.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,14 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** A copy of what ships, in an empty folder: the repository at HEAD, or what the next commit would hold. */
 async function exportCopy(): Promise<{ dir: string; from: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'agentgate-shipped-'));
+  if (!existsSync(path.join(ROOT, '.git'))) {
+    const skip = new Set(['node_modules', 'coverage', 'out', 'demo-out', 'agentgate-out', '.agentgate']);
+    cpSync(ROOT, dir, {
+      recursive: true,
+      filter: (src) => !skip.has(path.relative(ROOT, src).split(path.sep)[0] ?? ''),
+    });
+    return { dir, from: 'this tree, which is not a git checkout' };
+  }
   const status = await sh(ROOT, 'git', ['status', '--porcelain', '--untracked-files=normal']);
   if (status.trim() === '') {
     const tar = path.join(dir, '..', `${path.basename(dir)}.tar`);
