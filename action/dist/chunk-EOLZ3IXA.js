@@ -1,0 +1,2 @@
+import { createRequire as __agentgateCreateRequire } from 'node:module'; const require = __agentgateCreateRequire(import.meta.url);
+var UsageError=class extends Error{exitCode=2;constructor(message){super(message),this.name="UsageError"}};function formatIssues(e){return e.issues.map(i=>`${i.path.map(String).join(".")||"(input)"}: ${i.message}`).join("; ")}function messageOf(e){if(e instanceof Error)return e.message;try{return typeof e=="string"?e:JSON.stringify(e)}catch{return String(e)}}export{UsageError,formatIssues,messageOf};
