@@ -13,8 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isGitHubHosted, setUpEngines, withEngines } from '../../action/engines.js';
-import { runGates } from '../../gates/index.js';
-import { loadDefaultPolicy } from '../../policies/index.js';
+import { runGates, toMarkdown } from '../../gates/index.js';
+import { loadDefaultPolicy, type Policy } from '../../policies/index.js';
 import { ENGINE_RELEASES, type EngineRelease } from '../../runner-image/index.js';
 import { commitEverything, makeRepo } from '../support/repo.js';
 
@@ -198,73 +198,51 @@ describe('the gates with installed engines', () => {
     return repo;
   }
 
-  it('run gitleaks and opengrep from the tool cache, first on PATH', async () => {
+  /** Installs `releases` into a fresh tool cache, then runs the gates on the planted change with them. */
+  async function gatesWith(installing: EngineRelease[], gatesPolicy: Policy = policy) {
     freshToolCache();
-    const setup = await setUpEngines('install', { env: {}, releases: releases(), platform: 'linux-x64' });
+    const setup = await setUpEngines('install', { env: {}, releases: installing, platform: 'linux-x64' });
     const repo = await changed();
-    const run = await runGates({
-      repo,
-      base: 'HEAD~1',
-      policy,
-      env: withEngines({ PATH: '/usr/bin:/bin' }, setup),
-      engines: setup.engines,
-    });
-    const gate = (name: string) => run.report.gates.find((g) => g.name === name);
+    try {
+      const run = await runGates({
+        repo,
+        base: 'HEAD~1',
+        policy: gatesPolicy,
+        env: withEngines({ PATH: '/usr/bin:/bin' }, setup),
+        engines: setup.engines,
+      });
+      return { report: run.report, gate: (name: string) => run.report.gates.find((g) => g.name === name) };
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  }
+
+  it('run gitleaks and opengrep from the tool cache, first on PATH', async () => {
+    const { gate } = await gatesWith(releases());
     expect(gate('secrets')?.engine).toBe('gitleaks 8.24.2');
     expect(gate('sast')?.engine).toBe('opengrep 1.27.1');
     expect(gate('sast')?.findings.map((f) => f.ruleId)).toEqual(['js-eval-dynamic']);
     expect(gate('secrets')?.findings.length).toBeGreaterThan(0);
     expect(gate('sast')?.note).toBeUndefined();
-    rmSync(repo, { recursive: true, force: true });
   });
 
   it('fall back to the embedded engine when a release is refused, and the report says why', async () => {
-    freshToolCache();
-    const setup = await setUpEngines('install', {
-      env: {},
-      releases: releases('/opengrep-tampered'),
-      platform: 'linux-x64',
-    });
-    const repo = await changed();
-    const run = await runGates({
-      repo,
-      base: 'HEAD~1',
-      policy,
-      env: withEngines({ PATH: '/usr/bin:/bin' }, setup),
-      engines: setup.engines,
-    });
-    const sast = run.report.gates.find((g) => g.name === 'sast');
+    const { report, gate } = await gatesWith(releases('/opengrep-tampered'));
+    const sast = gate('sast');
     expect(sast?.status).toBe('fail');
     expect(sast?.engine).toMatch(/^ast-grep \d/);
     expect(sast?.findings.map((f) => f.ruleId)).toEqual(['js-eval-dynamic']);
     expect(sast?.note).toMatch(
       /^opengrep 1\.27\.1 could not be installed \(the download .* sha256 .*\); ast-grep \S+ ran instead$/,
     );
-    const { toMarkdown } = await import('../../gates/index.js');
-    expect(toMarkdown(run.report)).toMatch(/ast-grep \S+ \(opengrep 1\.27\.1 could not be installed/);
-    rmSync(repo, { recursive: true, force: true });
+    expect(toMarkdown(report)).toMatch(/ast-grep \S+ \(opengrep 1\.27\.1 could not be installed/);
   });
 
   it('fail closed when the policy requires the engine that could not be installed', async () => {
-    freshToolCache();
-    const setup = await setUpEngines('install', {
-      env: {},
-      releases: releases('/opengrep-tampered'),
-      platform: 'linux-x64',
-    });
-    const repo = await changed();
     const strict = { ...policy, gates: { ...policy.gates, sast: { engine: 'opengrep' as const } } };
-    const run = await runGates({
-      repo,
-      base: 'HEAD~1',
-      policy: strict,
-      env: withEngines({ PATH: '/usr/bin:/bin' }, setup),
-      engines: setup.engines,
-    });
-    const sast = run.report.gates.find((g) => g.name === 'sast');
-    expect(sast?.status).toBe('error');
-    expect(sast?.error).toMatch(/requires opengrep/);
-    expect(run.report.verdict).toBe('fail');
-    rmSync(repo, { recursive: true, force: true });
+    const { report, gate } = await gatesWith(releases('/opengrep-tampered'), strict);
+    expect(gate('sast')?.status).toBe('error');
+    expect(gate('sast')?.error).toMatch(/requires opengrep/);
+    expect(report.verdict).toBe('fail');
   });
 });

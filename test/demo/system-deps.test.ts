@@ -111,6 +111,15 @@ function aptGetCalls(calls: { tool: string; args: string[] }[]): string[][] {
   return calls.filter((c) => c.tool === 'apt-get').map((c) => c.args);
 }
 
+/** `npm run demo`'s script with only `bin` on PATH, writing into `out`. */
+function runDemo(bin: string, out: string, env: Record<string, string> = {}) {
+  return execFile(process.execPath, ['--import', 'tsx', 'test/demo/run-demo.ts', out], {
+    cwd: root,
+    env: { PATH: bin, HOME: process.env.HOME, TMPDIR: os.tmpdir(), ...env },
+    timeoutMs: 120_000,
+  });
+}
+
 const DEBIAN = () => 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n';
 
 describe('npm run demo without the sandbox and no way to install it', () => {
@@ -118,11 +127,7 @@ describe('npm run demo without the sandbox and no way to install it', () => {
     const bin = binWith(['node', 'git']);
     const apt = fakeApt(bin);
     const out = path.join(tmp('agentgate-demo-'), 'demo-out');
-    const r = await execFile(process.execPath, ['--import', 'tsx', 'test/demo/run-demo.ts', out], {
-      cwd: root,
-      env: { PATH: bin, HOME: process.env.HOME, TMPDIR: os.tmpdir(), AGENTGATE_NO_INSTALL: '1' },
-      timeoutMs: 60_000,
-    });
+    const r = await runDemo(bin, out, { AGENTGATE_NO_INSTALL: '1' });
     expect(r.exitCode, r.output).toBe(2);
     // stderr: the one message, no stack trace.
     const message = r.stderr.trim();
@@ -154,11 +159,7 @@ describe('npm run demo without the sandbox and no way to install it', () => {
     const bin = binWith(['node']);
     fakeApt(bin);
     const out = path.join(tmp('agentgate-demo-'), 'demo-out');
-    const r = await execFile(process.execPath, ['--import', 'tsx', 'test/demo/run-demo.ts', out], {
-      cwd: root,
-      env: { PATH: bin, HOME: process.env.HOME, TMPDIR: os.tmpdir(), AGENTGATE_NO_INSTALL: '1' },
-      timeoutMs: 60_000,
-    });
+    const r = await runDemo(bin, out, { AGENTGATE_NO_INSTALL: '1' });
     expect(r.exitCode, r.output).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('git (git): the agent works in a git clone');
@@ -198,11 +199,7 @@ describe('scripts/system-deps.mjs as root (or with passwordless sudo)', () => {
     const bin = binWith(['node', 'npm', 'git', 'sh', 'bash', 'which', 'env']);
     const apt = fakeApt(bin, { sudo: 'works' });
     const out = path.join(tmp('agentgate-demo-'), 'demo-out');
-    const r = await execFile(process.execPath, ['--import', 'tsx', 'test/demo/run-demo.ts', out], {
-      cwd: root,
-      env: { PATH: bin, HOME: process.env.HOME, TMPDIR: os.tmpdir() },
-      timeoutMs: 120_000,
-    });
+    const r = await runDemo(bin, out);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.stderr).toContain('agentgate: installing bubblewrap, socat, ripgrep for the demo');
     expect(aptGetCalls(apt.calls())).toEqual([
