@@ -8,8 +8,8 @@ import {
   DEFAULT_DENY_RULE,
   GLOB_OPTIONS,
   PATH_CONTAINMENT_RULE,
-  type Policy,
-} from './schema.js';
+} from './constants.js';
+import type { Policy } from './schema.js';
 
 export type PolicyRequest =
   | { kind: 'tool'; tool: string }

@@ -1,5 +1,8 @@
 // The policy language: schema, loader and deny-first evaluation. Imports nothing of ours outside policies/,
-// not even lib/.
+// not even lib/. Importing it costs little: the YAML parser and the schema (zod) load only when a policy
+// file or text is read; the built-in pack needs neither.
+import type { LoadedPolicy } from './errors.js';
+
 export {
   analyzeCommand,
   type CommandAnalysis,
@@ -8,7 +11,16 @@ export {
   type SplitResult,
   splitCommand,
 } from './commands.js';
+export {
+  COMMAND_UNPARSEABLE_RULE,
+  DEFAULT_DENY_RULE,
+  GATE_DEFAULTS,
+  PATH_CONTAINMENT_RULE,
+  SEVERITIES,
+} from './constants.js';
+export { loadDefaultPolicy } from './default.js';
 export { DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_TEXT } from './default-pack.js';
+export { type LoadedPolicy, PolicyError } from './errors.js';
 export {
   ALWAYS_SECRET_ENV,
   type Decision,
@@ -19,16 +31,15 @@ export {
   type PolicyRequest,
   ruleIdOf,
 } from './evaluate.js';
-export { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, PolicyError, parsePolicy } from './loader.js';
 export { AST_GREP_LANGUAGE_GLOBS, AST_GREP_RULES_JSON, SAST_PACK } from './sast-pack.js';
-export {
-  COMMAND_UNPARSEABLE_RULE,
-  DEFAULT_DENY_RULE,
-  GATE_DEFAULTS,
-  type GatesPolicy,
-  PATH_CONTAINMENT_RULE,
-  type Policy,
-  PolicySchema,
-  policyJsonSchema,
-  SEVERITIES,
-} from './schema.js';
+export type { GatesPolicy, Policy } from './schema.js';
+
+/** Reads, parses and validates a policy file. Rejects with a PolicyError, also when it cannot be read. */
+export async function loadPolicyFile(file: string): Promise<LoadedPolicy> {
+  return (await import('./loader.js')).loadPolicyFile(file);
+}
+
+/** Parses and validates policy text; `source` names it in errors. Rejects with a PolicyError. */
+export async function parsePolicyText(text: string, source: string): Promise<LoadedPolicy> {
+  return (await import('./loader.js')).parsePolicy(text, source);
+}

@@ -1,47 +1,15 @@
 // Reads a policy file: YAML syntax first, then the schema. Every problem becomes a PolicyError that names
-// the file, the line and column, the field path, and what was expected there.
+// the file, the line and column, the field path, and what was expected there. (The built-in pack loads
+// without either: default.ts.)
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { DEFAULT_POLICY_JSON, DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_TEXT } from './default-pack.js';
-import { formatFieldPath, type Policy, PolicySchema, type ProblemParams } from './schema.js';
-
-export interface LoadedPolicy {
-  policy: Policy;
-  /** Where the policy came from: the file path as given, or DEFAULT_POLICY_SOURCE. */
-  source: string;
-  /** sha256 (hex) of the file's bytes. */
-  sha256: string;
-}
-
-export interface PolicyErrorLocation {
-  line?: number;
-  column?: number;
-  fieldPath?: string;
-  expected?: string;
-}
+import { type LoadedPolicy, PolicyError, type PolicyErrorLocation } from './errors.js';
+import { formatFieldPath, PolicySchema, type ProblemParams } from './schema.js';
 
 /** How many problems one error reports; the first is on the first line of the message. */
 const MAX_REPORTED_PROBLEMS = 5;
-
-export class PolicyError extends Error {
-  readonly file: string;
-  line?: number;
-  column?: number;
-  fieldPath?: string;
-  expected?: string;
-
-  constructor(file: string, message: string, location: PolicyErrorLocation = {}) {
-    super(message);
-    this.name = 'PolicyError';
-    this.file = file;
-    this.line = location.line;
-    this.column = location.column;
-    this.fieldPath = location.fieldPath;
-    this.expected = location.expected;
-  }
-}
 
 interface Problem extends PolicyErrorLocation {
   offset: number;
@@ -238,16 +206,4 @@ export async function loadPolicyFile(path: string): Promise<LoadedPolicy> {
   return parse(text, path, sha256(bytes));
 }
 
-/**
- * The built-in pack, policies/default.yml, from its data parsed when it was generated (parsing its YAML
- * took a few tens of milliseconds a run). Should it ever not validate, the text is parsed for the error.
- */
-export function loadDefaultPolicy(): LoadedPolicy {
-  const result = PolicySchema.safeParse(JSON.parse(DEFAULT_POLICY_JSON));
-  if (!result.success) return parsePolicy(DEFAULT_POLICY_TEXT, DEFAULT_POLICY_SOURCE);
-  return {
-    policy: result.data,
-    source: DEFAULT_POLICY_SOURCE,
-    sha256: sha256(Buffer.from(DEFAULT_POLICY_TEXT, 'utf8')),
-  };
-}
+export { type LoadedPolicy, PolicyError, type PolicyErrorLocation };

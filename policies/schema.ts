@@ -3,22 +3,29 @@
 // key is an error, not a silently ignored typo.
 import picomatch from 'picomatch';
 import { z } from 'zod';
-
-/** Rule ids the evaluator and the agent use for decisions no policy rule made. A policy may not use them. */
-export const DEFAULT_DENY_RULE = 'default-deny';
-export const COMMAND_UNPARSEABLE_RULE = 'command-unparseable';
-export const PATH_CONTAINMENT_RULE = 'path-containment';
-export const RESERVED_RULE_IDS: readonly string[] = [
-  DEFAULT_DENY_RULE,
+import {
   COMMAND_UNPARSEABLE_RULE,
+  DEFAULT_DENY_RULE,
+  GATE_DEFAULTS,
+  GLOB_OPTIONS,
+  ON_GATE_FAILURE,
   PATH_CONTAINMENT_RULE,
-  'unknown-tool',
-];
+  RESERVED_RULE_IDS,
+  SANDBOX_MODES,
+  SEVERITIES,
+} from './constants.js';
 
-export const SANDBOX_MODES = ['bubblewrap', 'none'] as const;
-
-/** Options every path glob is matched with; `dot` so that `**` covers `.github/...` and `.env`. */
-export const GLOB_OPTIONS = { dot: true } as const;
+export {
+  COMMAND_UNPARSEABLE_RULE,
+  DEFAULT_DENY_RULE,
+  GATE_DEFAULTS,
+  GLOB_OPTIONS,
+  ON_GATE_FAILURE,
+  PATH_CONTAINMENT_RULE,
+  RESERVED_RULE_IDS,
+  SANDBOX_MODES,
+  SEVERITIES,
+};
 
 /** The text zod puts in `message` is what was expected; a custom issue carries the problem in `params`. */
 export interface ProblemParams {
@@ -201,7 +208,6 @@ const McpServer = strict(
   'a server: a mapping with command and optionally args, env, tools and description',
 );
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 const EXPECT_SEVERITY = `one of ${SEVERITIES.join('|')}`;
 const severity = z.enum(SEVERITIES, { error: EXPECT_SEVERITY });
 
@@ -233,40 +239,6 @@ const SecretPattern = strict(
   },
   'a secret pattern: a mapping with id, regex and optionally description and severity',
 );
-
-/** Defaults for the `gates` section; each is what a security team would start from. */
-export const GATE_DEFAULTS = {
-  blockOn: ['critical', 'high'] as (typeof SEVERITIES)[number][],
-  timeoutSeconds: 300,
-  minAgeDays: 3,
-  minWeeklyDownloads: 50,
-  licenses: [
-    'MIT',
-    'MIT-0',
-    'ISC',
-    'BSD-2-Clause',
-    'BSD-3-Clause',
-    '0BSD',
-    'Apache-2.0',
-    'Unlicense',
-    'CC0-1.0',
-    'Zlib',
-    'BlueOak-1.0.0',
-    'Python-2.0',
-    'PSF-2.0',
-    'MPL-2.0',
-  ],
-  registries: {
-    npm: 'https://registry.npmjs.org',
-    npmDownloads: 'https://api.npmjs.org',
-    pypi: 'https://pypi.org',
-    crates: 'https://crates.io',
-    go: 'https://proxy.golang.org',
-  },
-  maxFiles: 50,
-  maxChangedLines: 2000,
-  approvalLabels: ['agentgate:approved'],
-};
 
 const GatesSection = strict(
   {
@@ -357,9 +329,6 @@ const GatesSection = strict(
 );
 
 export type GatesPolicy = z.infer<typeof GatesSection>;
-
-/** What the action does with the agent's work once the gates have judged it. */
-export const ON_GATE_FAILURE = ['no-pr', 'draft-pr'] as const;
 
 const PublishSection = strict(
   {

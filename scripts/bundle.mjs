@@ -16,7 +16,7 @@ const dist = path.join(root, 'action', 'dist');
 const require = createRequire(import.meta.url);
 
 // Generated sources: the default policy and SAST packs, and the compiled CycloneDX schema.
-generateDefaultPack();
+await generateDefaultPack();
 await generateBomValidator();
 
 // Every file of the last bundle goes, so a chunk no longer produced cannot linger.

@@ -10,7 +10,7 @@ import {
 } from '../../gates/index.js';
 import { UsageError } from '../errors.js';
 import { parseFlags, requireFlag } from './args.js';
-import { loadPolicyOption } from './policy.js';
+import { loadPolicyOption } from './policy-option.js';
 
 export const GATES_HELP = `Usage: agentgate gates --repo DIR --base REF [--head REF | --worktree] [options]
 

@@ -1,10 +1,10 @@
 import { realpathSync } from 'node:fs';
-import { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, PolicyError } from '../../policies/index.js';
 import { formatIssues, UsageError } from '../errors.js';
 import { authorize } from '../policy-gate.js';
 import { BUILTIN_TOOLS } from '../tools/index.js';
 import type { ToolPolicyNeeds } from '../tools/types.js';
 import { parseFlags, requireFlag, subcommandArgs } from './args.js';
+import { loadPolicyOption } from './policy-option.js';
 
 export const POLICY_HELP = `Usage: agentgate policy explain --tool NAME --input JSON [--policy FILE] [--repo DIR] [--json]
 
@@ -19,16 +19,6 @@ rule that decided, with every check made on the way.
   --json          print the decision as JSON
 
 Exit codes: 0 allowed, 1 denied, 2 usage or policy error.`;
-
-export async function loadPolicyOption(file: string | undefined): Promise<LoadedPolicy> {
-  if (file === undefined) return loadDefaultPolicy();
-  try {
-    return await loadPolicyFile(file);
-  } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(e.message);
-    throw e;
-  }
-}
 
 function needsFor(tool: string, input: unknown): ToolPolicyNeeds {
   const builtin = BUILTIN_TOOLS.find((t) => t.name === tool);

@@ -11,7 +11,7 @@ import type { LLMProvider } from '../llm/types.js';
 import { exitCodeFor, type RunResult, type RunSettings, runSession } from '../run.js';
 import { DEFAULT_OUT_DIR, type Kept, type RunError, recordRunError } from '../run-output.js';
 import { intFlag, numberFlag, parseFlags } from './args.js';
-import { loadPolicyOption } from './policy.js';
+import { loadPolicyOption } from './policy-option.js';
 
 export const RUN_HELP = `Usage: agentgate run --repo DIR (--task TEXT | --task-file FILE) [options]
 

@@ -6,7 +6,12 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import { type GatesRun, writeReports } from '../../gates/index.js';
 import { scrubText } from '../../lib/redact.js';
-import { type LoadedPolicy, loadDefaultPolicy, loadPolicyFile, parsePolicy } from '../../policies/index.js';
+import {
+  type LoadedPolicy,
+  loadDefaultPolicy,
+  loadPolicyFile,
+  parsePolicyText,
+} from '../../policies/index.js';
 import { Inputs, REPO_POLICY_FILE } from '../constants.js';
 import { type EngineSetup, setUpEngines, withEngines } from '../engines.js';
 import { UsageError } from '../errors.js';
@@ -96,7 +101,7 @@ export async function resolvePolicy(
   const rel = input ?? REPO_POLICY_FILE;
   if (atCommit !== undefined) {
     const text = await showFile(workspace, atCommit, path.posix.normalize(rel.replace(/^\.\//, '')));
-    if (text !== undefined) return parsePolicy(text, `${rel}@${atCommit.slice(0, 12)}`);
+    if (text !== undefined) return await parsePolicyText(text, `${rel}@${atCommit.slice(0, 12)}`);
     if (input) {
       throw new UsageError(
         `input '${Inputs.Policy}': '${input}' is not in the base commit ${atCommit.slice(0, 12)}; the gates read the policy from the base, so commit it there first.`,

@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { findInFiles as FindInFiles, NapiConfig, SgNode } from '@ast-grep/napi';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { AST_GREP_LANGUAGE_GLOBS, AST_GREP_RULES_JSON } from '../../policies/index.js';
 import { EngineError, type EngineOutput, materialize, type TextFile } from '../engine.js';
 import type { RawFinding, Severity } from '../types.js';

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GATES_HELP } from '../../action/cli/gates.js';
 import { policyCommand } from '../../action/cli/policy.js';
-import { evaluate, loadDefaultPolicy, parsePolicy } from '../../policies/index.js';
+import { evaluate, loadDefaultPolicy } from '../../policies/index.js';
+import { parsePolicy } from '../../policies/loader.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

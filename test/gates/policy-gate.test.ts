@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FileChange } from '../../gates/diff.js';
 import { isTestFile, policyGate, protectedBy } from '../../gates/policy-gate.js';
-import { loadDefaultPolicy, parsePolicy } from '../../policies/index.js';
+import { loadDefaultPolicy } from '../../policies/index.js';
+import { parsePolicy } from '../../policies/loader.js';
 
 const policy = loadDefaultPolicy().policy;
 

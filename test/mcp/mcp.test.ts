@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectMcpServers, type McpHub, mcpServerEnv, renderMcpResult } from '../../action/tools/mcp.js';
 import type { ToolContext } from '../../action/tools/types.js';
-import { DEFAULT_POLICY_TEXT, type Policy, parsePolicy } from '../../policies/index.js';
+import { DEFAULT_POLICY_TEXT, type Policy } from '../../policies/index.js';
+import { parsePolicy } from '../../policies/loader.js';
 import { makeRepo } from '../support/repo.js';
 import { runScripted, toolResults } from '../support/session.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeCommand } from '../../policies/commands.js';
-import { evaluate, loadDefaultPolicy, parsePolicy, splitCommand } from '../../policies/index.js';
+import { evaluate, loadDefaultPolicy, splitCommand } from '../../policies/index.js';
+import { parsePolicy } from '../../policies/loader.js';
 
 const policy = loadDefaultPolicy().policy;
 // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion

@@ -3,12 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_POLICY_SOURCE,
-  DEFAULT_POLICY_TEXT,
-  loadDefaultPolicy,
-  parsePolicy,
-} from '../../policies/index.js';
+import { DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_TEXT, loadDefaultPolicy } from '../../policies/index.js';
+import { parsePolicy } from '../../policies/loader.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const yamlBytes = readFileSync(new URL('../../policies/default.yml', import.meta.url));

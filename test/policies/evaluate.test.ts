@@ -6,8 +6,8 @@ import {
   loadDefaultPolicy,
   matchesAny,
   type PolicyRequest,
-  parsePolicy,
 } from '../../policies/index.js';
+import { parsePolicy } from '../../policies/loader.js';
 
 const policy = loadDefaultPolicy().policy;
 

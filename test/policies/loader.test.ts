@@ -10,9 +10,9 @@ import {
   loadDefaultPolicy,
   loadPolicyFile,
   PolicyError,
-  parsePolicy,
-  policyJsonSchema,
 } from '../../policies/index.js';
+import { parsePolicy } from '../../policies/loader.js';
+import { policyJsonSchema } from '../../policies/schema.js';
 
 const DEFAULT_YML = fileURLToPath(new URL('../../policies/default.yml', import.meta.url));
 

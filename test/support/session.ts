@@ -5,7 +5,8 @@ import path from 'node:path';
 import { createAnthropicProvider } from '../../action/llm/anthropic.js';
 import { resolvePrices } from '../../action/llm/pricing.js';
 import { type RunResult, type RunSettings, runSession } from '../../action/run.js';
-import { loadDefaultPolicy, parsePolicy } from '../../policies/index.js';
+import { loadDefaultPolicy } from '../../policies/index.js';
+import { parsePolicy } from '../../policies/loader.js';
 import { type ScriptedServer, type ScriptStep, startScriptedServer } from './messages-server.js';
 
 export const TEST_MODEL = 'claude-sonnet-4-6';

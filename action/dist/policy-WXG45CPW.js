@@ -1,2 +1,0 @@
-import { createRequire as __agentgateCreateRequire } from 'node:module'; const require = __agentgateCreateRequire(import.meta.url);
-import{POLICY_HELP,loadPolicyOption,policyCommand}from"./chunk-MIBHH4L6.js";import"./chunk-VV7UGZNN.js";import"./chunk-SMHSHMV6.js";import"./chunk-EOLZ3IXA.js";import"./chunk-WGIBGSNQ.js";import"./chunk-Q6L5Z5VU.js";import"./chunk-MHTI4EUB.js";export{POLICY_HELP,loadPolicyOption,policyCommand};
