@@ -1035,6 +1035,9 @@ languageGlobs:
 # ../ast-grep/rules (a test keeps the two in step). The gate runs this pack when semgrep is on PATH:
 #   semgrep scan --config policies/sast/semgrep/agentgate.yml --json --metrics=off <paths>
 # Patterns follow semgrep's documented rule syntax; ast-grep is the engine these rules are tested with here.
+# metavariable-regex matches from the start of the bound text in semgrep and opengrep (PCRE2, anchored),
+# unlike ast-grep's regexes, so each one starts with ^ or .*. test/gates/semgrep-pack.test.ts checks this pack
+# against the engines' rule schema and the checks their rule parser makes when it loads a config.
 rules:
   # ---------------------------------------------------------------- JavaScript / TypeScript
   - id: js-child-process-exec-interpolated
@@ -1067,7 +1070,7 @@ rules:
               regex: ^(exec|execSync)$
           - metavariable-regex:
               metavariable: $CP
-              regex: (?i)(child_?process|^cp$|^proc$|^shell(js)?$)
+              regex: (?i)^(.*child_?process|cp$|proc$|shell(js)?$)
       # spawn(\`...\`, { shell: true }) hands the string to a shell too
       - patterns:
           - pattern-either:
@@ -1076,7 +1079,7 @@ rules:
               - pattern: '$SPAWN($X + "...", ..., {..., shell: true, ...})'
           - metavariable-regex:
               metavariable: $SPAWN
-              regex: (^|\\.)(spawn|spawnSync|execFile|execFileSync)$
+              regex: ^(.*\\.)?(spawn|spawnSync|execFile|execFileSync)$
       # spawn('sh', ['-c', \`... \${x}\`])
       - patterns:
           - pattern-either:
@@ -1085,7 +1088,7 @@ rules:
               - pattern: '$SPAWN("=~/^\\S*\\b(ba|da|k|z)?sh$/", [..., "-c", $X + "...", ...], ...)'
           - metavariable-regex:
               metavariable: $SPAWN
-              regex: (^|\\.)(spawn|spawnSync|execFile|execFileSync)$
+              regex: ^(.*\\.)?(spawn|spawnSync|execFile|execFileSync)$
   - id: js-dom-html-injection
     languages: [javascript, typescript]
     severity: ERROR
@@ -1171,7 +1174,7 @@ rules:
               - pattern: '$CONFIGURE({..., secret: $ENV || "...", ...}, ...)'
           - metavariable-regex:
               metavariable: $CONFIGURE
-              regex: (?i)jwt
+              regex: (?i)^.*jwt
   - id: js-react-dangerously-set-inner-html
     languages: [javascript, typescript]
     severity: ERROR
@@ -1221,7 +1224,7 @@ rules:
               regex: ^(execute|raw|unsafe|literal)$
           - metavariable-regex:
               metavariable: $DB
-              regex: (?i)(^|.*[._])(db|database|knex|sql|sequelize|pool|conn|connection|client|trx|tx|prisma|pg|mysql|sqlite|postgres)$
+              regex: (?i)^(.*[._])?(db|database|knex|sql|sequelize|pool|conn|connection|client|trx|tx|prisma|pg|mysql|sqlite|postgres)$
       # SQL-shaped text built anywhere
       - patterns:
           - pattern: '\`$SQL\${...}...\`'
@@ -1255,7 +1258,7 @@ rules:
               - pattern: $NAME += $X + "..."
           - metavariable-regex:
               metavariable: $NAME
-              regex: (^|\\.)((sql|SQL|stmt)([A-Z_0-9]\\w*)?|\\w*[a-z0-9](Sql|SQL|Stmt)([A-Z_0-9]\\w*)?|\\w*_(sql|SQL|stmt)(_\\w*)?)$
+              regex: ^(.*\\.)?((sql|SQL|stmt)([A-Z_0-9]\\w*)?|\\w*[a-z0-9](Sql|SQL|Stmt)([A-Z_0-9]\\w*)?|\\w*_(sql|SQL|stmt)(_\\w*)?)$
   - id: js-tls-verify-disabled
     languages: [javascript, typescript]
     severity: ERROR
@@ -1497,7 +1500,7 @@ rules:
               - pattern: $NAME += $X + "..."
           - metavariable-regex:
               metavariable: $NAME
-              regex: (^|\\.)((sql|SQL|stmt|STMT)(_\\w*)?|\\w*_(sql|SQL|stmt|STMT)(_\\w*)?)$
+              regex: ^(.*\\.)?((sql|SQL|stmt|STMT)(_\\w*)?|\\w*_(sql|SQL|stmt|STMT)(_\\w*)?)$
   - id: py-subprocess-shell-true
     languages: [python]
     severity: ERROR
@@ -1636,7 +1639,7 @@ rules:
               - pattern: $KEY = []byte("...")
           - metavariable-regex:
               metavariable: $KEY
-              regex: (?i)(jwt|signing_?key|hmac_?(key|secret))
+              regex: (?i)^.*(jwt|signing_?key|hmac_?(key|secret))
       - patterns:
           - pattern-either:
               - pattern-inside: jwt.Parse(...)
