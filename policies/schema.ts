@@ -4,28 +4,13 @@
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import {
-  COMMAND_UNPARSEABLE_RULE,
-  DEFAULT_DENY_RULE,
   GATE_DEFAULTS,
   GLOB_OPTIONS,
   ON_GATE_FAILURE,
-  PATH_CONTAINMENT_RULE,
   RESERVED_RULE_IDS,
   SANDBOX_MODES,
   SEVERITIES,
 } from './constants.js';
-
-export {
-  COMMAND_UNPARSEABLE_RULE,
-  DEFAULT_DENY_RULE,
-  GATE_DEFAULTS,
-  GLOB_OPTIONS,
-  ON_GATE_FAILURE,
-  PATH_CONTAINMENT_RULE,
-  RESERVED_RULE_IDS,
-  SANDBOX_MODES,
-  SEVERITIES,
-};
 
 /** The text zod puts in `message` is what was expected; a custom issue carries the problem in `params`. */
 export interface ProblemParams {
