@@ -62,8 +62,9 @@ export interface GatesRun {
   /** The report, already scrubbed of every secret value the scan found. */
   report: GatesReport;
   /**
-   * The CycloneDX 1.6 BOM of head, scrubbed like the report. Built when first asked for (the SBOM gate
-   * builds it itself only when the change touched a dependency file).
+   * The CycloneDX 1.6 BOM of head, scrubbed like the report; `{}` when the SBOM gate could not read head's
+   * dependency files. Built when first asked for (the SBOM gate builds it itself only when the change
+   * touched a dependency file).
    */
   headBom: () => Promise<Record<string, unknown>>;
   /** The secret values found; reports written elsewhere must be scrubbed of them too. */
@@ -211,11 +212,12 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
 
   const [headDeps, baseDeps] = await depFiles;
   let delta: DependencyDelta = { added: [], removed: [], changed: [] };
-  let headList: Dependency[] = [];
+  // Set by the SBOM gate once head's dependency files are read; a head it could not read has no BOM.
+  let headList: Dependency[] | undefined;
   let bom: Promise<Record<string, unknown>> | undefined;
-  const buildHeadBom = () => {
+  const buildHeadBom = (deps: Dependency[]) => {
     bom ??= import('./sbom/bom.js').then(({ buildBom }) =>
-      buildBom(headList, {
+      buildBom(deps, {
         name: repoName(repo),
         serialSeed: `head:${head.tree}`,
         timestamp: opts.now ?? new Date(),
@@ -240,14 +242,15 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
     }),
     timed('sbom', `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`, async () => {
       const engine = `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`;
-      headList = parseAll(headDeps, engine, true);
+      const heads = parseAll(headDeps, engine, true);
+      headList = heads;
       const baseList = parseAll(baseDeps, engine, false);
-      delta = dependencyDelta(baseList, headList);
+      delta = dependencyDelta(baseList, heads);
       // The head's BOM is validated when the change touched a dependency file (every run with --full):
       // a BOM the change did not alter is not the change's to fix.
       if (opts.full || changedPaths.some(isDependencyFile)) {
         const { validateBom } = await import('./sbom/bom.js');
-        const invalid = await validateBom(await buildHeadBom());
+        const invalid = await validateBom(await buildHeadBom(heads));
         if (invalid !== null)
           throw new EngineError(engine, `the head BOM is not valid CycloneDX 1.6: ${invalid}`);
       }
@@ -323,7 +326,7 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
   };
   return {
     report: scrubDeep(report, secrets),
-    headBom: async () => scrubDeep(await buildHeadBom(), secrets),
+    headBom: async () => (headList === undefined ? {} : scrubDeep(await buildHeadBom(headList), secrets)),
     secrets,
     diff,
   };

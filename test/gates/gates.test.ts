@@ -188,6 +188,26 @@ describe('agentgate gates', () => {
     expect(await validateBom(JSON.parse(readFileSync(path.join(out, 'sbom.cdx.json'), 'utf8')))).toBeNull();
   });
 
+  it('validates the BOM when the change touches a dependency file; an unreadable one errs and leaves no BOM', async () => {
+    const repo = await makeRepo(undefined, { 'src/app.ts': APP, 'package.json': '{ "name": "app" }\n' });
+    const out = path.join(repo, '..', `out-${path.basename(repo)}`);
+    // Untouched dependency files: the gate passes and the BOM is still written, listing the manifest.
+    write(repo, 'src/app.ts', `${APP}export const one = 1;\n`);
+    await commitEverything(repo, 'code only');
+    expect((await gates(['--repo', repo, '--base', 'HEAD~1', '--out', out])).code).toBe(0);
+    expect(await validateBom(JSON.parse(readFileSync(path.join(out, 'sbom.cdx.json'), 'utf8')))).toBeNull();
+    // A manifest the change leaves unreadable: the gate errs, and no BOM pretends there are no dependencies.
+    write(repo, 'package.json', '{ "name": ');
+    await commitEverything(repo, 'broken manifest');
+    const { code, report } = await gates(['--repo', repo, '--base', 'HEAD~1', '--out', out]);
+    expect(code).toBe(2);
+    expect(gate(report, 'sbom')).toMatchObject({
+      status: 'error',
+      error: expect.stringContaining('package.json'),
+    });
+    expect(readFileSync(path.join(out, 'sbom.cdx.json'), 'utf8')).toBe('{}\n');
+  });
+
   it('exits 2 with the fix when the base is missing from a shallow clone', async () => {
     const origin = await makeRepo(undefined, { 'a.txt': 'a\n' });
     write(origin, 'b.txt', 'b\n');
