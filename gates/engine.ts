@@ -1,5 +1,5 @@
 // What the gates share about engines: the files they scan, how they report, how they fail (and how bad
-// input fails the whole run), and where their programs are found.
+// input fails the whole run), and where scan directories go.
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -38,8 +38,6 @@ export class GatesInputError extends Error {
     this.name = 'GatesInputError';
   }
 }
-
-export { findOnPath } from '../lib/exec.js';
 
 const TMPFS_MAGIC = 0x01021994;
 

@@ -6,13 +6,12 @@ import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from '../../lib/exec.js';
+import { execFile, findOnPath } from '../../lib/exec.js';
 import { type GatesPolicy, SAST_PACK } from '../../policies/index.js';
 import {
   EngineError,
   type EngineOutput,
-  findOnPath,
-  materialize,
+    materialize,
   probeVersion,
   type TextFile,
 } from '../engine.js';
