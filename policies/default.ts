@@ -3,8 +3,16 @@
 // run). A test keeps it equal to what the loader makes of the YAML.
 import { createHash } from 'node:crypto';
 import { DEFAULT_POLICY_JSON, DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_TEXT } from './default-pack.js';
-import type { LoadedPolicy } from './errors.js';
 import type { Policy } from './schema.js';
+
+/** A policy, loaded and validated. */
+export interface LoadedPolicy {
+  policy: Policy;
+  /** Where the policy came from: the file path as given, or DEFAULT_POLICY_SOURCE. */
+  source: string;
+  /** sha256 (hex) of the file's bytes. */
+  sha256: string;
+}
 
 let sha256: string | undefined;
 

@@ -1,7 +1,7 @@
 // The policy language: schema, loader and deny-first evaluation. Imports nothing of ours outside policies/,
 // not even lib/. Importing it costs little: the YAML parser and the schema (zod) load only when a policy
 // file or text is read; the built-in pack needs neither.
-import type { LoadedPolicy } from './errors.js';
+import type { LoadedPolicy } from './default.js';
 
 export {
   analyzeCommand,
@@ -18,9 +18,9 @@ export {
   PATH_CONTAINMENT_RULE,
   SEVERITIES,
 } from './constants.js';
-export { loadDefaultPolicy } from './default.js';
+export { type LoadedPolicy, loadDefaultPolicy } from './default.js';
 export { DEFAULT_POLICY_SOURCE, DEFAULT_POLICY_TEXT } from './default-pack.js';
-export { type LoadedPolicy, PolicyError } from './errors.js';
+export { PolicyError } from './errors.js';
 export {
   ALWAYS_SECRET_ENV,
   type Decision,

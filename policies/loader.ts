@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { type LoadedPolicy, PolicyError, type PolicyErrorLocation } from './errors.js';
+import type { LoadedPolicy } from './default.js';
+import { PolicyError, type PolicyErrorLocation } from './errors.js';
 import { formatFieldPath, PolicySchema, type ProblemParams } from './schema.js';
 
 /** How many problems one error reports; the first is on the first line of the message. */
