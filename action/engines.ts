@@ -103,33 +103,30 @@ export async function setUpEngines(mode: EngineMode, opts: EngineSetupOptions): 
   if (mode === 'auto' && !isGitHubHosted(opts.env)) return { path: [], engines: {}, installed: [] };
   const platform = opts.platform ?? (`${process.platform}-${process.arch}` as Platform);
   const releases = opts.releases ?? ENGINE_RELEASES;
-  const results = await Promise.all(
-    releases.map(async (r) => {
+  type Outcome = { name: string; gate: EngineRelease['gate'] } & ({ dir: string } | { reason: string });
+  const outcomes = await Promise.all(
+    releases.map(async (r): Promise<Outcome> => {
       const name = `${r.tool} ${r.version}`;
       try {
-        const dir = await withTimeout(
-          installEngine(r, platform),
-          opts.timeoutMs ?? ENGINE_INSTALL_TIMEOUT_MS,
-          `installing ${name}`,
-        );
+        const timeout = opts.timeoutMs ?? ENGINE_INSTALL_TIMEOUT_MS;
+        const dir = await withTimeout(installEngine(r, platform), timeout, `installing ${name}`);
         opts.log?.(`${name}: ${path.join(dir, r.tool)}`);
-        return { release: r, dir, reason: undefined };
+        return { name, gate: r.gate, dir };
       } catch (e) {
         const reason = messageOf(e);
         opts.log?.(`${name} could not be installed: ${reason}`);
-        return { release: r, dir: undefined, reason };
+        return { name, gate: r.gate, reason };
       }
     }),
   );
   const unavailable: NonNullable<EngineNotes['unavailable']> = {};
   const setup: EngineSetup = { path: [], engines: { unavailable }, installed: [] };
-  for (const { release, dir, reason } of results) {
-    const name = `${release.tool} ${release.version}`;
-    if (dir !== undefined) {
-      setup.path.push(dir);
-      setup.installed.push(name);
+  for (const o of outcomes) {
+    if ('dir' in o) {
+      setup.path.push(o.dir);
+      setup.installed.push(o.name);
     } else {
-      unavailable[release.gate] = { engine: name, reason: reason ?? 'unknown' };
+      unavailable[o.gate] = { engine: o.name, reason: o.reason };
     }
   }
   return setup;
