@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../gates/engine.js';
+import { DYNAMIC_LANGUAGES, VENDORED_PLATFORMS, type VendorManifest } from '../../gates/sast/ast-grep.js';
 import { parseSemgrepReport, scanSast } from '../../gates/sast/index.js';
 import { ruleIdOf } from '../../gates/sast/semgrep.js';
 import { loadDefaultPolicy } from '../../policies/index.js';
@@ -136,5 +139,28 @@ describe('the sast gate with opengrep on PATH', () => {
     await expect(
       scanSast(FILES, { policy: { engine: 'semgrep' }, timeoutMs: 1000, env: plain, embeddedOnly: true }),
     ).rejects.toThrow(/requires semgrep or opengrep/);
+  });
+});
+
+describe('the embedded engine as the action ships it (action/dist/vendor/ast-grep/)', () => {
+  const VENDOR = fileURLToPath(new URL('../../action/dist/vendor/ast-grep', import.meta.url));
+  // ELF e_machine: what the file runs on.
+  const MACHINE: Record<(typeof VENDORED_PLATFORMS)[number], number> = {
+    'linux-x64': 62,
+    'linux-arm64': 183,
+  };
+  const require = createRequire(import.meta.url);
+  const installed = (require('@ast-grep/napi/package.json') as { version: string }).version;
+
+  it.each(VENDORED_PLATFORMS)('carries the installed binding and grammars, built for %s', (platform) => {
+    const dir = path.join(VENDOR, platform);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as VendorManifest;
+    expect(manifest.version).toBe(installed);
+    expect(Object.keys(manifest.grammars).sort()).toEqual(Object.keys(DYNAMIC_LANGUAGES).sort());
+    for (const file of [manifest.binding, ...Object.values(manifest.grammars)]) {
+      const head = readFileSync(path.join(dir, file)).subarray(0, 20);
+      expect(head.readUInt32BE(0), `${platform}/${file} is ELF`).toBe(0x7f454c46);
+      expect(head.readUInt16LE(18), `${platform}/${file} machine`).toBe(MACHINE[platform]);
+    }
   });
 });
