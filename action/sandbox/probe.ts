@@ -1,5 +1,6 @@
 // Can the bubblewrap sandbox run on this host? Checks the tools it needs, then actually creates the
 // namespaces it uses, and when that fails says which kernel setting is in the way and how to change it.
+import dns from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -149,6 +150,26 @@ async function trial(bwrap: string, truePath: string, helper?: string): Promise<
   }
 }
 
+/**
+ * The runtime's network bridge (socat) reaches its filtering proxy at `localhost`. Where that name does
+ * not resolve (a minimal root without /etc/hosts), commands the policy lets onto the network fail to
+ * connect: a warning that says so and how to fix it. `lookup` resolves as socat does (getaddrinfo).
+ */
+export async function loopbackWarning(
+  lookup: (host: string) => Promise<unknown> = (host) => dns.lookup(host),
+): Promise<string | undefined> {
+  try {
+    await lookup('localhost');
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return (
+      `the name localhost does not resolve here (${code}), and the sandbox's network bridge connects to its ` +
+      "proxy at localhost: commands will have no network. Add the line '127.0.0.1 localhost' to /etc/hosts."
+    );
+  }
+}
+
 /** The full probe, with what the sandbox needs to start when it succeeds. */
 export async function probeSandboxDetailed(): Promise<ProbeDetail> {
   if (process.platform !== 'linux') {
@@ -202,7 +223,8 @@ export async function probeSandboxDetailed(): Promise<ProbeDetail> {
       };
     }
   }
-  return { ok: true, bwrap, socat, rg, warnings: deps.warnings };
+  const loopback = await loopbackWarning();
+  return { ok: true, bwrap, socat, rg, warnings: [...deps.warnings, ...(loopback ? [loopback] : [])] };
 }
 
 /** Whether the bubblewrap sandbox can run here; when not, why and how to fix it. */

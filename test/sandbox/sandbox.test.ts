@@ -20,7 +20,7 @@ import {
   type SandboxConfig,
   SandboxUnavailableError,
 } from '../../action/sandbox/index.js';
-import { usernsFix } from '../../action/sandbox/probe.js';
+import { loopbackWarning, usernsFix } from '../../action/sandbox/probe.js';
 import { execFile } from '../../lib/exec.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 
@@ -133,6 +133,16 @@ describe('the fix for blocked user namespaces', () => {
     );
     expect(await usernsFix(sysctl({ max_user_namespaces: '0' }))).toContain('user.max_user_namespaces=15000');
     expect(await usernsFix(sysctl({}))).toContain('unshare(CLONE_NEWUSER)');
+  });
+});
+
+describe('the loopback name the network bridge needs', () => {
+  it('says nothing where localhost resolves, and names the fix where it does not', async () => {
+    expect(await loopbackWarning()).toBeUndefined();
+    const missing = Object.assign(new Error('getaddrinfo ENOTFOUND localhost'), { code: 'ENOTFOUND' });
+    expect(await loopbackWarning(() => Promise.reject(missing))).toMatch(
+      /^the name localhost does not resolve here \(ENOTFOUND\).*Add the line '127\.0\.0\.1 localhost' to \/etc\/hosts\.$/,
+    );
   });
 });
 
