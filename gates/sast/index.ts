@@ -8,13 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile, findOnPath } from '../../lib/exec.js';
 import { type GatesPolicy, SAST_PACK } from '../../policies/index.js';
-import {
-  EngineError,
-  type EngineOutput,
-    materialize,
-  probeVersion,
-  type TextFile,
-} from '../engine.js';
+import { EngineError, type EngineOutput, materialize, probeVersion, type TextFile } from '../engine.js';
 import { astGrepLanguageOf, scanWithAstGrep } from './ast-grep.js';
 import { parseSemgrepReport } from './semgrep.js';
 

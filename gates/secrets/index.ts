@@ -1,7 +1,8 @@
 // The secrets gate: gitleaks when it is on PATH (or required by the policy), else secretlint in-process;
 // the policy's own patterns run with either engine.
-import type { GatesPolicy } from '../../policies/index.js';
+
 import { findOnPath } from '../../lib/exec.js';
+import type { GatesPolicy } from '../../policies/index.js';
 import { EngineError, type EngineOutput, type TextFile } from '../engine.js';
 import type { RawFinding } from '../types.js';
 import { scanWithGitleaks } from './gitleaks.js';
