@@ -69,6 +69,8 @@ export interface RunSettings {
   toolLimits?: ToolLimits;
   /** The branch name's readable part (default: a slug of the task's first line). */
   branchSlug?: string;
+  /** Bound on the test run after a stop that skipped the finish check (default: the command timeout). */
+  finalTestTimeoutMs?: number;
   /** Where the session runs (the runner's isolation statement, the triggering event), for the trace. */
   environment?: Record<string, unknown>;
 }
@@ -317,6 +319,28 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     );
   } catch (e) {
     failure = e;
+  }
+
+  // After-evidence on every stop: a run stopped by a budget, the provider or a refusal did not reach a
+  // finish check on what it left (an earlier check may have seen older work), so the tests run once
+  // more, within their own time bound.
+  const stopped =
+    loop?.outcome === 'budget_exhausted' || loop?.outcome === 'provider_error' || loop?.outcome === 'refused';
+  if (loop && stopped && settings.testCommand && sandbox) {
+    try {
+      const limits = settings.toolLimits ?? DEFAULT_TOOL_LIMITS;
+      const boundMs = settings.finalTestTimeoutMs ?? limits.maxCommandTimeoutS * 1000;
+      log(`after the stop: ${settings.testCommand} (at most ${Math.round(boundMs / 1000)} s)`);
+      const after = await runTestCommand(sandbox, settings.testCommand, boundMs, DEFAULT_VERIFY_TAIL_CHARS);
+      after.outputTail = redactor.redact(after.outputTail);
+      trace.event('test.run', { phase: 'after-stop', ...after });
+      log(
+        `after the stop: exit ${after.exitCode} (${after.passed ? 'green' : 'red'}, ${after.durationMs} ms)`,
+      );
+      loop = { ...loop, testsAfter: after };
+    } catch (e) {
+      warn(`the tests could not run after the stop: ${messageOf(e)}`);
+    }
   }
 
   // Keep the work whatever happened: commit on the branch, write the patch, the result and the trace end.

@@ -133,6 +133,39 @@ describe('agent loop', () => {
     for (const r of server.requests) expect(r.body.max_tokens).toBeLessThanOrEqual(15_000);
   });
 
+  it('runs the tests once more after a budget stop, so the card has after-evidence', async () => {
+    const repo = await makeRepo(undefined, { 'a.txt': 'one\n' });
+    const { result, events } = await runScripted(
+      repo,
+      [use('write_file', { path: 'b.txt', content: 'two\n' }), use('list_files', {}), done()],
+      {
+        testCommand: 'grep -q two b.txt',
+        budgets: { maxTurns: 2, maxTotalTokens: 1_000_000, maxCostUsd: 10, timeoutMs: 60_000 },
+      },
+    );
+    expect(result).toMatchObject({ outcome: 'budget_exhausted', budget: 'turns' });
+    expect(result.tests.before?.passed).toBe(false);
+    expect(result.tests.after?.passed).toBe(true);
+    const tests = events.filter((e) => e.type === 'test.run').map((e) => [e.data.phase, e.data.passed]);
+    expect(tests).toEqual([
+      ['baseline', false],
+      ['after-stop', true],
+    ]);
+  });
+
+  it('bounds the test run after a stop by its own time limit', async () => {
+    const repo = await makeRepo(undefined, { 'a.txt': 'one\n' });
+    const t0 = Date.now();
+    const { result } = await runScripted(repo, [use('list_files', {}), done()], {
+      testCommand: 'test -f started || { touch started; exit 1; }; sleep 30',
+      finalTestTimeoutMs: 1000,
+      budgets: { maxTurns: 1, maxTotalTokens: 1_000_000, maxCostUsd: 10, timeoutMs: 60_000 },
+    });
+    expect(result.outcome).toBe('budget_exhausted');
+    expect(result.tests.after).toMatchObject({ passed: false, timedOut: true });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
   it('ends on the wall-clock limit when the model hangs', async () => {
     const repo = await makeRepo(undefined, { 'a.txt': 'one\n' });
     const { result } = await runScripted(repo, [{ kind: 'hang' }], {
