@@ -1,6 +1,9 @@
 // The Anthropic provider: the only module that imports @anthropic-ai/sdk. It maps the neutral
 // request to the Messages API (with tool use) and back, and owns retries: the SDK's own retries are
 // off so that every retry is bounded here, honours `retry-after`, and is reported for the trace.
+// A retryable failure (429, 529 overloaded, 5xx, a dropped connection) is retried for a window of
+// time rather than a number of attempts, so a few minutes of overload do not end a session; the
+// caller's signal and deadline still bound it.
 import Anthropic from '@anthropic-ai/sdk';
 import type {
   CallOptions,
@@ -29,16 +32,23 @@ export interface AnthropicProviderOptions {
   env?: NodeJS.ProcessEnv;
   /** Bound on one HTTP attempt (default 10 minutes). */
   timeoutMs?: number;
-  /** Retries after the first attempt (default 4). */
+  /**
+   * How long to keep retrying a retryable failure, from the call's first attempt (default
+   * DEFAULT_RETRY_WINDOW_MS): no retry starts whose delay would end past the window.
+   */
+  retryWindowMs?: number;
+  /** An optional hard cap on retries after the first attempt (default: none; the window bounds them). */
   maxRetries?: number;
   backoff?: Backoff;
   /** Injected for tests; must resolve after `ms` or reject when `signal` aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The clock the retry window is measured on (default Date.now); injected with `sleep` in tests. */
+  now?: () => number;
 }
 
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 60_000 };
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-export const DEFAULT_MAX_RETRIES = 4;
+export const DEFAULT_RETRY_WINDOW_MS = 10 * 60_000;
 
 /** Statuses worth another attempt: timeout, conflict, rate limit, overload and server errors. */
 export function isRetryableStatus(status: number): boolean {
@@ -156,24 +166,66 @@ function classify(e: unknown): Classified {
   return { retryable: false, reason: e instanceof Error ? e.message : String(e) };
 }
 
-function finalMessage(c: Classified, attempts: number): string {
+/** A duration for messages: `850 ms`, `42 s`, `10 min 0 s`; `short` drops zero seconds (`10 min`). */
+export function formatDuration(ms: number, short = false): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const secs = Math.round(ms / 1000);
+  if (secs < 60) return `${secs} s`;
+  const min = Math.floor(secs / 60);
+  const rest = secs % 60;
+  return short && rest === 0 ? `${min} min` : `${min} min ${rest} s`;
+}
+
+/** Why a failure that is not worth retrying ends the call. */
+function refusalMessage(c: Classified): string {
   if (c.status === 401) {
     return `the Anthropic API rejected the key (HTTP 401): check ANTHROPIC_API_KEY (${c.reason})`;
   }
   if (c.status === 403) return `the Anthropic API key may not use this model or endpoint (${c.reason})`;
   if (c.status === 404)
     return `the Anthropic API does not know this model or endpoint; check --model and ANTHROPIC_BASE_URL (${c.reason})`;
-  if (c.retryable) return `the Anthropic API failed ${attempts} times; giving up (last: ${c.reason})`;
   return `the Anthropic API refused the request (${c.reason})`;
+}
+
+/** Where retrying stands after a retryable failure: the bounds it is measured against. */
+interface RetryState {
+  attempt: number;
+  startedMs: number;
+  nowMs: number;
+  delayMs: number;
+  windowMs: number;
+  maxRetries: number | undefined;
+  deadlineMs: number | undefined;
+}
+
+/** Why the next retry must not start, as the whole error message, or undefined to retry. */
+function giveUpMessage(c: Classified, s: RetryState): string | undefined {
+  const tried = `the Anthropic API kept failing for ${formatDuration(s.nowMs - s.startedMs)}`;
+  const last = `(last: ${c.reason})`;
+  if (s.maxRetries !== undefined && s.attempt > s.maxRetries) {
+    return `${tried} (${s.attempt} attempts, at most ${s.maxRetries} retries); giving up ${last}`;
+  }
+  const resumeAt = s.nowMs + s.delayMs;
+  const windowEnd = s.startedMs + s.windowMs;
+  // The session's deadline, when it comes before the window ends, is the bound to name.
+  if (s.deadlineMs !== undefined && s.deadlineMs <= windowEnd && resumeAt > s.deadlineMs) {
+    const left = formatDuration(Math.max(0, s.deadlineMs - s.nowMs));
+    return `${tried} (${s.attempt} attempts); giving up: the session's time budget ends in ${left}, before the next retry in ${formatDuration(s.delayMs)} ${last}`;
+  }
+  if (resumeAt > windowEnd) {
+    return `${tried} (${s.attempt} attempts, retry window ${formatDuration(s.windowMs, true)}); giving up ${last}`;
+  }
+  return undefined;
 }
 
 export function createAnthropicProvider(opts: AnthropicProviderOptions = {}): LLMProvider {
   const env = opts.env ?? process.env;
   const apiKey = opts.apiKey ?? env.ANTHROPIC_API_KEY;
   const baseURL = opts.baseURL ?? (env.ANTHROPIC_BASE_URL || undefined);
-  const maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
+  const windowMs = opts.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   const sleep = opts.sleep ?? defaultSleep;
+  const now = opts.now ?? Date.now;
   // A server that echoes the key back must not put it in an error message.
   const scrub = (text: string): string => (apiKey ? text.split(apiKey).join('[REDACTED]') : text);
   // Constructed on first use, so a missing key is reported by the call that needs it.
@@ -210,6 +262,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions = {}): LL
             }
           : {}),
       };
+      const started = now();
       for (let attempt = 1; ; attempt++) {
         try {
           const msg = await anthropic.messages.create(params, call.signal ? { signal: call.signal } : {});
@@ -229,13 +282,25 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions = {}): LL
           // The caller's deadline ended it: not a provider failure, and never retried.
           if (call.signal?.aborted || e instanceof Anthropic.APIUserAbortError) throw e;
           const c = classify(e);
-          if (!c.retryable || attempt > maxRetries) {
-            throw new ProviderError(scrub(finalMessage(c, attempt)), c.status, c.retryable);
-          }
+          if (!c.retryable) throw new ProviderError(scrub(refusalMessage(c)), c.status, false);
+          const nowMs = now();
+          const elapsedMs = nowMs - started;
           const delayMs = Math.min(backoff.maxMs, c.retryAfterMs ?? backoffMs(attempt, backoff));
+          const stop = giveUpMessage(c, {
+            attempt,
+            startedMs: started,
+            nowMs,
+            delayMs,
+            windowMs,
+            maxRetries: opts.maxRetries,
+            deadlineMs: call.deadlineMs,
+          });
+          if (stop !== undefined) throw new ProviderError(scrub(stop), c.status, true);
           const event: RetryEvent = {
             attempt,
             delayMs,
+            elapsedMs,
+            windowMs,
             reason: scrub(c.reason),
             ...(c.status ? { status: c.status } : {}),
           };

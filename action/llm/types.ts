@@ -64,14 +64,23 @@ export interface ModelResponse {
 
 /** Reported for each failed attempt the provider retries, so the trace can show it. */
 export interface RetryEvent {
+  /** The attempt that failed, from 1. */
   attempt: number;
+  /** The wait before the next attempt. */
   delayMs: number;
+  /** Time since the call's first attempt began. */
+  elapsedMs: number;
+  /** How long the provider keeps retrying, from the first attempt. */
+  windowMs: number;
   reason: string;
   status?: number;
 }
 
 export interface CallOptions {
+  /** Aborts the call, retry waits included (the loop passes the session's remaining time). */
   signal?: AbortSignal;
+  /** Absolute epoch ms the call must not outlast: no retry wait starts that would end past it. */
+  deadlineMs?: number;
   onRetry?: (e: RetryEvent) => void;
 }
 
@@ -80,7 +89,7 @@ export interface LLMProvider {
   createMessage(req: ModelRequest, opts?: CallOptions): Promise<ModelResponse>;
 }
 
-/** A provider error the run cannot recover from (bad key, bad request, retries exhausted). */
+/** A provider error the run cannot recover from (bad key, bad request, retry window exhausted). */
 export class ProviderError extends Error {
   constructor(
     message: string,
