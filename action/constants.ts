@@ -15,6 +15,7 @@ export const Inputs = {
   MaxTurns: 'max-turns',
   MaxCostUsd: 'max-cost-usd',
   TimeoutMinutes: 'timeout-minutes',
+  ModelRetryMinutes: 'model-retry-minutes',
   TriggerLabel: 'trigger-label',
   PrLabels: 'pr-labels',
   Draft: 'draft',
@@ -47,6 +48,7 @@ export const INPUT_DEFAULTS = {
   [Inputs.GateAllPullRequests]: 'false',
   [Inputs.DryRun]: 'false',
   [Inputs.Engines]: 'auto',
+  [Inputs.ModelRetryMinutes]: '10',
 } as const;
 
 /** The policy file a target repository may keep; used when the `policy` input is not set. */
@@ -59,6 +61,16 @@ export const CHECK_NAME = 'agentgate / gates';
 export const ANNOTATIONS_PER_REQUEST = 50;
 /** GitHub's limit on a check run's output.summary and on an issue or PR body. */
 export const GITHUB_TEXT_LIMIT = 65_535;
+
+/** The identity the agent's commits carry (author and committer). */
+export const BOT_IDENTITY = { name: 'agentgate[bot]', email: 'agentgate@users.noreply.github.com' };
+/** The trailer on every commit the agent makes: its session id. */
+export const SESSION_TRAILER = 'Agentgate-Session';
+/** The prefix of every branch the agent works on. */
+export const BRANCH_PREFIX = 'agentgate/';
+
+/** The hidden marker in a PR body that names the task it carries out (reruns find the PR by it). */
+export const TASK_MARKER_PREFIX = '<!-- agentgate:task=';
 
 /** The hidden marker of the one comment agentgate keeps updated on an issue. */
 export const STICKY_MARKER = '<!-- agentgate:status -->';
@@ -84,6 +96,11 @@ export const RISK_LABELS = {
     name: 'agent:incomplete',
     color: 'e99695',
     description: 'agentgate: the agent ran out of budget or its tests stayed red',
+  },
+  evidenceMissing: {
+    name: 'evidence:missing',
+    color: 'b60205',
+    description: 'agentgate: the trace, patch and reports could not be uploaded',
   },
 } as const;
 

@@ -14,6 +14,10 @@ import {
   ruleIdOf,
 } from '../policies/index.js';
 import type { BudgetName, Budgets, Prices } from './budgets.js';
+import { BOT_IDENTITY, BRANCH_PREFIX, SESSION_TRAILER } from './constants.js';
+
+export { BOT_IDENTITY };
+
 import { messageOf, UsageError } from './errors.js';
 import {
   branchExists,
@@ -47,7 +51,6 @@ import type { Tool, ToolContext, ToolLimits } from './tools/types.js';
 import { TraceWriter } from './trace/trace.js';
 
 export const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'] as const;
-export const BOT_IDENTITY = { name: 'agentgate[bot]', email: 'agentgate@users.noreply.github.com' };
 export const DEFAULT_TOOL_LIMITS: ToolLimits = {
   maxResultChars: 30_000,
   defaultCommandTimeoutS: 120,
@@ -198,8 +201,8 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     ({ repo, baseCommit } = await prepareRepo(settings.repo, settings.base));
     const shortId = sessionId.slice(0, 8);
     const slug = settings.branchSlug ? slugify(settings.branchSlug) : slugify(settings.task);
-    branch = `agentgate/${slug}-${shortId}`;
-    for (let n = 2; await branchExists(repo, branch); n++) branch = `agentgate/${slug}-${shortId}-${n}`;
+    branch = `${BRANCH_PREFIX}${slug}-${shortId}`;
+    for (let n = 2; await branchExists(repo, branch); n++) branch = `${BRANCH_PREFIX}${slug}-${shortId}-${n}`;
     trace = TraceWriter.open(files.trace, redactor);
   } catch (e) {
     throw recordRunError(e, known);
@@ -354,7 +357,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         '',
         `Outcome: ${loop?.outcome ?? 'error'}`,
         '',
-        `Agentgate-Session: ${sessionId}`,
+        `${SESSION_TRAILER}: ${sessionId}`,
         `Agentgate-Model: ${settings.model}`,
       ].join('\n');
       // Commands can write files the write tools may not (`echo > .github/workflows/x.yml`): what lands is

@@ -61,6 +61,7 @@ export const ActionInputsSchema = z
     [Inputs.MaxTurns]: positiveInt(Inputs.MaxTurns).optional(),
     [Inputs.MaxCostUsd]: positiveNumber(Inputs.MaxCostUsd).optional(),
     [Inputs.TimeoutMinutes]: positiveNumber(Inputs.TimeoutMinutes).optional(),
+    [Inputs.ModelRetryMinutes]: positiveNumber(Inputs.ModelRetryMinutes),
     [Inputs.TriggerLabel]: z.string().max(50, `Invalid ${Inputs.TriggerLabel}: at most 50 characters`),
     [Inputs.PrLabels]: labelList(Inputs.PrLabels),
     [Inputs.Draft]: boolean(Inputs.Draft),

@@ -51,6 +51,15 @@ export interface Annotation {
   message: string;
 }
 
+/** How a check run ends. */
+export interface CheckResult {
+  conclusion: 'success' | 'failure' | 'neutral';
+  title: string;
+  summary: string;
+  text?: string;
+  annotations: Annotation[];
+}
+
 export async function startCheckRun(client: GitHubClient, repo: Repo, headSha: string, detailsUrl: string) {
   const { data } = await client.rest.checks.create({
     ...repo,
@@ -71,13 +80,7 @@ export async function completeCheckRun(
   client: GitHubClient,
   repo: Repo,
   checkRunId: number,
-  result: {
-    conclusion: 'success' | 'failure' | 'neutral';
-    title: string;
-    summary: string;
-    text?: string;
-    annotations: Annotation[];
-  },
+  result: CheckResult,
 ): Promise<number> {
   const output = {
     title: result.title,

@@ -34,22 +34,31 @@ export function authConfigEnv(serverUrl: string, token: string): Record<string, 
 }
 
 export class PushError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What git printed (the remote's refusal); the token is never in it. */
+    readonly stderr: string,
+  ) {
     super(message);
     this.name = 'PushError';
   }
 }
 
-export async function pushBranch(t: PushTarget): Promise<void> {
+/**
+ * Pushes `branch` to `remoteBranch` (default the same name). With `lease`, the remote branch is replaced
+ * only while it still points at that commit (a rerun updating its own earlier PR, never someone's push).
+ */
+export async function pushBranch(t: PushTarget & { remoteBranch?: string; lease?: string }): Promise<void> {
   const url = await remoteUrl(t.repoDir, t.remote);
   const env = /^https?:\/\//.test(url) ? authConfigEnv(t.serverUrl, t.token) : {};
+  const target = t.remoteBranch ?? t.branch;
+  const lease = t.lease ? [`--force-with-lease=refs/heads/${target}:${t.lease}`] : [];
   const r = await git(
     t.repoDir,
-    ['push', '--quiet', '--no-verify', t.remote, `refs/heads/${t.branch}:refs/heads/${t.branch}`],
+    ['push', '--quiet', '--no-verify', ...lease, t.remote, `refs/heads/${t.branch}:refs/heads/${target}`],
     { env, allowFail: true },
   );
   if (r.exitCode !== 0) {
-    // git prints the remote's refusal; the token is not in it (it was never in a URL).
-    throw new PushError(`git push of ${t.branch} to ${t.remote} was rejected: ${r.stderr.trim()}`);
+    throw new PushError(`git push of ${t.branch} to ${t.remote} (${target}) was rejected`, r.stderr.trim());
   }
 }

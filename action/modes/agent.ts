@@ -1,27 +1,32 @@
-// Agent mode: a task from a dispatch, a labelled issue or a schedule; the agent works in its sandbox;
-// the gates judge the diff; then the action — never the agent — uploads the evidence, pushes the
-// branch and opens a labelled PR whose body is the risk card.
-import { readFile } from 'node:fs/promises';
+// Agent mode: a task from a dispatch, a labelled issue or a schedule, in named phases — authorize →
+// session → judge → evidence → publish → report. The agent works in its sandbox; the gates judge what it
+// committed; the evidence goes up first; then the action — never the agent — pushes the branch and opens a
+// labelled PR whose body is the risk card. The issue's status comment reaches a final state on every path.
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { type GatesReport, type GatesRun, runGates } from '../../gates/index.js';
 import { scrubText } from '../../lib/redact.js';
+import type { LoadedPolicy } from '../../policies/index.js';
 import { DEFAULT_BUDGETS } from '../budgets.js';
 import { Inputs, Outputs, RISK_LABELS } from '../constants.js';
-import { UsageError } from '../errors.js';
+import { messageOf, UsageError } from '../errors.js';
 import { artifactUrl } from '../github/artifacts.js';
+import type { GitHubClient } from '../github/client.js';
 import { type DispatchEvent, type IssueLabelEvent, runUrl, type ScheduleEvent } from '../github/context.js';
-import { openPullRequest, type PullRequestRef } from '../github/pulls.js';
-import { pushBranch } from '../github/push.js';
-import { addLabels, defaultBranch, triggerPermission, upsertStickyComment } from '../github/repo.js';
+import type { PullRequestRef } from '../github/pulls.js';
+import { defaultBranch, triggerPermission, upsertStickyComment } from '../github/repo.js';
 import { createAnthropicProvider } from '../llm/anthropic.js';
 import { DEFAULT_MODEL, resolvePrices } from '../llm/pricing.js';
 import { stripHiddenUnicode } from '../prompt.js';
-import { type RiskCardData, riskCard } from '../publish/risk-card.js';
+import { code, fenced, type RiskCardData, riskCard } from '../publish/risk-card.js';
 import { type RunResult, runSession } from '../run.js';
 import { taskSource } from '../settings.js';
+import { cleanOutput, type PublishState, publish, taskKey } from './publication.js';
 import {
+  DRY_RUN_BANNER,
   EVIDENCE_FILES,
+  type EvidenceUpload,
   githubClient,
   type ModeContext,
   readIsolation,
@@ -30,9 +35,14 @@ import {
   startEngines,
   uploadEvidence,
   writeGateReports,
+  writeJobSummary,
 } from './shared.js';
+import { type StatusComment, statusComment } from './status-comment.js';
 
 type AgentEvent = DispatchEvent | IssueLabelEvent | ScheduleEvent;
+
+/** The mode's context once the policy is loaded. */
+type AgentContext = ModeContext & { policy: LoadedPolicy };
 
 interface Task {
   text: string;
@@ -116,13 +126,9 @@ function requireToken(m: ModeContext): string {
   return m.token;
 }
 
-export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void> {
-  const { ctx, inputs } = m;
-  const repo = ctx.run.repo;
-  const dryRun = inputs[Inputs.DryRun];
-  const token = requireToken(m);
-  const client = githubClient(m, token);
-
+/** Phase 1: whether this event starts the agent, and the task it brings. Undefined: nothing to do. */
+async function authorize(m: ModeContext, event: AgentEvent, client: GitHubClient): Promise<Task | undefined> {
+  const { inputs } = m;
   if (event.kind === 'issue-label') {
     if (
       event.action !== 'labeled' ||
@@ -131,98 +137,95 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
     ) {
       core.info(`not a '${inputs[Inputs.TriggerLabel]}' label on an issue; nothing to do`);
       core.setOutput(Outputs.Outcome, 'skipped');
-      return;
+      return undefined;
     }
-    const permission = await triggerPermission(client, repo, event.sender);
+    const permission = await triggerPermission(client, m.ctx.run.repo, event.sender);
     if (!permission.allowed) {
       const why = `agentgate did not run: @${event.sender} added the '${event.label}' label but has the '${permission.role}' role on this repository. The agent runs only for users with write, maintain or admin permission. Someone with one of those can add the label again.`;
       core.warning(why);
-      if (!dryRun) await upsertStickyComment(client, repo, event.issue.number, `⛔ ${why}`);
+      if (!inputs[Inputs.DryRun]) {
+        await upsertStickyComment(client, m.ctx.run.repo, event.issue.number, `⛔ ${why}`).catch((e) =>
+          core.warning(`could not comment on #${event.issue.number}: ${messageOf(e)}`),
+        );
+      }
       core.setOutput(Outputs.Outcome, 'unauthorized');
-      return;
+      return undefined;
     }
   }
+  return resolveTask(m, event);
+}
 
-  const task = await resolveTask(m, event);
-  const started = Date.now();
-  const run = runUrl(ctx.run);
-  let stickyId: number | undefined;
-  const sticky = async (text: string) => {
-    if (task.issue === undefined || dryRun) return;
-    try {
-      stickyId = await upsertStickyComment(
-        client,
-        repo,
-        task.issue,
-        `${text}\n\n[Workflow run](${run})`,
-        stickyId,
-      );
-    } catch (e) {
-      core.warning(`could not update the status comment on #${task.issue}: ${(e as Error).message}`);
-    }
-  };
-  await sticky('🚀 agentgate started on this issue.');
-
-  const policy = await resolvePolicy(ctx.run.workspace, inputs[Inputs.Policy]);
-  const model = inputs[Inputs.Model] ?? DEFAULT_MODEL;
+/** Phase 2: the agent session, on a branch of the checkout. */
+async function session(m: AgentContext, task: Task, status: StatusComment): Promise<RunResult> {
+  const { ctx, inputs } = m;
   const isolation = readIsolation(m.deps.isolationFile);
+  const model = inputs[Inputs.Model] ?? DEFAULT_MODEL;
   const apiKey = inputs[Inputs.AnthropicApiKey] ?? m.deps.env.ANTHROPIC_API_KEY;
-  const baseBranch =
-    inputs[Inputs.BaseBranch] ?? ctx.run.defaultBranch ?? (await defaultBranch(client, repo));
-  core.info(
-    `policy ${policy.source}; model ${model}; PR base ${baseBranch}; isolation ${isolation?.tier ?? 'unknown'}`,
-  );
-
-  // The gates' engines are installed while the agent works.
-  const engines = startEngines(m);
-  await sticky('🛠️ The agent is working on it.');
+  await status.progress('🛠️ The agent is working on it.');
   core.startGroup('agentgate: agent session');
-  const result = await runSession(
-    {
-      repo: ctx.run.workspace,
-      task: task.text,
-      model,
-      policy,
-      prices: resolvePrices(model, {}),
-      testCommand: inputs[Inputs.TestCommand],
-      outDir: m.outDir,
-      base: 'HEAD',
-      budgets: {
-        maxTurns: inputs[Inputs.MaxTurns] ?? DEFAULT_BUDGETS.maxTurns,
-        maxTotalTokens: DEFAULT_BUDGETS.maxTotalTokens,
-        maxCostUsd: inputs[Inputs.MaxCostUsd] ?? DEFAULT_BUDGETS.maxCostUsd,
-        timeoutMs: (inputs[Inputs.TimeoutMinutes] ?? DEFAULT_BUDGETS.timeoutMs / 60_000) * 60_000,
+  try {
+    const result = await runSession(
+      {
+        repo: ctx.run.workspace,
+        task: task.text,
+        model,
+        policy: m.policy,
+        prices: resolvePrices(model, {}),
+        testCommand: inputs[Inputs.TestCommand],
+        outDir: m.outDir,
+        base: 'HEAD',
+        budgets: {
+          maxTurns: inputs[Inputs.MaxTurns] ?? DEFAULT_BUDGETS.maxTurns,
+          maxTotalTokens: DEFAULT_BUDGETS.maxTotalTokens,
+          maxCostUsd: inputs[Inputs.MaxCostUsd] ?? DEFAULT_BUDGETS.maxCostUsd,
+          timeoutMs: (inputs[Inputs.TimeoutMinutes] ?? DEFAULT_BUDGETS.timeoutMs / 60_000) * 60_000,
+        },
+        ...(task.issue !== undefined ? { branchSlug: `issue-${task.issue}` } : {}),
+        environment: { event: ctx.eventName, isolation: isolation ?? 'hosted/unknown', run: runUrl(ctx.run) },
       },
-      ...(task.issue !== undefined ? { branchSlug: `issue-${task.issue}` } : {}),
-      environment: { event: ctx.eventName, isolation: isolation ?? 'hosted/unknown', run },
-    },
-    {
-      provider:
-        m.deps.provider ?? createAnthropicProvider({ env: m.deps.env, ...(apiKey ? { apiKey } : {}) }),
-      env: m.deps.env,
-      log: (l) => core.info(l),
-    },
-  );
-  core.endGroup();
-  for (const w of result.warnings) core.warning(w);
-  core.setOutput(Outputs.Outcome, result.outcome);
-  core.setOutput(Outputs.Branch, result.branch);
-  core.setOutput(Outputs.Commit, result.commit ?? '');
-  core.setOutput(Outputs.CostUsd, result.costUsd.toFixed(4));
-  core.setOutput(Outputs.Turns, String(result.turns));
+      {
+        provider:
+          m.deps.provider ??
+          createAnthropicProvider({
+            env: m.deps.env,
+            retryWindowMs: inputs[Inputs.ModelRetryMinutes] * 60_000,
+            ...m.deps.modelTiming,
+            ...(apiKey ? { apiKey } : {}),
+          }),
+        env: m.deps.env,
+        log: (l) => core.info(l),
+      },
+    );
+    for (const w of result.warnings) core.warning(w);
+    core.setOutput(Outputs.Outcome, result.outcome);
+    core.setOutput(Outputs.Branch, result.branch);
+    core.setOutput(Outputs.Commit, result.commit ?? '');
+    core.setOutput(Outputs.CostUsd, result.costUsd.toFixed(4));
+    core.setOutput(Outputs.Turns, String(result.turns));
+    return result;
+  } finally {
+    core.endGroup();
+  }
+}
 
-  // The gates, on exactly what the agent committed.
-  let gates: GatesRun | undefined;
-  if (result.commit) {
-    await sticky('🔎 The agent finished; the gates are judging the change.');
-    const engineSetup = await engines.report();
-    core.startGroup('agentgate: gates');
-    gates = await runGates({
-      repo: ctx.run.workspace,
+/** Phase 3: the gates, on exactly what the agent committed. */
+async function judge(
+  m: AgentContext,
+  result: RunResult,
+  engines: ReturnType<typeof startEngines>,
+  status: StatusComment,
+): Promise<GatesRun | undefined> {
+  if (!result.commit) return undefined;
+  await status.progress('🔎 The agent finished; the gates are judging the change.');
+  const engineSetup = await engines.report();
+  core.startGroup('agentgate: gates');
+  try {
+    const gates = await runGates({
+      repo: m.ctx.run.workspace,
       base: result.baseCommit,
       head: result.commit,
-      policy: policy.policy,
-      labels: inputs[Inputs.PrLabels],
+      policy: m.policy.policy,
+      labels: m.inputs[Inputs.PrLabels],
       env: engineSetup.env,
       engines: engineSetup.engines,
       onProgress: (p) => core.info(p),
@@ -230,24 +233,40 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
     await writeGateReports(m.outDir, gates);
     for (const g of gates.report.gates)
       core.info(`${g.name}: ${g.status} (${g.engine}, ${g.findings.length} findings)`);
-    core.endGroup();
     core.setOutput(Outputs.Verdict, gates.report.verdict);
     if (await scrubEvidence(m.outDir, gates.secrets))
       core.warning('secret values were redacted from the evidence');
+    return gates;
+  } finally {
+    core.endGroup();
   }
+}
 
-  // The evidence goes up first, so that whatever fails after, the patch and trace are kept.
-  const artifact = await uploadEvidence(
+/** Phase 4: the evidence goes up before anything is published; a dry run keeps it on disk only. */
+async function evidence(m: AgentContext, result: RunResult): Promise<EvidenceUpload & { link?: string }> {
+  if (m.inputs[Inputs.DryRun]) return {};
+  const up = await uploadEvidence(
     m.deps,
     `agentgate-${result.sessionId.slice(0, 8)}`,
     m.outDir,
     EVIDENCE_FILES,
-    inputs[Inputs.ArtifactRetentionDays],
+    m.inputs[Inputs.ArtifactRetentionDays],
   );
-  if (artifact) core.setOutput(Outputs.TraceArtifactId, String(artifact.id));
-  const artifactLink = artifact ? artifactUrl(run, artifact.id) : undefined;
+  if (!up.uploaded) return up;
+  core.setOutput(Outputs.TraceArtifactId, String(up.uploaded.id));
+  return { ...up, link: artifactUrl(runUrl(m.ctx.run), up.uploaded.id) };
+}
 
-  const card: RiskCardData = {
+/** The risk card: the PR body, and (with the publication's state on top) the job summary. */
+function card(
+  m: AgentContext,
+  task: Task,
+  result: RunResult,
+  gates: GatesRun | undefined,
+  ev: EvidenceUpload & { link?: string },
+  started: number,
+): string {
+  const data: RiskCardData = {
     task: { text: task.text, origin: task.origin },
     result,
     durationMs: Date.now() - started,
@@ -257,59 +276,238 @@ export async function agentMode(m: ModeContext, event: AgentEvent): Promise<void
       deleted: f.binary ? null : f.deletedLines,
     })),
     gates: gates?.report,
-    isolation,
-    links: { run, ...(artifactLink ? { artifacts: artifactLink } : {}) },
+    isolation: readIsolation(m.deps.isolationFile),
+    links: { run: runUrl(m.ctx.run), ...(ev.link ? { artifacts: ev.link } : {}) },
+    ...(ev.error ? { evidenceMissing: ev.error } : {}),
     ...(task.issue !== undefined ? { fixesIssue: task.issue } : {}),
   };
-  const body = scrubText(riskCard(card), gates?.secrets ?? []);
-  await core.summary.addRaw(body).write();
-
-  const decision = publicationDecision(result, gates?.report, policy.policy.publish.onGateFailure);
-  const evidence = artifactLink ? `The patch, trace and reports: ${artifactLink}` : `See the run: ${run}`;
-  if (!decision.push || dryRun || !gates) {
-    const why = dryRun ? 'dry run: nothing is pushed' : decision.reason;
-    core.info(`no PR: ${why}`);
-    await sticky(`${result.commit ? '⛔' : 'ℹ️'} No pull request: ${why}.\n\n${gatesLine(gates)}${evidence}`);
-    finish(result, gates, why);
-    return;
-  }
-
-  let pr: PullRequestRef;
-  try {
-    await pushBranch({
-      repoDir: ctx.run.workspace,
-      remote: 'origin',
-      branch: result.branch,
-      token,
-      serverUrl: ctx.run.serverUrl,
-    });
-    const draft = inputs[Inputs.Draft] || gates.report.verdict === 'fail' || result.outcome !== 'completed';
-    pr = await openPullRequest(client, repo, {
-      head: result.branch,
-      base: baseBranch,
-      title: prTitle(task.title),
-      body,
-      draft,
-    });
-    await addLabels(client, repo, pr.number, riskLabels(inputs[Inputs.PrLabels], result, gates.report));
-  } catch (e) {
-    const compare = `${ctx.run.serverUrl}/${repo.owner}/${repo.repo}/compare/${baseBranch}...${result.branch}`;
-    const msg = `publication failed after the agent's work was done: ${(e as Error).message}. ${evidence}. To recover, rerun the job, or push the branch ${result.branch} from the patch and open the PR by hand (${compare}).`;
-    await sticky(`❌ ${msg}`);
-    throw new Error(msg);
-  }
-  core.setOutput(Outputs.PrNumber, String(pr.number));
-  core.setOutput(Outputs.PrUrl, pr.url);
-  core.info(`pull request #${pr.number}: ${pr.url}`);
-  await sticky(
-    `✅ Opened ${pr.url} (${gates.report.verdict === 'pass' ? 'gates passed' : 'draft: the gates found problems'}).`,
-  );
-  finish(
-    result,
-    gates,
-    gates.report.verdict === 'fail' ? `draft PR #${pr.number} opened for review` : undefined,
-  );
+  return scrubText(riskCard(data), gates?.secrets ?? []);
 }
+
+/** Why the work is not ready as it stands, in words for the issue; empty when it is. */
+function shortfalls(result: RunResult, gates: GatesRun | undefined, ev: EvidenceUpload): string[] {
+  const out: string[] = [];
+  if (result.outcome !== 'completed')
+    out.push(
+      `the agent stopped: ${result.outcome}${result.budget ? ` (${result.budget})` : ''}, ${result.detail}`,
+    );
+  else if (result.tests.after && !result.tests.after.passed) out.push('the tests are red after the change');
+  if (gates?.report.verdict === 'fail') out.push('the gates found blocking problems');
+  if (ev.error) out.push(`the evidence could not be uploaded (${ev.error})`);
+  return out;
+}
+
+export async function agentMode(m0: ModeContext, event: AgentEvent): Promise<void> {
+  const { ctx, inputs } = m0;
+  const dryRun = inputs[Inputs.DryRun];
+  const token = requireToken(m0);
+  const client = githubClient(m0, token);
+  const run = runUrl(ctx.run);
+
+  const task = await authorize(m0, event, client);
+  if (!task) return;
+  const status = statusComment({
+    client: dryRun ? undefined : client,
+    repo: ctx.run.repo,
+    issue: task.issue,
+    runUrl: run,
+  });
+  const started = Date.now();
+  try {
+    await status.progress('🚀 agentgate started on this issue.');
+    const policy = await resolvePolicy(ctx.run.workspace, inputs[Inputs.Policy]);
+    const m = { ...m0, policy };
+    const baseBranch =
+      inputs[Inputs.BaseBranch] ?? ctx.run.defaultBranch ?? (await defaultBranch(client, ctx.run.repo));
+    core.info(
+      `policy ${policy.source}; model ${inputs[Inputs.Model] ?? DEFAULT_MODEL}; PR base ${baseBranch}${dryRun ? '; DRY RUN: nothing is published' : ''}`,
+    );
+    // The gates' engines are installed while the agent works.
+    const engines = startEngines(m);
+    const result = await session(m, task, status);
+    const gates = await judge(m, result, engines, status);
+    const ev = await evidence(m, result);
+    const body = card(m, task, result, gates, ev, started);
+    await writeFile(path.join(m.outDir, 'risk-card.md'), body).catch(() => {});
+    const published = await publishPhase(m, { task, result, gates, ev, body, baseBranch, client, token });
+    await report(m, { task, result, gates, ev, body, published, status, baseBranch });
+  } catch (e) {
+    await keepEvidenceAfterError(m0);
+    await status.settle(
+      `❌ agentgate stopped with an error: ${code(messageOf(e).slice(0, 500))}. What the run kept is listed in the job's log and summary.`,
+    );
+    throw e;
+  } finally {
+    await status.settle('❌ agentgate stopped before it finished; see the workflow run.');
+  }
+}
+
+interface Published {
+  /** Set when nothing was to be published, and why. */
+  skipped?: string;
+  state?: PublishState;
+}
+
+/** Phase 5: push → PR → labels, unless the decision or a dry run says no. */
+async function publishPhase(
+  m: AgentContext,
+  p: {
+    task: Task;
+    result: RunResult;
+    gates: GatesRun | undefined;
+    ev: EvidenceUpload;
+    body: string;
+    baseBranch: string;
+    client: GitHubClient;
+    token: string;
+  },
+): Promise<Published> {
+  const decision = publicationDecision(p.result, p.gates?.report, m.policy.policy.publish.onGateFailure);
+  if (m.inputs[Inputs.DryRun])
+    return { skipped: `dry run: nothing is published (it would be: ${decision.reason})` };
+  if (!decision.push || !p.gates) return { skipped: decision.reason };
+  const labels = riskLabels(m.inputs[Inputs.PrLabels], p.result, p.gates.report);
+  if (p.ev.error) labels.push(RISK_LABELS.evidenceMissing.name);
+  core.startGroup('agentgate: publication');
+  try {
+    const state = await publish({
+      client: p.client,
+      repo: m.ctx.run.repo,
+      workspace: m.ctx.run.workspace,
+      token: p.token,
+      serverUrl: m.ctx.run.serverUrl,
+      branch: p.result.branch,
+      baseBranch: p.baseBranch,
+      baseCommit: p.result.baseCommit,
+      title: prTitle(p.task.title),
+      body: p.body,
+      draft: m.inputs[Inputs.Draft] || shortfalls(p.result, p.gates, p.ev).length > 0,
+      labels,
+      taskKey: taskKey(p.task),
+    });
+    if (state.pushed) core.setOutput(Outputs.Branch, state.remoteBranch);
+    if (state.pr) {
+      core.setOutput(Outputs.PrNumber, String(state.pr.number));
+      core.setOutput(Outputs.PrUrl, state.pr.url);
+      core.info(`pull request #${state.pr.number}${state.pr.existed ? ' (updated)' : ''}: ${state.pr.url}`);
+    }
+    for (const w of state.warnings) core.warning(w);
+    return { state };
+  } finally {
+    core.endGroup();
+  }
+}
+
+/** What publication left, for people: what exists and what to do next. */
+function publicationText(
+  m: AgentContext,
+  p: Published,
+  result: RunResult,
+  evidenceLink: string | undefined,
+  baseBranch: string,
+) {
+  const evidence = evidenceLink
+    ? `The patch, trace and reports: ${evidenceLink}.`
+    : m.inputs[Inputs.DryRun]
+      ? `The patch, trace and reports are in \`${m.outDir}\` on the runner.`
+      : `The patch, trace and reports could not be uploaded; the job's log has the run's details (${runUrl(m.ctx.run)}).`;
+  if (p.skipped) return { line: `No pull request: ${p.skipped}.`, evidence, recovery: '' };
+  const s = p.state as PublishState;
+  const { serverUrl, repo, workspace } = m.ctx.run;
+  if (s.failure?.step === 'push') {
+    const output = s.failure.output
+      ? `\n\n${fenced(cleanOutput(s.failure.output, { '<workspace>': workspace, '<runner temp>': m.deps.env.RUNNER_TEMP, '~': m.deps.env.HOME }), 'text', 2000)}`
+      : '';
+    return {
+      line: `No pull request: the branch \`${s.remoteBranch}\` could not be pushed, so nothing was published.${output}`,
+      evidence,
+      recovery: `To recover: rerun the job, or apply \`patch.diff\` from the artifact on a new branch from ${code(result.baseCommit.slice(0, 12))} and open the PR by hand.`,
+    };
+  }
+  if (s.failure?.step === 'pull request') {
+    const compare = `${serverUrl}/${repo.owner}/${repo.repo}/compare/${baseBranch}...${s.remoteBranch}?expand=1`;
+    return {
+      line: `No pull request: the branch \`${s.remoteBranch}\` is pushed, but the PR could not be opened (${s.failure.message}).`,
+      evidence,
+      recovery: `To recover: rerun the job (it reuses the branch's PR if one appears), or open the PR by hand: ${compare}`,
+    };
+  }
+  const pr = s.pr as PullRequestRef;
+  return {
+    line: `${pr.existed ? 'Updated' : 'Opened'} pull request #${pr.number}: ${pr.url}`,
+    evidence,
+    recovery: s.labelled ? '' : 'The PR is not labelled; see the warning in the job log.',
+  };
+}
+
+/** Phase 6: the job summary, the issue's final status, and the job's own status. */
+async function report(
+  m: AgentContext,
+  r: {
+    task: Task;
+    result: RunResult;
+    gates: GatesRun | undefined;
+    ev: EvidenceUpload & { link?: string };
+    body: string;
+    published: Published;
+    status: StatusComment;
+    baseBranch: string;
+  },
+): Promise<void> {
+  const dryRun = m.inputs[Inputs.DryRun];
+  const text = publicationText(m, r.published, r.result, r.ev.link, r.baseBranch);
+  const head = [dryRun ? DRY_RUN_BANNER.trimEnd() : '', `**${text.line}**`, text.recovery]
+    .filter(Boolean)
+    .join('\n\n');
+  await writeJobSummary(`${head}\n\n${r.body}`, m.deps.env);
+  core.info(text.line);
+
+  const short = shortfalls(r.result, r.gates, r.ev);
+  const s = r.published.state;
+  if (s?.pr && !s.failure) {
+    await r.status.settle(
+      short.length === 0
+        ? `✅ Opened ${s.pr.url}: the agent finished and the gates passed.\n\n${text.evidence}`
+        : `⚠️ Opened ${s.pr.url} as a draft for review: ${short.join('; ')}.\n\n${text.evidence}`,
+    );
+  } else {
+    const icon = s?.failure ? '❌' : r.result.commit ? '⛔' : 'ℹ️';
+    const why = short.length > 0 && !s?.failure ? `\n\n${capital(short.join('; '))}.` : '';
+    await r.status.settle(
+      `${icon} ${text.line}${why}\n\n${gatesLine(r.gates)}${text.evidence}${text.recovery ? `\n\n${text.recovery}` : ''}`,
+    );
+  }
+
+  const problems: string[] = [];
+  if (r.result.outcome !== 'completed')
+    problems.push(`${r.result.outcome}${r.result.budget ? ` (${r.result.budget})` : ''}: ${r.result.detail}`);
+  else if (r.result.tests.after && !r.result.tests.after.passed)
+    problems.push('the tests are red after the change');
+  if (r.gates?.report.verdict === 'fail') problems.push('the gates failed');
+  if (r.ev.error) problems.push(`the evidence could not be uploaded (${r.ev.error})`);
+  if (s?.failure)
+    problems.push(
+      `publication stopped at the ${s.failure.step}: ${text.line} ${text.evidence} ${text.recovery}`,
+    );
+  const opened =
+    s?.pr && !s.failure ? ` — ${s.draft ? 'draft ' : ''}PR #${s.pr.number} opened for review` : '';
+  if (problems.length > 0) core.setFailed(`agentgate: ${problems.join('; ')}${opened}`);
+}
+
+/** After an error: whatever the run kept goes up as the artifact, so the trace is not lost with the runner. */
+async function keepEvidenceAfterError(m: ModeContext): Promise<void> {
+  if (m.inputs[Inputs.DryRun]) return;
+  const up = await uploadEvidence(
+    m.deps,
+    `agentgate-error-${m.ctx.run.runAttempt}`,
+    m.outDir,
+    EVIDENCE_FILES,
+    m.inputs[Inputs.ArtifactRetentionDays],
+  ).catch(() => ({}) as EvidenceUpload);
+  if (up.uploaded) core.setOutput(Outputs.TraceArtifactId, String(up.uploaded.id));
+}
+
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 function firstLine(text: string): string {
   return text.split('\n').find((l) => l.trim() !== '') ?? '';
@@ -327,15 +525,4 @@ function gatesLine(gates: GatesRun | undefined): string {
     g.findings.filter((f) => f.blocking).map((f) => `${g.name}: ${f.ruleId}`),
   );
   return blocking.length > 0 ? `Blocking: ${[...new Set(blocking)].slice(0, 10).join(', ')}.\n\n` : '';
-}
-
-/** The job fails when the work is red, out of budget, or blocked by the gates. */
-function finish(result: RunResult, gates: GatesRun | undefined, note: string | undefined): void {
-  const problems: string[] = [];
-  if (result.outcome !== 'completed')
-    problems.push(`${result.outcome}${result.budget ? ` (${result.budget})` : ''}: ${result.detail}`);
-  else if (result.tests.after && !result.tests.after.passed)
-    problems.push('the tests are red after the change');
-  if (gates && gates.report.verdict === 'fail') problems.push('the gates failed');
-  if (problems.length > 0) core.setFailed(`agentgate: ${problems.join('; ')}${note ? ` — ${note}` : ''}`);
 }

@@ -1,7 +1,7 @@
 // What both modes share: the settings they run with, the policy they load, the evidence files they
 // upload, and the isolation statement they report.
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { type GatesRun, writeReports } from '../../gates/index.js';
@@ -14,12 +14,13 @@ import {
 } from '../../policies/index.js';
 import { Inputs, REPO_POLICY_FILE } from '../constants.js';
 import { type EngineSetup, setUpEngines, withEngines } from '../engines.js';
-import { UsageError } from '../errors.js';
+import { messageOf, UsageError } from '../errors.js';
 import { showFile } from '../git.js';
 import type { ArtifactStore, UploadedArtifact } from '../github/artifacts.js';
 import { existingFiles } from '../github/artifacts.js';
 import { type ClientOptions, createGitHubClient, type GitHubClient } from '../github/client.js';
 import type { ActionContext } from '../github/context.js';
+import type { AnthropicProviderOptions } from '../llm/anthropic.js';
 import type { LLMProvider } from '../llm/types.js';
 import type { IsolationStatement } from '../publish/risk-card.js';
 import type { ActionInputs } from '../settings.js';
@@ -35,6 +36,10 @@ export interface ActionDeps {
   githubTuning?: ClientOptions['tuning'];
   /** Where the runner image states its isolation. */
   isolationFile: string;
+  /** The model client's clock and sleep (tests simulate minutes of overload with them). */
+  modelTiming?: Pick<AnthropicProviderOptions, 'now' | 'sleep'>;
+  /** Delays between artifact upload attempts (default ARTIFACT_RETRY_DELAYS_MS). */
+  artifactRetryDelaysMs?: readonly number[];
 }
 
 export interface ModeContext {
@@ -179,25 +184,72 @@ export async function scrubEvidence(outDir: string, secrets: readonly string[]):
   return changed;
 }
 
-/** Uploads the evidence as one artifact; a failure is a warning (the run's outcome stands). */
+/** What became of the evidence upload: the artifact, or why there is none. */
+export interface EvidenceUpload {
+  uploaded?: UploadedArtifact;
+  /** Set when the upload failed on every attempt. */
+  error?: string;
+}
+
+/** Delays before the upload's second and third attempts. */
+export const ARTIFACT_RETRY_DELAYS_MS = [2000, 8000] as const;
+
+/**
+ * Uploads the evidence as one artifact, retried; a later attempt uses a new name (`-try2`), as an
+ * attempt that failed half-way may have created the first. Never rejects: a failure is returned.
+ */
 export async function uploadEvidence(
   deps: ActionDeps,
   name: string,
   outDir: string,
   files: readonly string[],
   retentionDays: number,
-): Promise<UploadedArtifact | undefined> {
+): Promise<EvidenceUpload> {
   const present = existingFiles(outDir, files);
-  if (present.length === 0) return undefined;
+  if (present.length === 0) return { error: `no evidence files in ${outDir}` };
+  const delays = deps.artifactRetryDelaysMs ?? ARTIFACT_RETRY_DELAYS_MS;
+  let error = '';
+  for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
+    const named = attempt === 1 ? name : `${name}-try${attempt}`;
+    try {
+      const uploaded = await deps.artifacts.upload(named, present, outDir, retentionDays);
+      core.info(`artifact ${named}: ${present.length} file(s), ${uploaded.size} bytes, id ${uploaded.id}`);
+      return { uploaded };
+    } catch (e) {
+      error = messageOf(e);
+      const delay = delays[attempt - 1];
+      core.warning(
+        `could not upload the artifact ${named} (attempt ${attempt} of ${delays.length + 1}): ${error}${delay !== undefined ? `; trying again in ${Math.round(delay / 1000)} s` : ''}`,
+      );
+      if (delay !== undefined) await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  return { error };
+}
+
+/** The first lines of every summary a dry run writes. */
+export const DRY_RUN_BANNER =
+  '> [!NOTE]\n> **DRY RUN**: nothing was published (no push, PR, comment, label, check or artifact).\n\n';
+
+/**
+ * Appends to the job summary (GITHUB_STEP_SUMMARY, read at each write). A runner without it, or a write
+ * that fails, costs the summary only, never the run: a warning says so.
+ */
+export async function writeJobSummary(
+  markdown: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (!file) {
+    core.warning('no job summary: GITHUB_STEP_SUMMARY is not set on this runner');
+    return false;
+  }
   try {
-    const uploaded = await deps.artifacts.upload(name, present, outDir, retentionDays);
-    core.info(`artifact ${name}: ${present.length} file(s), ${uploaded.size} bytes, id ${uploaded.id}`);
-    return uploaded;
+    await appendFile(file, `${markdown.trimEnd()}\n\n`);
+    return true;
   } catch (e) {
-    core.warning(
-      `could not upload the artifact ${name} (${(e as Error).message}); the files are still in ${outDir} on the runner`,
-    );
-    return undefined;
+    core.warning(`no job summary: cannot write ${file} (${messageOf(e)})`);
+    return false;
   }
 }
 

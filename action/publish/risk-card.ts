@@ -42,6 +42,8 @@ export interface RiskCardData {
   gates: GatesReport | undefined;
   isolation: IsolationStatement | undefined;
   links: { run: string; artifacts?: string };
+  /** Why the evidence (trace, patch, reports) could not be uploaded, when it could not. */
+  evidenceMissing?: string;
   /** An issue the PR resolves: adds `Fixes #N`. */
   fixesIssue?: number;
 }
@@ -117,12 +119,18 @@ function isolationText(i: IsolationStatement | undefined): string {
 
 export function riskCard(d: RiskCardData): string {
   const r = d.result;
-  const out: string[] = ['## agentgate', '', outcomeLine(d), ''];
+  const links = [`[Workflow run](${d.links.run})`];
+  if (d.links.artifacts) links.push(`[Trace, patch and reports](${d.links.artifacts})`);
+  const out: string[] = ['## agentgate', '', outcomeLine(d), '', links.join(' · '), ''];
 
   const alerts: string[] = [];
   if (d.gates?.verdict === 'fail') alerts.push('The gates found blocking problems: see **Gates** below.');
   if (r.outcome !== 'completed') alerts.push(`The agent did not finish: ${r.detail}`);
   if (r.tests.after && !r.tests.after.passed) alerts.push('The tests are red after the change.');
+  if (d.evidenceMissing !== undefined)
+    alerts.push(
+      `The evidence is missing: the trace, patch and reports could not be uploaded (${d.evidenceMissing.slice(0, 300)}). Treat this change as unverified.`,
+    );
   if (alerts.length > 0) out.push('> [!WARNING]', ...alerts.map((a) => `> ${a.replace(/\n/g, ' ')}`), '');
 
   if (d.fixesIssue !== undefined) out.push(`Fixes #${d.fixesIssue}`, '');
@@ -178,7 +186,7 @@ export function riskCard(d: RiskCardData): string {
   out.push(
     '### Run',
     '',
-    '| | |',
+    '| Measure | Value |',
     '| --- | --- |',
     `| Model | ${code(r.model)} |`,
     `| Tokens | ${n(u.inputTokens)} in · ${n(u.outputTokens)} out · ${n(u.cacheReadInputTokens)} cache read · ${n(u.cacheCreationInputTokens)} cache write |`,
@@ -195,8 +203,6 @@ export function riskCard(d: RiskCardData): string {
     for (const w of r.warnings.slice(0, 20)) out.push(`- ${code(w.slice(0, 300))}`);
     out.push('', '</details>', '');
   }
-  const links = [`[Workflow run](${d.links.run})`];
-  if (d.links.artifacts) links.push(`[Trace, patch and reports](${d.links.artifacts})`);
   out.push(links.join(' · '), '');
   return `${out.join('\n').trimEnd()}\n`;
 }

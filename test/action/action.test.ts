@@ -364,7 +364,10 @@ describe('agent mode', () => {
         artifacts,
         modelUrl: llm.url,
       });
-      expect(run.failed).toMatch(/publication failed after the agent's work was done/);
+      expect(run.failed).toMatch(
+        /publication stopped at the pull request: .* is pushed, but the PR could not be opened/,
+      );
+      expect(run.failed).toContain(`POST /repos/acme/widgets/pulls failed: HTTP ${status}`);
       expect(run.failed).toMatch(
         /The patch, trace and reports: https:\/\/github\.com\/acme\/widgets\/actions\/runs\/4242\/artifacts\/\d+/,
       );
@@ -500,7 +503,10 @@ describe('gate mode', () => {
     const pass = await gateRun(workspace, gh, prPayload(base, head, ['ai-authored']));
     expect(pass.failed).toBeUndefined();
     expect(gh.state.checkRuns[0]).toMatchObject({ conclusion: 'success', output: { annotations: [] } });
-    const human = await gateRun(workspace, gh, prPayload(base, head, []));
+    // A person's PR: no agent commits, no agentgate/ branch, no label.
+    const payload = prPayload(base, head, []);
+    payload.pull_request.head.ref = 'fix/readme';
+    const human = await gateRun(workspace, gh, payload);
     expect(human.failed).toBeUndefined();
     expect(human.outputs.outcome).toBe('skipped');
     expect(gh.state.checkRuns[1]).toMatchObject({ name: CHECK_NAME, conclusion: 'neutral' });

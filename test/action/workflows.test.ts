@@ -185,7 +185,9 @@ describe('the examples', () => {
       'agentgate-pr-gate.yml',
       { contents: 'read', checks: 'write', 'pull-requests': 'read' },
       (wf, step) => {
-        expect(wf.on).toEqual({ pull_request: { types: ['opened', 'synchronize', 'reopened', 'labeled'] } });
+        expect(wf.on).toEqual({
+          pull_request: { types: ['opened', 'synchronize', 'reopened', 'labeled', 'unlabeled'] },
+        });
         expect(step.with).toMatchObject({ mode: 'gate' });
         expect(step.with).not.toHaveProperty('anthropic-api-key');
       },

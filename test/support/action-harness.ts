@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { run } from '../../action/main.js';
+import { type ActionDeps, run } from '../../action/main.js';
 import { execFile } from '../../lib/exec.js';
 import type { ArtifactFake } from './artifact-fake.js';
 import { applyEnv } from './artifact-fake.js';
@@ -61,6 +61,10 @@ export interface RunActionOptions {
   /** The scripted Messages server's URL, for agent runs. */
   modelUrl?: string;
   isolationFile?: string;
+  /** false: the runner has no GITHUB_STEP_SUMMARY. */
+  summary?: boolean;
+  /** Effects for the in-process run (e.g. the model client's clock). */
+  deps?: Partial<ActionDeps>;
 }
 
 /** GITHUB_OUTPUT's `name<<delimiter ... delimiter` records. */
@@ -115,7 +119,7 @@ function prepare(o: RunActionOptions, summaryFile: string): Prepared {
     GITHUB_ACTOR: 'octo-dev',
     GITHUB_SHA: '',
     GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_STEP_SUMMARY: o.summary === false ? '' : files.summary,
     GITHUB_ACTIONS: 'true',
     RUNNER_TEMP: runnerTemp,
     ANTHROPIC_BASE_URL: o.modelUrl ?? 'http://127.0.0.1:9',
@@ -148,7 +152,12 @@ export async function runAction(o: RunActionOptions): Promise<ActionRun> {
   }) as typeof process.stdout.write;
   const exitCode = process.exitCode;
   try {
-    await run({ env: process.env, githubTuning: { pace: false, retries: 1, retryAfterBaseMs: 5 } });
+    await run({
+      env: process.env,
+      githubTuning: { pace: false, retries: 1, retryAfterBaseMs: 5 },
+      artifactRetryDelaysMs: [5, 5],
+      ...o.deps,
+    });
   } finally {
     process.stdout.write = write;
     restore();
