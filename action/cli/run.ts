@@ -5,7 +5,7 @@ import { createRedactor } from '../../lib/redact.js';
 import { isAlwaysSecretEnvName } from '../../policies/index.js';
 import { DEFAULT_BUDGETS } from '../budgets.js';
 import { messageOf, UsageError } from '../errors.js';
-import { createAnthropicProvider } from '../llm/anthropic.js';
+import { createAnthropicProvider, DEFAULT_RETRY_WINDOW_MS } from '../llm/anthropic.js';
 import { DEFAULT_MODEL, loadPriceOverrides, resolvePrices } from '../llm/pricing.js';
 import type { LLMProvider } from '../llm/types.js';
 import { exitCodeFor, type RunResult, type RunSettings, runSession } from '../run.js';
@@ -30,6 +30,8 @@ Your checkout and current branch are never modified; the branch is added to DIR 
   --max-tokens N       total tokens at most (default ${DEFAULT_BUDGETS.maxTotalTokens})
   --max-cost USD       cost at most, in USD (default ${DEFAULT_BUDGETS.maxCostUsd})
   --timeout S          wall-clock limit in seconds (default ${DEFAULT_BUDGETS.timeoutMs / 1000})
+  --model-retry S      how long to keep retrying the model API on 429, 529 and 5xx, in seconds
+                       (default ${DEFAULT_RETRY_WINDOW_MS / 1000}; never beyond --timeout)
   --prices FILE        JSON prices in USD per million tokens, over the built-in table:
                        {"<model>": {"inputPerMTok": 3, "outputPerMTok": 15}} (cache prices optional)
   --json               print result.json to stdout instead of the summary
@@ -69,7 +71,8 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     if (!deps.provider && !deps.env.ANTHROPIC_API_KEY) {
       throw new UsageError('ANTHROPIC_API_KEY is not set (the Anthropic API key the agent uses)');
     }
-    const provider = deps.provider ?? createAnthropicProvider({ env: deps.env });
+    const provider =
+      deps.provider ?? createAnthropicProvider({ env: deps.env, retryWindowMs: parsed.retryWindowMs });
     result = await runSession(parsed.settings, {
       provider,
       env: deps.env,
@@ -102,7 +105,9 @@ function outDirOf(argv: string[]): string {
   }
 }
 
-async function parseRunFlags(argv: string[]): Promise<'help' | { settings: RunSettings; json: boolean }> {
+async function parseRunFlags(
+  argv: string[],
+): Promise<'help' | { settings: RunSettings; json: boolean; retryWindowMs: number }> {
   const { values } = parseFlags('run', argv, {
     repo: { type: 'string' },
     task: { type: 'string' },
@@ -116,6 +121,7 @@ async function parseRunFlags(argv: string[]): Promise<'help' | { settings: RunSe
     'max-tokens': { type: 'string' },
     'max-cost': { type: 'string' },
     timeout: { type: 'string' },
+    'model-retry': { type: 'string' },
     prices: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -160,8 +166,10 @@ async function parseRunFlags(argv: string[]): Promise<'help' | { settings: RunSe
     maxCostUsd: numberFlag('max-cost', values['max-cost'], 0) ?? DEFAULT_BUDGETS.maxCostUsd,
     timeoutMs: timeoutS !== undefined ? timeoutS * 1000 : DEFAULT_BUDGETS.timeoutMs,
   };
+  const retryS = numberFlag('model-retry', values['model-retry'], 0);
   return {
     json: values.json ?? false,
+    retryWindowMs: retryS !== undefined ? retryS * 1000 : DEFAULT_RETRY_WINDOW_MS,
     settings: {
       repo: values.repo,
       task,

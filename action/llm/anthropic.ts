@@ -202,18 +202,19 @@ interface RetryState {
 function giveUpMessage(c: Classified, s: RetryState): string | undefined {
   const tried = `the Anthropic API kept failing for ${formatDuration(s.nowMs - s.startedMs)}`;
   const last = `(last: ${c.reason})`;
+  const attempts = `${s.attempt} attempt${s.attempt === 1 ? '' : 's'}`;
   if (s.maxRetries !== undefined && s.attempt > s.maxRetries) {
-    return `${tried} (${s.attempt} attempts, at most ${s.maxRetries} retries); giving up ${last}`;
+    return `${tried} (${attempts}, at most ${s.maxRetries} retries); giving up ${last}`;
   }
   const resumeAt = s.nowMs + s.delayMs;
   const windowEnd = s.startedMs + s.windowMs;
   // The session's deadline, when it comes before the window ends, is the bound to name.
   if (s.deadlineMs !== undefined && s.deadlineMs <= windowEnd && resumeAt > s.deadlineMs) {
     const left = formatDuration(Math.max(0, s.deadlineMs - s.nowMs));
-    return `${tried} (${s.attempt} attempts); giving up: the session's time budget ends in ${left}, before the next retry in ${formatDuration(s.delayMs)} ${last}`;
+    return `${tried} (${attempts}); giving up: the session's time budget ends in ${left}, before the next retry in ${formatDuration(s.delayMs)} ${last}`;
   }
   if (resumeAt > windowEnd) {
-    return `${tried} (${s.attempt} attempts, retry window ${formatDuration(s.windowMs, true)}); giving up ${last}`;
+    return `${tried} (${attempts}, retry window ${formatDuration(s.windowMs, true)}); giving up ${last}`;
   }
   return undefined;
 }

@@ -193,6 +193,28 @@ describe('agentgate run exit codes', () => {
     }
   });
 
+  it('--model-retry bounds how long a failing model API is retried', async () => {
+    const boom = { type: 'error', error: { type: 'api_error', message: 'boom' } };
+    const server = await startScriptedServer([
+      { kind: 'error', status: 500, body: boom },
+      { kind: 'error', status: 500, body: boom },
+    ]);
+    try {
+      const repo = await makeRepo(undefined, { 'a.txt': 'a\n' });
+      const out = mkdtempSync(path.join(os.tmpdir(), 'agentgate-cli-out-'));
+      const env = { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-ant-dummy-000000000000' };
+      const r = await cli(['run', '--repo', repo, '--task', 'x', '--out', out, '--model-retry', '0'], env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/kept failing for \d+ ms \(1 attempt, retry window 0 ms\)/);
+      expect(server.requests).toHaveLength(1);
+      const bad = await cli(['run', '--repo', repo, '--task', 'x', '--model-retry', 'soon'], env);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("--model-retry: expected a number >= 0, got 'soon'");
+    } finally {
+      await server.close();
+    }
+  });
+
   it('exits 2 on a provider error', async () => {
     const server = await startScriptedServer([
       {
