@@ -3,7 +3,7 @@
 import { getOctokit } from '@actions/github';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GitHubFake, startGitHubFake } from '../support/github-fake.js';
-import { checkRequest, matchOperation, openApiLoads } from '../support/openapi.js';
+import { checkRequest, getOperation, matchOperation, openApiLoads } from '../support/openapi.js';
 
 let fake: GitHubFake;
 let octokit: ReturnType<typeof getOctokit>;
@@ -390,5 +390,144 @@ describe('OpenAPI request validation', () => {
       "path parameter 'pull_number' must be integer",
       "unknown query parameter 'state'",
     ]);
+  });
+});
+
+describe('GitHub fake: fault hook', () => {
+  const labels = { ...repo, issue_number: 7, labels: ['agentgate'] };
+
+  /** The rejection of an Octokit call: status, GitHub's body and the response headers. */
+  async function rejection(promise: Promise<unknown>) {
+    try {
+      await promise;
+    } catch (e) {
+      const { status, response } = e as {
+        status: number;
+        response?: { data: unknown; headers: Record<string, string> };
+      };
+      return { status, body: response?.data, headers: response?.headers ?? {} };
+    }
+    throw new Error('expected the request to fail');
+  }
+
+  it('answers a scripted status with GitHub’s error body, then lets the next request through', async () => {
+    fake.fault('issues/add-labels', [503, 'pass']);
+    expect(await rejection(octokit.rest.issues.addLabels(labels))).toMatchObject({
+      status: 503,
+      body: {
+        message: 'Service Unavailable',
+        documentation_url: getOperation('issues/add-labels')?.documentationUrl,
+        status: '503',
+      },
+    });
+    expect(fake.state.issues[0]?.labels).toEqual(['bug']);
+    const { data } = await octokit.rest.issues.addLabels(labels);
+    expect(data.map((l) => l.name)).toEqual(['bug', 'agentgate']);
+    expect((await octokit.rest.issues.addLabels(labels)).status).toBe(200); // the script is over: pass
+    expect(fake.faultsServed).toEqual([{ operationId: 'issues/add-labels', status: 503 }]);
+    expect(fake.requests.map((r) => r.status)).toEqual([503, 200, 200]);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it("with after: 'repeat', keeps answering the last step", async () => {
+    fake.fault('issues/add-labels', [403], { after: 'repeat' });
+    for (let i = 0; i < 3; i++) {
+      expect(await rejection(octokit.rest.issues.addLabels(labels))).toMatchObject({
+        status: 403,
+        body: { message: 'Resource not accessible by integration', status: '403' },
+      });
+    }
+    expect(fake.state.issues[0]?.labels).toEqual(['bug']);
+    expect(fake.faultsServed).toEqual(Array(3).fill({ operationId: 'issues/add-labels', status: 403 }));
+  });
+
+  it('serves rate limits with the given headers, and full answers as given', async () => {
+    const reset = String(Math.floor(Date.now() / 1000) + 60);
+    fake.fault('pulls/create', [
+      { status: 429, headers: { 'Retry-After': '7' } },
+      { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset } },
+      { status: 422, body: { message: 'Validation Failed', errors: [{ code: 'custom', message: 'nope' }] } },
+    ]);
+    const params = { ...repo, title: 't', head: 'feature', base: 'main' };
+    expect(await rejection(octokit.rest.pulls.create(params))).toMatchObject({
+      status: 429,
+      body: { message: 'API rate limit exceeded for installation ID 1.', status: '429' },
+      headers: { 'retry-after': '7' },
+    });
+    expect(await rejection(octokit.rest.pulls.create(params))).toMatchObject({
+      status: 403,
+      body: { message: 'API rate limit exceeded for installation ID 1.' },
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset },
+    });
+    expect((await rejection(octokit.rest.pulls.create(params))).body).toEqual({
+      message: 'Validation Failed',
+      errors: [{ code: 'custom', message: 'nope' }],
+    });
+    expect((await octokit.rest.pulls.create(params)).status).toBe(201);
+    expect(fake.faultsServed.map((f) => f.status)).toEqual([429, 403, 422]);
+  });
+
+  it('applies only to valid requests of the operation it names', async () => {
+    fake.fault('pulls/create', [500]);
+    const draft = 'yes' as unknown as boolean;
+    const invalid = octokit.rest.pulls.create({ ...repo, title: 't', head: 'x', base: 'main', draft });
+    expect(await statusOf(invalid)).toBe(422); // rejected by validation: the step is not used up
+    expect((await octokit.rest.pulls.list(repo)).status).toBe(200);
+    expect(await statusOf(octokit.rest.pulls.create({ ...repo, title: 't', head: 'x', base: 'main' }))).toBe(
+      500,
+    );
+    expect(fake.faultsServed).toEqual([{ operationId: 'pulls/create', status: 500 }]);
+    expect(() => fake.fault('issues/addLabels', [500])).toThrow(/unknown operationId 'issues\/addLabels'/);
+    expect(() => fake.fault('repos/list-branches', [500])).toThrow(/not implemented by the GitHub fake/);
+    expect(() => fake.fault('pulls/create', [42])).toThrow(/a step is an HTTP status/);
+  });
+
+  it('scripts GraphQL operations by name, and keeps failNext working on the same queue', async () => {
+    fake.graphql('Viewer', () => ({ viewer: { login: 'github-actions[bot]' } }));
+    fake.fault('graphql/Viewer', [502]);
+    await expect(octokit.graphql('query Viewer { viewer { login } }')).rejects.toMatchObject({ status: 502 });
+    expect(await octokit.graphql('query Viewer { viewer { login } }')).toEqual({
+      viewer: { login: 'github-actions[bot]' },
+    });
+    fake.failNext('issues/get', 500, undefined, 2, { 'retry-after': '1' });
+    const get = () => octokit.rest.issues.get({ ...repo, issue_number: 7 });
+    expect(await rejection(get())).toMatchObject({
+      status: 500,
+      body: { message: 'Server Error', status: '500' },
+      headers: { 'retry-after': '1' },
+    });
+    expect(await statusOf(get())).toBe(500);
+    expect((await get()).status).toBe(200);
+    expect(fake.faultsServed.map((f) => `${f.operationId} ${f.status}`)).toEqual([
+      'graphql/Viewer 502',
+      'issues/get 500',
+      'issues/get 500',
+    ]);
+  });
+
+  it('writes() lists what writes: POST, PATCH and GraphQL mutations, not GETs or GraphQL queries', async () => {
+    fake.graphql('Viewer', () => ({ viewer: { login: 'github-actions[bot]' } }));
+    fake.graphql('React', () => ({ addReaction: { clientMutationId: null } }));
+    await octokit.rest.repos.get(repo);
+    await octokit.rest.issues.listComments({ ...repo, issue_number: 7 });
+    await octokit.graphql('query Viewer { viewer { login } }');
+    expect(fake.writes()).toEqual([]);
+
+    const { data: comment } = await octokit.rest.issues.createComment({
+      ...repo,
+      issue_number: 7,
+      body: 'hi',
+    });
+    await octokit.rest.issues.updateComment({ ...repo, comment_id: comment.id, body: 'hello' });
+    await octokit.graphql(
+      'mutation React($id: ID!) { addReaction(input: { subjectId: $id, content: HOORAY }) { clientMutationId } }',
+      { id: 'I_1' },
+    );
+    expect(fake.writes().map((r) => `${r.method} ${r.operationId}`)).toEqual([
+      'POST issues/create-comment',
+      'PATCH issues/update-comment',
+      'POST graphql/React',
+    ]);
+    expect(fake.violations).toEqual([]);
   });
 });
