@@ -145,6 +145,20 @@ describe('publication under faults', () => {
     expect(gh.violations).toEqual([]);
   });
 
+  it('labels rate-limited for good after the PR exists: a warning naming the call, the job green', async () => {
+    const { workspace } = await makeRemote(FILES);
+    const gh = await github();
+    gh.fault('issues/add-labels', [{ status: 429, headers: { 'retry-after': '0' } }], { after: 'repeat' });
+    const run = await issueRun(workspace, gh, await model([use('edit_file', FIX), done()]));
+    expect(run.failed).toBeUndefined();
+    const pr = gh.state.pulls[0];
+    expect(run.outputs['pr-number']).toBe(String(pr?.number));
+    expect(run.stdout).toMatch(
+      /::warning::could not label PR #\d+ \(GitHub API POST \/repos\/acme\/widgets\/issues\/\d+\/labels failed: HTTP 429 API rate limit exceeded/,
+    );
+    expect(gh.faultsServed.filter((f) => f.operationId === 'issues/add-labels').length).toBeGreaterThan(0);
+  });
+
   it('the push refused: no PR, the comment says nothing was published, with git’s output fenced and no runner paths', async () => {
     const { remote, workspace } = await makeRemote(FILES);
     const hook = path.join(remote, 'hooks', 'pre-receive');
