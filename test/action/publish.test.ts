@@ -5,7 +5,7 @@ import { GITHUB_TEXT_LIMIT } from '../../action/constants.js';
 import { toEvent } from '../../action/github/context.js';
 import { fitText } from '../../action/github/pulls.js';
 import { authConfigEnv } from '../../action/github/push.js';
-import { prTitle, publicationDecision, riskLabels } from '../../action/modes/agent.js';
+import { prTitle, publicationDecision, riskLabels } from '../../action/modes/agent-publish.js';
 import { annotationsFor } from '../../action/modes/gate.js';
 import { code, type RiskCardData, riskCard } from '../../action/publish/risk-card.js';
 import type { GateResult, GatesReport } from '../../gates/index.js';
