@@ -44,21 +44,50 @@ export class PushError extends Error {
   }
 }
 
+/** Runs a git command that talks to the remote, with the token in the environment config when it is http(s). */
+async function remoteGit(t: Pick<PushTarget, 'repoDir' | 'remote' | 'token' | 'serverUrl'>, args: string[]) {
+  const url = await remoteUrl(t.repoDir, t.remote);
+  const env = /^https?:\/\//.test(url) ? authConfigEnv(t.serverUrl, t.token) : {};
+  return git(t.repoDir, args, { env, allowFail: true });
+}
+
 /**
  * Pushes `branch` to `remoteBranch` (default the same name). With `lease`, the remote branch is replaced
  * only while it still points at that commit (a rerun updating its own earlier PR, never someone's push).
  */
 export async function pushBranch(t: PushTarget & { remoteBranch?: string; lease?: string }): Promise<void> {
-  const url = await remoteUrl(t.repoDir, t.remote);
-  const env = /^https?:\/\//.test(url) ? authConfigEnv(t.serverUrl, t.token) : {};
   const target = t.remoteBranch ?? t.branch;
   const lease = t.lease ? [`--force-with-lease=refs/heads/${target}:${t.lease}`] : [];
-  const r = await git(
-    t.repoDir,
-    ['push', '--quiet', '--no-verify', ...lease, t.remote, `refs/heads/${t.branch}:refs/heads/${target}`],
-    { env, allowFail: true },
-  );
+  const r = await remoteGit(t, [
+    'push',
+    '--quiet',
+    '--no-verify',
+    ...lease,
+    t.remote,
+    `refs/heads/${t.branch}:refs/heads/${target}`,
+  ]);
   if (r.exitCode !== 0) {
     throw new PushError(`git push of ${t.branch} to ${t.remote} (${target}) was rejected`, r.stderr.trim());
   }
+}
+
+/**
+ * Fetches the remote's `branch` into the local ref `into` (with the same token as a push, so it works on
+ * a checkout that kept no credentials); returns its commit, or undefined when the remote has no such branch.
+ */
+export async function fetchRemoteBranch(
+  t: Pick<PushTarget, 'repoDir' | 'remote' | 'token' | 'serverUrl'>,
+  branch: string,
+  into: string,
+): Promise<string | undefined> {
+  const r = await remoteGit(t, [
+    'fetch',
+    '--quiet',
+    '--no-tags',
+    '--no-write-fetch-head',
+    t.remote,
+    `+refs/heads/${branch}:${into}`,
+  ]);
+  if (r.exitCode !== 0) return undefined;
+  return (await git(t.repoDir, ['rev-parse', into])).stdout.trim();
 }

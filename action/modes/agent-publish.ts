@@ -65,15 +65,18 @@ export function riskLabels(
   return [...new Set(labels)];
 }
 
-/** Why the work is not ready as it stands, in words for the issue; empty when it is. */
+/**
+ * Why the work is not ready as it stands, in words for the issue and the job's failure; empty when it
+ * is. Any of these makes the PR a draft and the job red.
+ */
 export function shortfalls(result: RunResult, gates: GatesRun | undefined, ev: EvidenceUpload): string[] {
   const out: string[] = [];
   if (result.outcome !== 'completed')
     out.push(
-      `the agent stopped: ${result.outcome}${result.budget ? ` (${result.budget})` : ''}, ${result.detail}`,
+      `the agent stopped: ${result.outcome}${result.budget ? ` (${result.budget})` : ''}: ${result.detail}`,
     );
   else if (result.tests.after && !result.tests.after.passed) out.push('the tests are red after the change');
-  if (gates?.report.verdict === 'fail') out.push('the gates found blocking problems');
+  if (gates?.report.verdict === 'fail') out.push('the gates failed');
   if (ev.error) out.push(`the evidence could not be uploaded (${ev.error})`);
   return out;
 }
@@ -214,13 +217,7 @@ export async function report(
     );
   }
 
-  const problems: string[] = [];
-  if (r.result.outcome !== 'completed')
-    problems.push(`${r.result.outcome}${r.result.budget ? ` (${r.result.budget})` : ''}: ${r.result.detail}`);
-  else if (r.result.tests.after && !r.result.tests.after.passed)
-    problems.push('the tests are red after the change');
-  if (r.gates?.report.verdict === 'fail') problems.push('the gates failed');
-  if (r.ev.error) problems.push(`the evidence could not be uploaded (${r.ev.error})`);
+  const problems = [...short];
   if (s?.failure)
     problems.push(
       `publication stopped at the ${s.failure.step}: ${text.line} ${text.evidence} ${text.recovery}`,

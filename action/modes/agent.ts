@@ -259,31 +259,37 @@ export async function agentMode(m0: ModeContext, event: AgentEvent): Promise<voi
     const gates = await judge(m, result, engines, status);
     const ev = await evidence(m, result);
     const body = card(m, task, result, gates, ev, started);
-    await writeFile(path.join(m.outDir, 'risk-card.md'), body).catch(() => {});
+    await writeFile(path.join(m.outDir, 'risk-card.md'), body).catch((e) =>
+      core.warning(`could not write risk-card.md: ${messageOf(e)}`),
+    );
     const published = await publishPhase(m, { task, result, gates, ev, body, baseBranch, client, token });
     await report(m, { task, result, gates, ev, body, published, status, baseBranch });
   } catch (e) {
-    await keepEvidenceAfterError(m0);
+    // Whatever failed, the issue's status comment ends here, and what the run kept goes up.
+    const kept = await keepEvidenceAfterError(m0);
     await status.settle(
-      `❌ agentgate stopped with an error: ${code(messageOf(e).slice(0, 500))}. What the run kept is listed in the job's log and summary.`,
+      `❌ agentgate stopped with an error: ${code(messageOf(e).slice(0, 500))}\n\n${kept ? `What the run kept (trace, patch, result.json): ${kept}` : 'The job log says what the run kept.'}`,
     );
     throw e;
-  } finally {
-    await status.settle('❌ agentgate stopped before it finished; see the workflow run.');
   }
 }
 
-/** After an error: whatever the run kept goes up as the artifact, so the trace is not lost with the runner. */
-async function keepEvidenceAfterError(m: ModeContext): Promise<void> {
-  if (m.inputs[Inputs.DryRun]) return;
+/**
+ * After an error: whatever the run kept goes up as the artifact, so the trace is not lost with the
+ * runner. Returns the artifact's link, when there is one.
+ */
+async function keepEvidenceAfterError(m: ModeContext): Promise<string | undefined> {
+  if (m.inputs[Inputs.DryRun]) return undefined;
   const up = await uploadEvidence(
     m.deps,
     `agentgate-error-${m.ctx.run.runAttempt}`,
     m.outDir,
     EVIDENCE_FILES,
     m.inputs[Inputs.ArtifactRetentionDays],
-  ).catch(() => ({}) as EvidenceUpload);
-  if (up.uploaded) core.setOutput(Outputs.TraceArtifactId, String(up.uploaded.id));
+  );
+  if (!up.uploaded) return undefined;
+  core.setOutput(Outputs.TraceArtifactId, String(up.uploaded.id));
+  return artifactUrl(runUrl(m.ctx.run), up.uploaded.id);
 }
 
 function firstLine(text: string): string {

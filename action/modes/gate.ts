@@ -5,7 +5,7 @@
 import * as core from '@actions/core';
 import { type Finding, type GatesRun, runGates, toMarkdown } from '../../gates/index.js';
 import { agentMarks } from '../authorship.js';
-import { CHECK_NAME, Inputs, Outputs } from '../constants.js';
+import { BRANCH_PREFIX, CHECK_NAME, Inputs, Outputs } from '../constants.js';
 import { messageOf, UsageError } from '../errors.js';
 import { git, resolveCommit } from '../git.js';
 import { artifactUrl } from '../github/artifacts.js';
@@ -122,7 +122,7 @@ async function judge(m: ModeContext, event: PullRequestEvent | PushEvent): Promi
   if (!scope) {
     // A required check must still report, or every human PR would wait for it forever.
     core.info('not the agent’s pull request: the gates do not apply');
-    const summary = `No agent commits, no \`agentgate/\` branch and no \`${inputs[Inputs.PrLabels][0]}\` label on ${range}. The gates run on the agent's pull requests (or on all of them with \`${Inputs.GateAllPullRequests}: true\`).`;
+    const summary = `No agent commits, no \`${BRANCH_PREFIX}\` branch and no \`${inputs[Inputs.PrLabels][0]}\` label on ${range}. The gates run on the agent's pull requests (or on all of them with \`${Inputs.GateAllPullRequests}: true\`).`;
     await writeJobSummary(
       `${dryRun ? DRY_RUN_BANNER : ''}**agentgate gates: not applicable** · ${summary}\n`,
       m.deps.env,

@@ -2,13 +2,14 @@
 // failure says exactly what is on GitHub and what to do next. A rerun finds the open PR of the same task
 // (by the hidden task marker in its body) and updates it instead of opening a second one.
 import { createHash } from 'node:crypto';
-import { BRANCH_PREFIX, SESSION_TRAILER, TASK_MARKER_PREFIX } from '../constants.js';
+import { commitMarks } from '../authorship.js';
+import { BRANCH_PREFIX, TASK_MARKER_PREFIX } from '../constants.js';
 import { messageOf } from '../errors.js';
 import { git } from '../git.js';
 import type { GitHubClient } from '../github/client.js';
 import type { Repo } from '../github/context.js';
 import { openPullRequest, type PullRequestRef } from '../github/pulls.js';
-import { PushError, pushBranch, remoteUrl } from '../github/push.js';
+import { fetchRemoteBranch, PushError, pushBranch, remoteUrl } from '../github/push.js';
 import { addLabels } from '../github/repo.js';
 
 export interface PublishRequest {
@@ -63,7 +64,6 @@ interface OpenPull {
   number: number;
   url: string;
   headRef: string;
-  headSha: string;
 }
 
 /** The open PR on an agent branch of this repository whose body carries the task's marker. */
@@ -81,40 +81,24 @@ export async function findTaskPullRequest(
       x.head.repo?.full_name?.toLowerCase() === full &&
       (x.body ?? '').includes(marker),
   );
-  return p ? { number: p.number, url: p.html_url, headRef: p.head.ref, headSha: p.head.sha } : undefined;
+  return p ? { number: p.number, url: p.html_url, headRef: p.head.ref } : undefined;
 }
 
 /**
  * The tip of the remote branch `ref` when every commit on it that `base` lacks is the agent's (so
  * replacing it loses nothing of anyone's); undefined otherwise.
  */
-async function agentBranchTip(workspace: string, ref: string, base: string): Promise<string | undefined> {
-  const fetched = await git(
-    workspace,
-    [
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      '--no-write-fetch-head',
-      'origin',
-      `+refs/heads/${ref}:refs/agentgate/reuse`,
-    ],
-    { allowFail: true },
-  );
-  if (fetched.exitCode !== 0) return undefined;
-  const tip = (await git(workspace, ['rev-parse', 'refs/agentgate/reuse'])).stdout.trim();
-  await git(workspace, ['update-ref', '-d', 'refs/agentgate/reuse'], { allowFail: true });
-  const r = await git(
-    workspace,
-    ['log', `--format=%(trailers:key=${SESSION_TRAILER},valueonly)%x1e`, tip, `^${base}`],
-    { allowFail: true },
-  );
-  if (r.exitCode !== 0) return undefined;
-  const sessions = r.stdout
-    .split('\x1e')
-    .slice(0, -1)
-    .map((x) => x.trim());
-  return sessions.every((x) => x !== '') ? tip : undefined;
+async function agentBranchTip(q: PublishRequest, ref: string): Promise<string | undefined> {
+  const into = 'refs/agentgate/reuse';
+  const remote = { repoDir: q.workspace, remote: 'origin', token: q.token, serverUrl: q.serverUrl };
+  const tip = await fetchRemoteBranch(remote, ref, into);
+  if (!tip) return undefined;
+  try {
+    const commits = await commitMarks(q.workspace, [tip, `^${q.baseCommit}`]);
+    return commits.every((c) => c.trailer) ? tip : undefined;
+  } finally {
+    await git(q.workspace, ['update-ref', '-d', into], { allowFail: true });
+  }
 }
 
 export async function publish(q: PublishRequest): Promise<PublishState> {
@@ -131,7 +115,7 @@ export async function publish(q: PublishRequest): Promise<PublishState> {
   let reuse: (OpenPull & { tip: string }) | undefined;
   try {
     const found = await findTaskPullRequest(q.client, q.repo, q.taskKey);
-    const tip = found ? await agentBranchTip(q.workspace, found.headRef, q.baseCommit) : undefined;
+    const tip = found ? await agentBranchTip(q, found.headRef) : undefined;
     if (found && tip) {
       reuse = { ...found, tip };
       state.remoteBranch = found.headRef;

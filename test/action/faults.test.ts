@@ -145,6 +145,30 @@ describe('publication under faults', () => {
     expect(gh.violations).toEqual([]);
   });
 
+  it('a rerun leaves alone the task’s PR whose branch has a person’s commit, and says so', async () => {
+    const { remote, workspace } = await makeRemote(FILES);
+    const gh = await github();
+    const first = await issueRun(workspace, gh, await model([use('edit_file', FIX), done()]));
+    const branch = first.outputs.branch ?? '';
+    // A person pushes a commit onto the agent's branch.
+    const person = await checkout(remote);
+    await sh(person, 'git', ['checkout', '-q', branch]);
+    writeFileSync(path.join(person, 'NOTES.md'), 'reviewed\n');
+    await commitEverything(person, 'a reviewer note');
+    await sh(person, 'git', ['push', '-q', 'origin', branch]);
+    const tip = (await sh(remote, 'git', ['rev-parse', `refs/heads/${branch}`])).trim();
+
+    const again = await checkout(remote);
+    const second = await issueRun(again, gh, await model([use('edit_file', FIX), done()]));
+    expect(second.failed).toBeUndefined();
+    expect(second.stdout).toMatch(
+      /has commits that are not the agent's; it is left alone and a new PR is opened/,
+    );
+    expect((await sh(remote, 'git', ['rev-parse', `refs/heads/${branch}`])).trim()).toBe(tip);
+    expect(gh.state.pulls).toHaveLength(2);
+    expect(second.outputs.branch).not.toBe(branch);
+  });
+
   it('labels rate-limited for good after the PR exists: a warning naming the call, the job green', async () => {
     const { workspace } = await makeRemote(FILES);
     const gh = await github();
@@ -425,6 +449,17 @@ describe('the required check under faults', () => {
     expect(run.stdout).toMatch(/::warning::could not conclude the check run \d+ with its full report/);
     expect(gh.state.checkRuns).toHaveLength(1);
     expect(gh.state.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+  });
+
+  it('checks/create failing: the gates still judge, the job fails naming the call, verdict set', async () => {
+    const { workspace, base, head } = await prRepo('agentgate/fix-1', true);
+    const gh = await github([]);
+    gh.fault('checks/create', [500], { after: 'repeat' });
+    const run = await gate(workspace, gh, prEvent('synchronize', 'agentgate/fix-1', base, head, []));
+    expect(run.failed).toMatch(/the check run 'agentgate \/ gates' could not be created/);
+    expect(run.failed).toMatch(/POST \/repos\/acme\/widgets\/check-runs failed: HTTP 500/);
+    expect(run.outputs).toMatchObject({ verdict: 'pass', outcome: 'gated' });
+    expect(gh.state.checkRuns).toHaveLength(0);
   });
 
   it('an error before judging: the check created first is concluded failure', async () => {
