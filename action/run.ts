@@ -26,6 +26,7 @@ import {
   diff,
   fetchBranch,
   isGitRepo,
+  reattachWorkClone,
   resolveCommit,
   showFile,
   stageAll,
@@ -237,9 +238,21 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   let before: TestRun | null = null;
   let loop: Awaited<ReturnType<typeof runAgentLoop>> | undefined;
   let failure: unknown;
+  let cloned = false;
   try {
     log(`work clone: ${workDir} (branch ${branch} from ${baseCommit.slice(0, 12)})`);
-    await createWorkClone(repo, workDir, baseCommit, branch);
+    // The clone holds no blob of a path the read rules deny, and names no readable origin.
+    const clone = await createWorkClone(
+      repo,
+      workDir,
+      baseCommit,
+      branch,
+      (f) => !evaluate(policy, { kind: 'read', path: f }).allowed,
+    );
+    cloned = true;
+    trace.event('workclone', { hiddenPaths: clone.hidden.length });
+    if (clone.hidden.length > 0)
+      log(`work clone: ${clone.hidden.length} path(s) the read rules deny left out`);
     const realWork = realpathSync(workDir);
 
     try {
@@ -248,8 +261,9 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         tmpDir: path.join(scratch, 'tmp'),
         mode: policy.sandbox,
         allowedDomains: policy.network.allowedDomains,
-        denyRead: sandboxDenyRead(policy, realWork, repo),
+        denyRead: [],
         denyWrite: [path.join(realWork, '.git')],
+        toolchains: policy.toolchains,
         envAllow: policy.env.allow,
         isSecretEnv: (n) => isSecretEnvName(policy, n),
         baseEnv: env,
@@ -362,6 +376,8 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       ].join('\n');
       // Commands can write files the write tools may not (`echo > .github/workflows/x.yml`): what lands is
       // checked against the write rules here, and changes to protected paths are left out of the commit.
+      // The agent is done: the host's own git work may fetch what the detached clone lacks.
+      if (cloned) await reattachWorkClone(workDir, repo);
       const changed = await stageAll(workDir, baseCommit);
       const protectedPaths: string[] = [];
       for (const p of changed) {
@@ -463,17 +479,4 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     });
   }
   return result;
-}
-
-/** What sandboxed commands may not read: the policy's secret-file globs, and the user's own .git (credentials). */
-function sandboxDenyRead(policy: Policy, workDir: string, repo: string): string[] {
-  const out = [path.join(repo, '.git')];
-  for (const rule of policy.read.deny) {
-    for (const glob of rule.paths) {
-      // The work clone's own .git stays readable so that git works inside the sandbox (it is not writable).
-      if (glob === '.git' || glob.startsWith('.git/')) continue;
-      out.push(path.join(workDir, glob));
-    }
-  }
-  return out;
 }

@@ -55,3 +55,24 @@ export const GATE_DEFAULTS = {
 
 /** What the action does with the agent's work once the gates have judged it. */
 export const ON_GATE_FAILURE = ['no-pr', 'draft-pr'] as const;
+
+/**
+ * The toolchain directories a sandboxed command may read when a policy does not say: GitHub-hosted
+ * runners' tool cache and the usual per-user language installs (never a whole home: ~/.cargo/bin, not
+ * ~/.cargo with its credentials.toml). Missing ones are skipped.
+ */
+export const DEFAULT_TOOLCHAINS: readonly string[] = [
+  '/opt/hostedtoolcache',
+  '/opt/pipx',
+  '/opt/pipx_bin',
+  '~/.cargo/bin',
+  '~/.rustup',
+  '~/.nvm/versions',
+  '~/.pyenv/versions',
+  '~/.local/bin',
+  '~/.bun/bin',
+  '~/.deno/bin',
+  '~/.dotnet',
+  '~/go/bin',
+  '~/go/pkg/mod',
+];

@@ -4,6 +4,7 @@
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import {
+  DEFAULT_TOOLCHAINS,
   GATE_DEFAULTS,
   GLOB_OPTIONS,
   ON_GATE_FAILURE,
@@ -324,10 +325,45 @@ const PublishSection = strict(
 
 export type PublishPolicy = z.infer<typeof PublishSection>;
 
+/** Directories a sandboxed command must never be given whole: they hold the runner's and the user's secrets. */
+const TOOLCHAIN_REFUSED = new Set([
+  '/',
+  '~',
+  '/home',
+  '/root',
+  '/tmp',
+  '/var',
+  '/run',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/etc',
+]);
+
+function toolchainProblem(p: string): string | undefined {
+  const trimmed = p.length > 1 ? p.replace(/\/+$/, '') : p;
+  if (!trimmed.startsWith('/') && !trimmed.startsWith('~/') && trimmed !== '~') {
+    return `'${p}' is neither absolute nor under ~/`;
+  }
+  if (trimmed.split('/').some((seg) => seg === '..' || seg === '.')) return `'${p}' contains '.' or '..'`;
+  if (trimmed.includes('\0')) return `'${p}' contains a NUL byte`;
+  if (TOOLCHAIN_REFUSED.has(trimmed)) {
+    return `'${p}' would show the sandbox a whole tree of host secrets; list the toolchain's own directory`;
+  }
+  return undefined;
+}
+
+const EXPECT_TOOLCHAIN =
+  'an absolute directory or one under ~/ holding a toolchain (e.g. /opt/hostedtoolcache)';
+const toolchainDir = text(EXPECT_TOOLCHAIN).superRefine(refineWith(EXPECT_TOOLCHAIN, toolchainProblem));
+
 export const PolicySchema = strict(
   {
     version: z.literal(1, { error: '1 (the only policy version)' }),
     sandbox: z.enum(SANDBOX_MODES, { error: `one of ${SANDBOX_MODES.join('|')}` }).default('bubblewrap'),
+    toolchains: z
+      .array(toolchainDir, { error: 'a list of directories (absolute, or under ~/)' })
+      .default(() => [...DEFAULT_TOOLCHAINS]),
     tools: section(ToolRule, 'tool'),
     read: section(PathRule, 'path'),
     write: section(PathRule, 'path'),
@@ -360,7 +396,7 @@ export const PolicySchema = strict(
     gates: GatesSection.default(() => GatesSection.parse({})),
     publish: PublishSection.default(() => PublishSection.parse({})),
   },
-  'a mapping with version: 1 and the sections tools, read, write, commands, network, env, mcp, gates, publish',
+  'a mapping with version: 1 and the sections sandbox, toolchains, tools, read, write, commands, network, env, mcp, gates, publish',
 ).superRefine((policy, ctx) => {
   const seen = new Map<string, string>();
   for (const { id, path } of explicitRuleIds(policy)) {

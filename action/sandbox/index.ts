@@ -1,19 +1,24 @@
 // Sandboxed commands: every command the agent runs goes through here. In 'bubblewrap' mode it runs under
-// @anthropic-ai/sandbox-runtime (bubblewrap namespaces plus its filtering proxy): writes only inside the
-// work and temp directories, network only to the allowlisted domains through the proxy, an environment
-// built from an allowlist. 'none' runs the same command unisolated, with the same environment.
-import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
+// bubblewrap with the mount set of ./mounts.ts (reads deny-by-default: the work tree, a private home and
+// temp dir, the system and toolchain directories read-only, nothing else of the host), in its own user,
+// PID, IPC, UTS and network namespaces, with socket(AF_UNIX) blocked by the seccomp helper of
+// @anthropic-ai/sandbox-runtime. When the policy lists network hosts, that runtime's filtering proxy is
+// the only way out: its sockets are bound in and a socat bridge inside serves HTTP(S)_PROXY. The
+// environment is built from an allowlist. 'none' runs the same command unisolated, with the same
+// environment.
+//
+// Why the mount set is built here rather than by sandbox-runtime's wrapWithSandbox: that function starts
+// from the host's whole root (`--ro-bind / /`) and subtracts; deny-by-default is the other way round,
+// and building the argument list once per session also keeps a command's overhead to bwrap's own.
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  getDefaultWritePaths,
-  SandboxManager,
-  type SandboxRuntimeConfig,
-  SandboxRuntimeConfigSchema,
-} from '@anthropic-ai/sandbox-runtime';
+import { SandboxManager, SandboxRuntimeConfigSchema } from '@anthropic-ai/sandbox-runtime';
 import { type ExecResult, execFile } from '../../lib/exec.js';
 import { inside } from '../guards/paths.js';
 import { buildCommandEnv } from './env.js';
+import { existingInside, resolveHostLayout } from './layout.js';
+import { bwrapArgs, capabilityArgs, type HostLayout, type MountSpec } from './mounts.js';
 import { DEFAULT_PATH, fixForFailure, probeSandboxDetailed } from './probe.js';
 
 export { buildCommandEnv } from './env.js';
@@ -22,16 +27,18 @@ export { probeSandbox } from './probe.js';
 export interface SandboxConfig {
   /** Absolute; the only writable place besides tmpDir. */
   workDir: string;
-  /** Private temp dir (TMPDIR in the child). Created under os.tmpdir() when omitted, and then removed on dispose. */
+  /** Private temp dir (TMPDIR in the child; HOME is its `home`). Created under os.tmpdir() when omitted, and then removed on dispose. */
   tmpDir?: string;
   /** 'none' runs commands unsandboxed (the caller records a warning). */
   mode: 'bubblewrap' | 'none';
   /** Egress allowlist (domain patterns, IP literals, optional :port); empty means no network. */
   allowedDomains: string[];
-  /** Absolute paths or globs the command may not read. */
+  /** Absolute paths inside workDir hidden from commands (those that exist when the sandbox starts). */
   denyRead: string[];
   /** Absolute paths inside workDir that stay read-only (e.g. workDir/.git). */
   denyWrite?: string[];
+  /** Host directories commands may read (absolute or ~/...), besides the system directories. */
+  toolchains?: readonly string[];
   /** Variable names passed through (exact names, '*' suffix globs). */
   envAllow: string[];
   /** A secret wins over the allowlist: never passed. */
@@ -57,10 +64,26 @@ export interface RunOptions {
   cwd?: string;
 }
 
+/** How to start a long-lived program (an MCP server) inside the sandbox: spawn `file` with `args` and `env`. */
+export interface Launch {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface LaunchOptions {
+  /** Variables added to the sandbox's environment for this program (the caller has vetted them). */
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
 export interface Sandbox {
   readonly mode: 'bubblewrap' | 'none';
   readonly warnings: string[];
   run(command: string, opts: RunOptions): Promise<CommandResult>;
+  /** The same isolation for a program that keeps running (stdio stays open); the caller spawns it. */
+  launch(argv: readonly string[], opts?: LaunchOptions): Promise<Launch>;
   dispose(): Promise<void>;
 }
 
@@ -75,22 +98,18 @@ export class SandboxUnavailableError extends Error {
   }
 }
 
-const SHELL = '/bin/bash';
 const TRIAL_TIMEOUT_MS = 15_000;
-/**
- * sandbox-runtime scans the Node process's cwd (not workDir) this deep for dangerous files before every
- * command. Only the top level of that scan matters here, and a deeper one costs time in a big checkout;
- * workDir's own .git is protected below.
- */
-const MANDATORY_DENY_SEARCH_DEPTH = 1;
 const MAX_VIOLATION_LINES = 10;
+/** Ports the bridge listens on inside the sandbox's network namespace. */
+const BRIDGE_HTTP_PORT = 3128;
+const BRIDGE_SOCKS_PORT = 1080;
+const PROXY_USER = 'srt';
 const NONE_WARNING =
   "sandbox mode 'none': commands run without isolation (no filesystem, network or process restrictions; only the environment is filtered)";
+const CAP_SETFCAP = 31n;
 
-/** sandbox-runtime keeps one configuration and one proxy per process, so one bubblewrap sandbox may be live. */
-let liveBubblewrap = false;
-/** Violation records are keyed by command id for the life of the process, so ids are never reused. */
-let commandSeq = 0;
+/** sandbox-runtime keeps one configuration and one proxy per process, so one networked sandbox may be live. */
+let liveProxy = false;
 
 function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
@@ -98,19 +117,6 @@ function shellQuote(s: string): string {
 
 function withLine(text: string, line: string): string {
   return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${line}`;
-}
-
-/** What the runtime refused this command (proxy denials), as a short block the model can act on. */
-function violationsOf(commandId: string): string[] {
-  const lines = [
-    ...new Set(
-      SandboxManager.getSandboxViolationStore()
-        .getViolationsForCommand(commandId)
-        .map((v) => v.line),
-    ),
-  ];
-  if (lines.length <= MAX_VIOLATION_LINES) return lines;
-  return [...lines.slice(0, MAX_VIOLATION_LINES), `... and ${lines.length - MAX_VIOLATION_LINES} more`];
 }
 
 function toCommandResult(r: ExecResult, maxOutputBytes: number, violations: string[] = []): CommandResult {
@@ -131,58 +137,111 @@ function toCommandResult(r: ExecResult, maxOutputBytes: number, violations: stri
   };
 }
 
-/**
- * Writable paths sandbox-runtime adds on its own (its /tmp/claude and a few under the host's home),
- * made read-only again so that only workDir and tmpDir are writable. Device nodes stay as they are.
- */
-function runtimeDefaultWritePaths(workDir: string, tmpDir: string): string[] {
-  return getDefaultWritePaths().filter(
-    (p) => !p.startsWith('/dev/') && !inside(p, workDir) && !inside(p, tmpDir),
-  );
+/** Whether CAP_SETFCAP is in this process's bounding (or inheritable) set, from /proc/self/status. */
+async function hasSetfcap(): Promise<boolean> {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const status = await readFile('/proc/self/status', 'utf8');
+    const bnd = /^CapBnd:\s*([0-9a-f]+)$/im.exec(status)?.[1];
+    const inh = /^CapInh:\s*([0-9a-f]+)$/im.exec(status)?.[1];
+    if (bnd === undefined || inh === undefined) return false;
+    return ((BigInt(`0x${bnd}`) | BigInt(`0x${inh}`)) & (1n << CAP_SETFCAP)) !== 0n;
+  } catch {
+    return false;
+  }
 }
 
-/**
- * Git runs hooks and reads config from these on the host after the session (commit, diff), so they stay
- * read-only whatever the caller lists. Only when .git is a directory: a missing one would block `git init`.
- */
-async function gitDenyWrite(workDir: string): Promise<string[]> {
-  const dotGit = path.join(workDir, '.git');
-  const isDir = await stat(dotGit).then(
-    (st) => st.isDirectory(),
-    () => false,
-  );
-  return isDir ? [path.join(dotGit, 'hooks'), path.join(dotGit, 'config')] : [];
+/** The proxy's bridge: where its sockets are, and what a command's environment must say to use it. */
+interface Bridge {
+  http: string;
+  socks: string;
+  socat: string;
+  env: Record<string, string>;
 }
 
-async function runtimeConfig(
-  cfg: SandboxConfig,
-  workDir: string,
-  tmpDir: string,
-  tools: { bwrap: string; socat: string; rg: string },
-): Promise<SandboxRuntimeConfig> {
-  const denyWrite = [
-    ...(cfg.denyWrite ?? []),
-    ...(await gitDenyWrite(workDir)),
-    ...runtimeDefaultWritePaths(workDir, tmpDir),
-  ];
-  const candidate = {
-    network: { allowedDomains: [...cfg.allowedDomains], deniedDomains: [] },
-    filesystem: {
-      denyRead: [...cfg.denyRead],
-      allowWrite: [workDir, tmpDir],
-      denyWrite: [...new Set(denyWrite)],
-    },
-    bwrapPath: tools.bwrap,
-    socatPath: tools.socat,
-    ripgrep: { command: tools.rg },
-    mandatoryDenySearchDepth: MANDATORY_DENY_SEARCH_DEPTH,
-  };
-  const parsed = SandboxRuntimeConfigSchema.safeParse(candidate);
+/** Starts sandbox-runtime's filtering proxy for `allowedDomains`; its filesystem settings are unused. */
+async function startProxy(
+  allowedDomains: string[],
+  socat: string,
+  rg: string,
+  bwrap: string,
+): Promise<Bridge> {
+  const parsed = SandboxRuntimeConfigSchema.safeParse({
+    network: { allowedDomains: [...allowedDomains], deniedDomains: [] },
+    filesystem: { denyRead: [], allowWrite: [], denyWrite: [] },
+    bwrapPath: bwrap,
+    socatPath: socat,
+    ripgrep: { command: rg },
+  });
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid sandbox configuration: ${issues}`);
   }
-  return parsed.data;
+  try {
+    await SandboxManager.initialize(parsed.data);
+    await SandboxManager.waitForNetworkInitialization();
+  } catch (e) {
+    await SandboxManager.reset().catch(() => {});
+    const detail = e instanceof Error ? e.message : String(e);
+    throw new SandboxUnavailableError(
+      `sandbox-runtime's proxy failed to start (${detail})`,
+      await fixForFailure(detail),
+    );
+  }
+  const http = SandboxManager.getLinuxHttpSocketPath();
+  const socks = SandboxManager.getLinuxSocksSocketPath();
+  if (!http || !socks) {
+    await SandboxManager.reset().catch(() => {});
+    throw new SandboxUnavailableError(
+      "sandbox-runtime's network bridge did not start",
+      await fixForFailure('no bridge socket'),
+    );
+  }
+  const token = SandboxManager.getProxyAuthToken();
+  const auth = token ? `${PROXY_USER}:${token}@` : '';
+  const httpUrl = `http://${auth}localhost:${BRIDGE_HTTP_PORT}`;
+  const noProxy = 'localhost,127.0.0.1,::1';
+  return {
+    http,
+    socks,
+    socat,
+    env: {
+      HTTP_PROXY: httpUrl,
+      HTTPS_PROXY: httpUrl,
+      http_proxy: httpUrl,
+      https_proxy: httpUrl,
+      ALL_PROXY: httpUrl,
+      all_proxy: httpUrl,
+      GRPC_PROXY: httpUrl,
+      grpc_proxy: httpUrl,
+      NO_PROXY: noProxy,
+      no_proxy: noProxy,
+      ...(token ? { GIT_CONFIG_PARAMETERS: "'http.proxyAuthMethod=basic'" } : {}),
+    },
+  };
+}
+
+/** The script bwrap runs with network hosts: the bridge's listeners (before seccomp, which forbids their unix sockets), then the program. */
+function bridgeScript(bridge: Bridge, program: string): string {
+  const socat = shellQuote(bridge.socat);
+  return [
+    `${socat} TCP-LISTEN:${BRIDGE_HTTP_PORT},fork,reuseaddr,bind=127.0.0.1 UNIX-CONNECT:${shellQuote(bridge.http)} >/dev/null 2>&1 &`,
+    `${socat} TCP-LISTEN:${BRIDGE_SOCKS_PORT},fork,reuseaddr,bind=127.0.0.1 UNIX-CONNECT:${shellQuote(bridge.socks)} >/dev/null 2>&1 &`,
+    "trap 'rc=$?; kill %1 %2 2>/dev/null; exit $rc' EXIT",
+    program,
+  ].join('\n');
+}
+
+/** What a bubblewrap sandbox resolved once, at its start, so that each command only assembles arguments. */
+interface Prepared {
+  bwrap: string;
+  shell: string;
+  helper: string | undefined;
+  layout: HostLayout;
+  caps: string[];
+  readOnly: string[];
+  hidden: MountSpec['hidden'];
+  bridge: Bridge | undefined;
 }
 
 /** Starts a sandbox. In 'bubblewrap' mode throws SandboxUnavailableError when the host cannot run it. */
@@ -194,17 +253,19 @@ export async function createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
     throw new Error(`tmpDir must be an absolute path, got '${cfg.tmpDir}'`);
   }
   const bubblewrap = cfg.mode === 'bubblewrap';
-  if (bubblewrap) {
-    if (liveBubblewrap) {
+  const networked = bubblewrap && cfg.allowedDomains.length > 0;
+  if (networked) {
+    if (liveProxy) {
       throw new Error(
-        'A bubblewrap sandbox is already live in this process; dispose() it before creating another ' +
-          '(sandbox-runtime keeps one configuration and proxy per process).',
+        'A bubblewrap sandbox with network hosts is already live in this process; dispose() it before creating ' +
+          'another (sandbox-runtime keeps one proxy per process).',
       );
     }
-    liveBubblewrap = true;
+    liveProxy = true;
   }
 
   let tmpDir: string | undefined;
+  let proxyStarted = false;
   const ownsTmp = cfg.tmpDir === undefined;
   try {
     const workDir = await realpath(cfg.workDir);
@@ -213,10 +274,8 @@ export async function createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
     const home = path.join(tmpDir, 'home');
     await mkdir(home, { recursive: true });
 
-    const env = buildCommandEnv(cfg.baseEnv ?? process.env, cfg.envAllow, cfg.isSecretEnv, {
-      HOME: home,
-      TMPDIR: tmpDir,
-    });
+    const baseEnv = cfg.baseEnv ?? process.env;
+    const env = buildCommandEnv(baseEnv, cfg.envAllow, cfg.isSecretEnv, { HOME: home, TMPDIR: tmpDir });
     env.PATH ??= DEFAULT_PATH;
 
     if (!bubblewrap) {
@@ -225,24 +284,37 @@ export async function createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
 
     const probe = await probeSandboxDetailed();
     if (!probe.ok) throw new SandboxUnavailableError(probe.reason, probe.fix);
-    const config = await runtimeConfig(cfg, workDir, tmpDir, probe);
-    try {
-      await SandboxManager.initialize(config);
-    } catch (e) {
-      await SandboxManager.reset().catch(() => {});
-      const detail = e instanceof Error ? e.message : String(e);
-      throw new SandboxUnavailableError(
-        `sandbox-runtime failed to start (${detail})`,
-        await fixForFailure(detail),
-      );
+    const hostHome = baseEnv.HOME ?? os.homedir();
+    const euid = process.geteuid?.() ?? 1000;
+    const prepared: Prepared = {
+      bwrap: probe.bwrap,
+      shell: probe.bash,
+      helper: probe.seccompHelper,
+      layout: await resolveHostLayout(cfg.toolchains ?? [], hostHome),
+      caps: capabilityArgs({
+        euid,
+        hasSetfcap: await hasSetfcap(),
+        usesSeccompHelper: probe.seccompHelper !== undefined,
+      }),
+      readOnly: (await existingInside(workDir, [...(cfg.denyWrite ?? []), ...gitReadOnly(workDir)])).map(
+        (h) => h.path,
+      ),
+      hidden: await existingInside(workDir, cfg.denyRead),
+      bridge: undefined,
+    };
+    if (networked) {
+      prepared.bridge = await startProxy(cfg.allowedDomains, probe.socat, probe.rg, probe.bwrap);
+      proxyStarted = true;
     }
-    const globWarnings = SandboxManager.getLinuxGlobPatternWarnings().map(
-      (p) =>
-        `sandbox: the path pattern '${p}' is not enforced under bubblewrap (write rules take literal paths; ` +
-        'a read glob needs a literal directory to start from)',
-    );
-    const warnings = [...probe.warnings.map((w) => `sandbox: ${w}`), ...globWarnings];
-    const sandbox = makeSandbox({ mode: 'bubblewrap', workDir, tmpDir, ownsTmp, env, warnings });
+    const warnings = [
+      ...probe.warnings.map((w) => `sandbox: ${w}`),
+      ...(probe.seccompHelper
+        ? []
+        : [
+            'sandbox: the seccomp helper for this CPU architecture is missing, so commands may open unix sockets',
+          ]),
+    ];
+    const sandbox = makeSandbox({ mode: 'bubblewrap', workDir, tmpDir, ownsTmp, env, warnings, prepared });
     let trial: CommandResult | Error;
     try {
       trial = await sandbox.run('true', { timeoutMs: TRIAL_TIMEOUT_MS, maxOutputBytes: 4096 });
@@ -262,10 +334,19 @@ export async function createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
     }
     return sandbox;
   } catch (e) {
-    if (bubblewrap) liveBubblewrap = false;
+    if (proxyStarted) await SandboxManager.reset().catch(() => {});
+    if (networked) liveProxy = false;
     if (ownsTmp && tmpDir) await rm(tmpDir, { recursive: true, force: true }).catch(() => {});
     throw e;
   }
+}
+
+/**
+ * Git runs hooks and reads config from these on the host after the session (commit, diff), so they stay
+ * read-only whatever the caller lists.
+ */
+function gitReadOnly(workDir: string): string[] {
+  return [path.join(workDir, '.git', 'hooks'), path.join(workDir, '.git', 'config')];
 }
 
 interface SandboxState {
@@ -275,12 +356,15 @@ interface SandboxState {
   ownsTmp: boolean;
   env: Record<string, string>;
   warnings: string[];
+  prepared?: Prepared;
 }
 
 function makeSandbox(s: SandboxState): Sandbox {
   const stop = new AbortController();
   const inflight = new Set<Promise<unknown>>();
   let disposing: Promise<void> | undefined;
+  const bridge = s.prepared?.bridge;
+  const env = bridge ? { ...s.env, ...bridge.env } : s.env;
 
   async function resolveCwd(cwd: string | undefined): Promise<string> {
     if (cwd === undefined) return s.workDir;
@@ -289,31 +373,49 @@ function makeSandbox(s: SandboxState): Sandbox {
     return real;
   }
 
+  /** bwrap's argv for the program `argv` run from `cwd`: seccomp first, and the bridge before it when there is one. */
+  function wrap(p: Prepared, argv: readonly string[], cwd: string): string[] {
+    const spec: MountSpec = {
+      workDir: s.workDir,
+      tmpDir: s.tmpDir,
+      readOnly: p.readOnly,
+      hidden: p.hidden,
+      sockets: bridge ? [...new Set([bridge.http, bridge.socks])] : [],
+      programs: p.helper ? [p.helper] : [],
+      caps: p.caps,
+      cwd,
+    };
+    const program = p.helper ? [p.helper, ...argv] : [...argv];
+    const tail = bridge ? [p.shell, '-c', bridgeScript(bridge, program.map(shellQuote).join(' '))] : program;
+    return [...bwrapArgs(p.layout, spec), '--', ...tail];
+  }
+
+  /** Proxy denials recorded while a command ran (sandbox-runtime keeps the last 100). */
+  function violationsSince(before: number): string[] {
+    if (!bridge) return [];
+    const store = SandboxManager.getSandboxViolationStore();
+    const added = store.getTotalCount() - before;
+    if (added <= 0) return [];
+    const lines = [...new Set(store.getViolations(Math.min(added, 100)).map((v) => v.line))];
+    if (lines.length <= MAX_VIOLATION_LINES) return lines;
+    return [...lines.slice(0, MAX_VIOLATION_LINES), `... and ${lines.length - MAX_VIOLATION_LINES} more`];
+  }
+
   async function runOnce(command: string, opts: RunOptions): Promise<CommandResult> {
     const cwd = await resolveCwd(opts.cwd);
-    const exec = (args: string[]) =>
-      execFile(SHELL, args, {
-        cwd,
-        env: s.env,
-        timeoutMs: opts.timeoutMs,
-        maxOutputBytes: opts.maxOutputBytes,
-        signal: stop.signal,
-      });
-    if (s.mode === 'none') return toCommandResult(await exec(['-c', command]), opts.maxOutputBytes);
-
-    // sandbox-runtime points TMPDIR at its own shared directory; the command gets its private one.
-    const inner = `export TMPDIR=${shellQuote(s.tmpDir)}; ${command}`;
-    const commandId = `agentgate-${++commandSeq}`;
-    const wrapped = await SandboxManager.wrapWithSandbox(inner, 'bash', undefined, stop.signal, {
-      commandId,
-      commandText: command,
-    });
-    try {
-      const r = await exec(['-c', wrapped]);
-      return toCommandResult(r, opts.maxOutputBytes, violationsOf(commandId));
-    } finally {
-      SandboxManager.cleanupAfterCommand();
-    }
+    const execOpts = {
+      cwd,
+      env,
+      timeoutMs: opts.timeoutMs,
+      maxOutputBytes: opts.maxOutputBytes,
+      signal: stop.signal,
+    };
+    const p = s.prepared;
+    if (!p)
+      return toCommandResult(await execFile('/bin/bash', ['-c', command], execOpts), opts.maxOutputBytes);
+    const before = bridge ? SandboxManager.getSandboxViolationStore().getTotalCount() : 0;
+    const r = await execFile(p.bwrap, wrap(p, [p.shell, '-c', command], cwd), execOpts);
+    return toCommandResult(r, opts.maxOutputBytes, violationsSince(before));
   }
 
   return {
@@ -327,14 +429,23 @@ function makeSandbox(s: SandboxState): Sandbox {
       p.then(untrack, untrack);
       return p;
     },
+    async launch(argv, opts = {}) {
+      if (disposing) throw new Error('this sandbox has been disposed');
+      if (argv.length === 0) throw new Error('launch needs a program');
+      const cwd = await resolveCwd(opts.cwd);
+      const launchEnv = { ...env, ...(opts.env ?? {}) };
+      const p = s.prepared;
+      if (!p) return { file: argv[0] as string, args: argv.slice(1), env: launchEnv, cwd };
+      return { file: p.bwrap, args: wrap(p, argv, cwd), env: launchEnv, cwd };
+    },
     dispose() {
       disposing ??= (async () => {
         stop.abort();
         await Promise.allSettled([...inflight]);
         try {
-          if (s.mode === 'bubblewrap') await SandboxManager.reset();
+          if (bridge) await SandboxManager.reset();
         } finally {
-          if (s.mode === 'bubblewrap') liveBubblewrap = false;
+          if (bridge) liveProxy = false;
           if (s.ownsTmp) await rm(s.tmpDir, { recursive: true, force: true });
         }
       })();

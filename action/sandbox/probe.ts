@@ -12,7 +12,17 @@ export type ProbeResult = { ok: true } | { ok: false; reason: string; fix: strin
 
 /** What a successful probe found: absolute tool paths for the runtime and anything degraded. */
 export type ProbeDetail =
-  | { ok: true; bwrap: string; socat: string; rg: string; warnings: string[] }
+  | {
+      ok: true;
+      bwrap: string;
+      socat: string;
+      rg: string;
+      /** The shell commands run in, resolved once. */
+      bash: string;
+      /** sandbox-runtime's seccomp helper (blocks unix sockets), when there is one for this architecture. */
+      seccompHelper: string | undefined;
+      warnings: string[];
+    }
   | { ok: false; reason: string; fix: string };
 
 export const INSTALL_FIX =
@@ -224,7 +234,16 @@ export async function probeSandboxDetailed(): Promise<ProbeDetail> {
     }
   }
   const loopback = await loopbackWarning();
-  return { ok: true, bwrap, socat, rg, warnings: [...deps.warnings, ...(loopback ? [loopback] : [])] };
+  const bash = (await findOnPath('bash', DEFAULT_PATH)) ?? '/bin/bash';
+  return {
+    ok: true,
+    bwrap,
+    socat,
+    rg,
+    bash,
+    seccompHelper: helper,
+    warnings: [...deps.warnings, ...(loopback ? [loopback] : [])],
+  };
 }
 
 /** Whether the bubblewrap sandbox can run here; when not, why and how to fix it. */

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_POLICY_SOURCE,
+  DEFAULT_TOOLCHAINS,
   GATE_DEFAULTS,
   loadDefaultPolicy,
   loadPolicyFile,
@@ -53,6 +54,7 @@ describe('loading a policy', () => {
     expect(policy).toEqual({
       version: 1,
       sandbox: 'bubblewrap',
+      toolchains: [...DEFAULT_TOOLCHAINS],
       tools: { deny: [], allow: [] },
       read: { deny: [], allow: [] },
       write: { deny: [], allow: [] },
@@ -286,5 +288,30 @@ describe('malformed policies name the file, line, column, field and what was exp
     const file = path.join(dir, 'agentgate.yml');
     writeFileSync(file, 'version: 1\nsandbox: sometimes\n');
     await expect(loadPolicyFile(file)).rejects.toThrow(`${file}:2:10: sandbox:`);
+  });
+});
+
+describe('toolchains', () => {
+  it('lists the same directories in the default pack as a policy that leaves them out gets', () => {
+    expect(loadDefaultPolicy().policy.toolchains).toEqual([...DEFAULT_TOOLCHAINS]);
+    expect(parsePolicy('version: 1\ntoolchains: []\n', 't.yml').policy.toolchains).toEqual([]);
+  });
+
+  it('refuses a directory that would show the sandbox the host secrets, naming the entry', () => {
+    for (const [entry, problem] of [
+      ['/', /whole tree of host secrets/],
+      ['~', /whole tree of host secrets/],
+      ['/home/', /whole tree of host secrets/],
+      ['/etc', /whole tree of host secrets/],
+      ['opt/tools', /neither absolute nor under ~\//],
+      ['/opt/../home', /contains '\.' or '\.\.'/],
+    ] as const) {
+      expect(() => parsePolicy(`version: 1\ntoolchains: ['${entry}']\n`, 't.yml'), entry).toThrow(
+        new RegExp(`toolchains\\[0\\].*${problem.source}`, 's'),
+      );
+    }
+    expect(
+      parsePolicy("version: 1\ntoolchains: ['~/.cargo/bin', /opt/tools]\n", 't.yml').policy.toolchains,
+    ).toEqual(['~/.cargo/bin', '/opt/tools']);
   });
 });
