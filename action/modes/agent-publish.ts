@@ -2,12 +2,12 @@
 // work is pushed, the labels it gets, the PR's title, and what people are told about what exists.
 import * as core from '@actions/core';
 import type { GatesReport, GatesRun } from '../../gates/index.js';
+import { stripInvisible } from '../../lib/unicode.js';
 import type { LoadedPolicy } from '../../policies/index.js';
 import { Inputs, Outputs, RISK_LABELS } from '../constants.js';
 import type { GitHubClient } from '../github/client.js';
 import { runUrl } from '../github/context.js';
 import type { PullRequestRef } from '../github/pulls.js';
-import { stripHiddenUnicode } from '../prompt.js';
 import { code, fenced } from '../publish/risk-card.js';
 import type { RunResult } from '../run.js';
 import { cleanOutput, type PublishState, publish, taskKey } from './publication.js';
@@ -229,7 +229,7 @@ export async function report(
 
 /** `agentgate: <title>`, on one line, without hidden Unicode, at most 100 characters of title. */
 export function prTitle(title: string): string {
-  const clean = stripHiddenUnicode(title).text.replace(/\s+/g, ' ').trim();
+  const clean = stripInvisible(title).text.replace(/\s+/g, ' ').trim();
   return `agentgate: ${clean.slice(0, 100) || 'change'}`;
 }
 

@@ -2,7 +2,8 @@
 // of plain data. Everything that came from a user or the model (the task, the agent's summary, file
 // names) is fenced or put in code spans, so it cannot ping anyone, link anything or inject HTML.
 import { type GatesReport, toMarkdown } from '../../gates/index.js';
-import { fenceFor, stripHiddenUnicode } from '../prompt.js';
+import { stripInvisible } from '../../lib/unicode.js';
+import { fenceFor } from '../prompt.js';
 import type { RunResult } from '../run.js';
 
 export interface ChangedFile {
@@ -52,7 +53,7 @@ export const RISK_CARD_LIMITS = { files: 50, taskChars: 4000, summaryChars: 6000
 
 /** Inline code that no backtick inside can close. */
 export function code(text: string): string {
-  const clean = stripHiddenUnicode(text).text.replace(/[\r\n]+/g, ' ');
+  const clean = stripInvisible(text).text.replace(/[\r\n]+/g, ' ');
   let longest = 0;
   for (const m of clean.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
   const ticks = '`'.repeat(longest + 1);
@@ -62,7 +63,7 @@ export function code(text: string): string {
 
 /** A fenced block for untrusted text, bounded. */
 export function fenced(text: string, info: string, max: number): string {
-  let clean = stripHiddenUnicode(text).text.trim();
+  let clean = stripInvisible(text).text.trim();
   if (clean.length > max) clean = `${clean.slice(0, max)}\n… (cut; the full text is in the artifacts)`;
   const fence = fenceFor(clean);
   return `${fence}${info}\n${clean}\n${fence}`;

@@ -1,5 +1,6 @@
 // run_command and run_tests: both run in the sandbox, never in the action's own environment.
 import { z } from 'zod';
+import { invisibleNote, revealInvisible } from '../../lib/unicode.js';
 import type { CommandResult } from '../sandbox/index.js';
 import type { Tool, ToolContext, ToolResult } from './types.js';
 
@@ -9,7 +10,10 @@ export function formatCommandResult(command: string, r: CommandResult): string {
     : r.signal
       ? `killed by ${r.signal}`
       : `exit code ${r.exitCode}`;
-  return `$ ${command}\n${r.output}${r.output.endsWith('\n') || r.output === '' ? '' : '\n'}[${status}, ${Math.round(r.durationMs)} ms]`;
+  // Invisible Unicode in the output is shown as \u{XXXX} escapes, with a note under the status line.
+  const out = revealInvisible(r.output);
+  const note = out.revealed > 0 ? `\n${invisibleNote(out)}` : '';
+  return `$ ${command}\n${out.text}${out.text.endsWith('\n') || out.text === '' ? '' : '\n'}[${status}, ${Math.round(r.durationMs)} ms]${note}`;
 }
 
 /** Runs one command line in the session's sandbox and reports it as a tool result. */

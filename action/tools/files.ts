@@ -8,6 +8,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { execFile } from '../../lib/exec.js';
+import { invisibleNote, revealInvisible } from '../../lib/unicode.js';
 import { evaluate, type Policy } from '../../policies/index.js';
 import { resolveInside } from '../guards/paths.js';
 import type { FileChange, Tool, ToolContext, ToolResult } from './types.js';
@@ -34,6 +35,16 @@ function readable(policy: Policy, rel: string): boolean {
 export function bound(text: string, max: number): string {
   if (text.length <= max) return text;
   return `${text.slice(0, max)}\n[truncated: showing ${max} of ${text.length} characters]`;
+}
+
+/**
+ * File text as the model sees it: invisible Unicode shown as `\u{XXXX}` escapes (nothing is hidden in
+ * what it reads), bounded, and a note under it saying how many escapes it holds.
+ */
+function shownText(text: string, max: number): string {
+  const r = revealInvisible(text);
+  const note = invisibleNote(r);
+  return note ? `${bound(r.text, max)}\n${note}` : bound(text, max);
 }
 
 /** Matches repository-relative paths against the model's glob; a glob without '/' matches base names. */
@@ -74,7 +85,7 @@ export const readFileTool: Tool<typeof readFileInput> = {
     const body = slice.map((l, n) => `${String(start + n + 1).padStart(6)}\t${l}`).join('\n');
     const more =
       start + count < lines.length ? `\n[${lines.length - start - count} more lines; use offset]` : '';
-    return { content: bound(body + more, ctx.limits.maxResultChars) };
+    return { content: shownText(body + more, ctx.limits.maxResultChars) };
   },
 };
 
@@ -211,7 +222,9 @@ export const searchTool: Tool<typeof searchInput> = {
     const r = await search(ctx, abs, i.pattern, i.glob);
     if ('error' in r) return { content: r.error, isError: true };
     const shown = r.lines.slice(0, MAX_SEARCH_MATCHES);
-    return { content: bound(shown.length ? shown.join('\n') : '(no matches)', ctx.limits.maxResultChars) };
+    return {
+      content: shownText(shown.length ? shown.join('\n') : '(no matches)', ctx.limits.maxResultChars),
+    };
   },
 };
 

@@ -1,16 +1,18 @@
-// Text shaping shared by the reports: one line, bounded length, no invisible control characters.
+// Text shaping shared by the reports: one line, bounded length, no invisible or control characters.
+import { stripInvisible } from '../../lib/unicode.js';
 import type { Severity } from '../types.js';
 
-/**
- * C0/C1 controls, line/paragraph separators and the bidirectional overrides (a finding's text must
- * not reorder what a reviewer sees around it, "Trojan Source").
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g;
+/** C0/C1 controls and the line/paragraph separators: each run becomes one space. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point.
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
-/** Collapses a text to one line: controls and newlines become single spaces. */
+/**
+ * Collapses a text to one line: controls and newlines become single spaces, and the invisible code points
+ * of lib/unicode.ts (bidi overrides and isolates among them: a finding's text must not reorder what a
+ * reviewer sees around it, "Trojan Source") are removed.
+ */
 export function oneLine(text: string): string {
-  return text.replace(INVISIBLE, ' ').replace(/ {2,}/g, ' ').trim();
+  return stripInvisible(text).text.replace(CONTROLS, ' ').replace(/ {2,}/g, ' ').trim();
 }
 
 /** At most `max` code points (never half a surrogate pair), with an ellipsis when cut. */
