@@ -281,7 +281,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
 
     const tools: Tool[] = [...BUILTIN_TOOLS];
     if (Object.keys(policy.mcp.servers).length > 0) {
-      mcp = await connectMcpServers(policy, { cwd: realWork, baseEnv: env });
+      mcp = await connectMcpServers(policy, { sandbox, cwd: realWork, baseEnv: env });
       for (const w of mcp.warnings) warn(w);
       tools.push(...mcp.tools);
     }

@@ -76,3 +76,6 @@ export const DEFAULT_TOOLCHAINS: readonly string[] = [
   '~/go/bin',
   '~/go/pkg/mod',
 ];
+
+/** `${NAME}`: a reference to a variable of the runner's environment (MCP server env and headers). */
+export const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -5,6 +5,7 @@ import picomatch from 'picomatch';
 import { z } from 'zod';
 import {
   DEFAULT_TOOLCHAINS,
+  ENV_REFERENCE,
   GATE_DEFAULTS,
   GLOB_OPTIONS,
   ON_GATE_FAILURE,
@@ -12,6 +13,7 @@ import {
   SANDBOX_MODES,
   SEVERITIES,
 } from './constants.js';
+import { isSecretEnvName } from './evaluate.js';
 
 /** The text zod puts in `message` is what was expected; a custom issue carries the problem in `params`. */
 export interface ProblemParams {
@@ -173,16 +175,58 @@ const serverName = text(EXPECT_SERVER_NAME).regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$
   error: EXPECT_SERVER_NAME,
 });
 
+/** Header names whose value is a credential. */
+const CREDENTIAL_HEADER =
+  /^(?:authorization|proxy-authorization|cookie|x-api-key|api-key|.*token.*|.*secret.*)$/i;
+
+/**
+ * Why an MCP server's env or header entry holds a secret written in the policy file, or undefined: a
+ * secret-named variable or a credential header must come from a reference. (Values that contain a
+ * known token format are refused when the server starts, where the token formats are known.)
+ */
+export function literalSecretProblem(
+  where: 'env' | 'headers',
+  name: string,
+  value: string,
+  isSecretName: (name: string) => boolean,
+): string | undefined {
+  const referenced = value.replace(ENV_REFERENCE, '') !== value;
+  if (where === 'env' && isSecretName(name) && !referenced) {
+    return `${name} is a secret's name, and its value is written in the policy file`;
+  }
+  if (where === 'headers' && CREDENTIAL_HEADER.test(name) && !referenced) {
+    return `the ${name} header carries a credential, and its value is written in the policy file`;
+  }
+  return undefined;
+}
+
 const McpServer = strict(
   {
     description,
-    command: text('the command that starts the server').min(1, {
-      error: 'the command that starts the server',
-    }),
+    command: text('the command that starts the server (stdio servers)')
+      .min(1, { error: 'the command that starts the server' })
+      .optional(),
+    url: text('the http(s) URL of a streamable HTTP server')
+      .regex(/^https?:\/\/[^\s]+$/, { error: 'the http(s) URL of a streamable HTTP server' })
+      .optional(),
     args: list(text('a string'), 'a list of strings'),
     env: z
-      .record(envName, text('a string'), { error: 'a mapping of variable names to strings' })
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NAME} reference to the runner's environment, not a template
+      .record(envName, text("a string (a value, or ${NAME} for a variable of the runner's environment)"), {
+        error: 'a mapping of variable names to strings',
+      })
       .default(() => ({})),
+    headers: z
+      .record(
+        text('a header name'),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NAME} reference to the runner's environment, not a template
+        text("a string (a value, or ${NAME} for a variable of the runner's environment)"),
+        {
+          error: 'a mapping of header names to strings',
+        },
+      )
+      .default(() => ({})),
+    network: list(domain, 'a list of domain names this server may reach'),
     tools: strict(
       {
         allow: list(nameGlob, 'a list of tool names or globs'),
@@ -191,8 +235,36 @@ const McpServer = strict(
       'a mapping with allow and deny',
     ).default(() => ({ allow: [], deny: [] })),
   },
-  'a server: a mapping with command and optionally args, env, tools and description',
-);
+  'a server: a mapping with command (stdio) or url (streamable HTTP), and optionally args, env, headers, network, tools and description',
+).superRefine((server, ctx) => {
+  const problem = (path: (string | number)[], expected: string, text: string) =>
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: expected,
+      params: { problem: text } satisfies ProblemParams,
+    });
+  if ((server.command === undefined) === (server.url === undefined)) {
+    problem(
+      [],
+      'a server with either command (stdio) or url (streamable HTTP)',
+      'give exactly one of command and url',
+    );
+  }
+  if (
+    server.url !== undefined &&
+    (server.args.length > 0 || Object.keys(server.env).length > 0 || server.network.length > 0)
+  ) {
+    problem(
+      [],
+      'args, env and network only for a command server',
+      'a url server takes headers, not args, env or network',
+    );
+  }
+  if (server.command !== undefined && Object.keys(server.headers).length > 0) {
+    problem(['headers'], 'headers only for a url server', 'a command server takes env, not headers');
+  }
+});
 
 const EXPECT_SEVERITY = `one of ${SEVERITIES.join('|')}`;
 const severity = z.enum(SEVERITIES, { error: EXPECT_SEVERITY });
@@ -398,6 +470,25 @@ export const PolicySchema = strict(
   },
   'a mapping with version: 1 and the sections sandbox, toolchains, tools, read, write, commands, network, env, mcp, gates, publish',
 ).superRefine((policy, ctx) => {
+  for (const [server, config] of Object.entries(policy.mcp.servers)) {
+    for (const [where, entries] of [
+      ['env', config.env],
+      ['headers', config.headers],
+    ] as const) {
+      for (const [name, value] of Object.entries(entries)) {
+        const problem = literalSecretProblem(where, name, value, (n) => isSecretEnvName(policy, n));
+        if (problem === undefined) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mcp', 'servers', server, where, name],
+          message:
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NAME} reference to the runner's environment, not a template
+            "a reference to a variable of the runner's environment like ${MCP_TOKEN}, not the secret itself",
+          params: { problem } satisfies ProblemParams,
+        });
+      }
+    }
+  }
   const seen = new Map<string, string>();
   for (const { id, path } of explicitRuleIds(policy)) {
     const first = seen.get(id);

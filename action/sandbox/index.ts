@@ -16,6 +16,7 @@ import path from 'node:path';
 import { SandboxManager, SandboxRuntimeConfigSchema } from '@anthropic-ai/sandbox-runtime';
 import { type ExecResult, execFile } from '../../lib/exec.js';
 import { inside } from '../guards/paths.js';
+import { type EgressProxy, startEgressProxy } from './egress.js';
 import { buildCommandEnv } from './env.js';
 import { existingInside, resolveHostLayout } from './layout.js';
 import { bwrapArgs, capabilityArgs, type HostLayout, type MountSpec } from './mounts.js';
@@ -76,6 +77,11 @@ export interface LaunchOptions {
   /** Variables added to the sandbox's environment for this program (the caller has vetted them). */
   env?: Record<string, string>;
   cwd?: string;
+  /**
+   * Hosts this program alone may reach (domain patterns, IP literals, optional :port), through a
+   * filtering proxy of its own; the sandbox's allowedDomains do not apply to it. Empty: no network.
+   */
+  network?: readonly string[];
 }
 
 export interface Sandbox {
@@ -155,7 +161,6 @@ async function hasSetfcap(): Promise<boolean> {
 interface Bridge {
   http: string;
   socks: string;
-  socat: string;
   env: Record<string, string>;
 }
 
@@ -198,44 +203,66 @@ async function startProxy(
     );
   }
   const token = SandboxManager.getProxyAuthToken();
-  const auth = token ? `${PROXY_USER}:${token}@` : '';
-  const httpUrl = `http://${auth}localhost:${BRIDGE_HTTP_PORT}`;
-  const noProxy = 'localhost,127.0.0.1,::1';
   return {
     http,
     socks,
-    socat,
     env: {
-      HTTP_PROXY: httpUrl,
-      HTTPS_PROXY: httpUrl,
-      http_proxy: httpUrl,
-      https_proxy: httpUrl,
-      ALL_PROXY: httpUrl,
-      all_proxy: httpUrl,
-      GRPC_PROXY: httpUrl,
-      grpc_proxy: httpUrl,
-      NO_PROXY: noProxy,
-      no_proxy: noProxy,
+      ...proxyEnv(token ? `${PROXY_USER}:${token}@` : ''),
       ...(token ? { GIT_CONFIG_PARAMETERS: "'http.proxyAuthMethod=basic'" } : {}),
     },
   };
 }
 
-/** The script bwrap runs with network hosts: the bridge's listeners (before seccomp, which forbids their unix sockets), then the program. */
-function bridgeScript(bridge: Bridge, program: string): string {
-  const socat = shellQuote(bridge.socat);
+/** A bridge listener inside the sandbox: a loopback port that leads to a proxy's unix socket outside. */
+interface Listener {
+  port: number;
+  socket: string;
+}
+
+function listenersOf(bridge: Bridge): Listener[] {
   return [
-    `${socat} TCP-LISTEN:${BRIDGE_HTTP_PORT},fork,reuseaddr,bind=127.0.0.1 UNIX-CONNECT:${shellQuote(bridge.http)} >/dev/null 2>&1 &`,
-    `${socat} TCP-LISTEN:${BRIDGE_SOCKS_PORT},fork,reuseaddr,bind=127.0.0.1 UNIX-CONNECT:${shellQuote(bridge.socks)} >/dev/null 2>&1 &`,
-    "trap 'rc=$?; kill %1 %2 2>/dev/null; exit $rc' EXIT",
+    { port: BRIDGE_HTTP_PORT, socket: bridge.http },
+    { port: BRIDGE_SOCKS_PORT, socket: bridge.socks },
+  ];
+}
+
+/** The script bwrap runs with network hosts: the bridge's listeners (before seccomp, which forbids their unix sockets), then the program. */
+function bridgeScript(socatPath: string, listeners: readonly Listener[], program: string): string {
+  const socat = shellQuote(socatPath);
+  const jobs = listeners.map((_, i) => `%${i + 1}`).join(' ');
+  return [
+    ...listeners.map(
+      (l) =>
+        `${socat} TCP-LISTEN:${l.port},fork,reuseaddr,bind=127.0.0.1 UNIX-CONNECT:${shellQuote(l.socket)} >/dev/null 2>&1 &`,
+    ),
+    `trap 'rc=$?; kill ${jobs} 2>/dev/null; exit $rc' EXIT`,
     program,
   ].join('\n');
+}
+
+/** The environment that points a program at a proxy bridged to BRIDGE_HTTP_PORT. */
+function proxyEnv(auth: string): Record<string, string> {
+  const url = `http://${auth}localhost:${BRIDGE_HTTP_PORT}`;
+  const noProxy = 'localhost,127.0.0.1,::1';
+  return {
+    HTTP_PROXY: url,
+    HTTPS_PROXY: url,
+    http_proxy: url,
+    https_proxy: url,
+    ALL_PROXY: url,
+    all_proxy: url,
+    GRPC_PROXY: url,
+    grpc_proxy: url,
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
+  };
 }
 
 /** What a bubblewrap sandbox resolved once, at its start, so that each command only assembles arguments. */
 interface Prepared {
   bwrap: string;
   shell: string;
+  socat: string;
   helper: string | undefined;
   layout: HostLayout;
   caps: string[];
@@ -289,6 +316,7 @@ export async function createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
     const prepared: Prepared = {
       bwrap: probe.bwrap,
       shell: probe.bash,
+      socat: probe.socat,
       helper: probe.seccompHelper,
       layout: await resolveHostLayout(cfg.toolchains ?? [], hostHome),
       caps: capabilityArgs({
@@ -365,6 +393,7 @@ function makeSandbox(s: SandboxState): Sandbox {
   let disposing: Promise<void> | undefined;
   const bridge = s.prepared?.bridge;
   const env = bridge ? { ...s.env, ...bridge.env } : s.env;
+  const egress: { proxy: EgressProxy; dir: string }[] = [];
 
   async function resolveCwd(cwd: string | undefined): Promise<string> {
     if (cwd === undefined) return s.workDir;
@@ -373,20 +402,31 @@ function makeSandbox(s: SandboxState): Sandbox {
     return real;
   }
 
-  /** bwrap's argv for the program `argv` run from `cwd`: seccomp first, and the bridge before it when there is one. */
-  function wrap(p: Prepared, argv: readonly string[], cwd: string): string[] {
+  /**
+   * bwrap's argv for the program `argv` run from `cwd`: seccomp first, and the bridge's listeners before
+   * it when there is a proxy (`listeners`, default the sandbox's own).
+   */
+  function wrap(
+    p: Prepared,
+    argv: readonly string[],
+    cwd: string,
+    listeners = bridge ? listenersOf(bridge) : [],
+  ): string[] {
     const spec: MountSpec = {
       workDir: s.workDir,
       tmpDir: s.tmpDir,
       readOnly: p.readOnly,
       hidden: p.hidden,
-      sockets: bridge ? [...new Set([bridge.http, bridge.socks])] : [],
+      sockets: [...new Set(listeners.map((l) => l.socket))],
       programs: p.helper ? [p.helper] : [],
       caps: p.caps,
       cwd,
     };
     const program = p.helper ? [p.helper, ...argv] : [...argv];
-    const tail = bridge ? [p.shell, '-c', bridgeScript(bridge, program.map(shellQuote).join(' '))] : program;
+    const tail =
+      listeners.length > 0
+        ? [p.shell, '-c', bridgeScript(p.socat, listeners, program.map(shellQuote).join(' '))]
+        : program;
     return [...bwrapArgs(p.layout, spec), '--', ...tail];
   }
 
@@ -433,15 +473,33 @@ function makeSandbox(s: SandboxState): Sandbox {
       if (disposing) throw new Error('this sandbox has been disposed');
       if (argv.length === 0) throw new Error('launch needs a program');
       const cwd = await resolveCwd(opts.cwd);
-      const launchEnv = { ...env, ...(opts.env ?? {}) };
       const p = s.prepared;
+      // Its own network list, not the commands': the sandbox's proxy settings are left out.
+      const launchEnv = { ...s.env, ...(opts.env ?? {}) };
       if (!p) return { file: argv[0] as string, args: argv.slice(1), env: launchEnv, cwd };
-      return { file: p.bwrap, args: wrap(p, argv, cwd), env: launchEnv, cwd };
+      const network = opts.network ?? [];
+      if (network.length === 0) return { file: p.bwrap, args: wrap(p, argv, cwd, []), env: launchEnv, cwd };
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'agentgate-egress-'));
+      const proxy = await startEgressProxy(path.join(dir, 'proxy.sock'), network);
+      egress.push({ proxy, dir });
+      const listeners = [{ port: BRIDGE_HTTP_PORT, socket: proxy.socketPath }];
+      return {
+        file: p.bwrap,
+        args: wrap(p, argv, cwd, listeners),
+        env: { ...launchEnv, ...proxyEnv('') },
+        cwd,
+      };
     },
     dispose() {
       disposing ??= (async () => {
         stop.abort();
         await Promise.allSettled([...inflight]);
+        await Promise.allSettled(
+          egress.splice(0).map(async (e) => {
+            await e.proxy.close();
+            await rm(e.dir, { recursive: true, force: true });
+          }),
+        );
         try {
           if (bridge) await SandboxManager.reset();
         } finally {

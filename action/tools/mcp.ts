@@ -1,26 +1,35 @@
-// MCP servers as tools. Each server named in the policy is started over stdio with a reduced
-// environment; each of its tools the policy allows becomes a Tool named `mcp__<server>__<tool>`.
-// Tools the policy does not allow are never shown to the model. A server that cannot start or list
-// its tools in time is skipped with a warning. Calls that fail become error results, never throws.
+// MCP servers as tools. A stdio server named in the policy runs inside the session's sandbox (the same
+// mount set as commands: the work tree, a private home; the sandbox's allowlisted environment plus its
+// own env; network only to the hosts its `network` lists, through a filtering proxy of its own). A
+// streamable HTTP server is reached at the URL the policy gives. Secrets reach a server by reference
+// (`${NAME}`: a variable of the runner's environment), never written in the policy. Each of its tools
+// the policy allows becomes a Tool named `mcp__<server>__<tool>`; tools the policy does not allow are
+// never shown to the model. A server that cannot start or list its tools in time is skipped with a
+// warning. Calls that fail become error results, never throws.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { z } from 'zod';
-import { evaluate, type Policy } from '../../policies/index.js';
+import { createRedactor } from '../../lib/redact.js';
+import { invisibleNote, revealInvisible } from '../../lib/unicode.js';
+import { ENV_REFERENCE, evaluate, type Policy } from '../../policies/index.js';
 import { VERSION } from '../constants.js';
 import { isNeverPassed } from '../sandbox/env.js';
+import type { Sandbox } from '../sandbox/index.js';
 import { bound } from './files.js';
 import type { Tool, ToolContext, ToolResult } from './types.js';
 
 export const MCP_CONNECT_TIMEOUT_MS = 10_000;
 export const MCP_CALL_TIMEOUT_MS = 120_000;
-/** Variables copied from the parent environment into every server's environment. */
-export const MCP_BASE_ENV_KEYS = ['PATH', 'HOME', 'LANG'] as const;
 /** The model API accepts tool names matching this; others are skipped with a warning. */
 const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_DESCRIPTION_CHARS = 4000;
 const MAX_LIST_PAGES = 20;
 const STDERR_TAIL_CHARS = 2000;
 const CLIENT_INFO = { name: 'agentgate', version: VERSION };
+/** Known token formats only (no values): a policy value that matches one is a secret written in the file. */
+const KNOWN_TOKENS = createRedactor();
 
 export type McpInput = z.ZodType<Record<string, unknown>>;
 
@@ -42,14 +51,18 @@ export interface McpHub {
 }
 
 export interface McpConnectOptions {
-  /** Working directory of the server processes. */
+  /** The session's sandbox: stdio servers run inside it. */
+  sandbox: Sandbox;
+  /** Working directory of the server processes (inside the sandbox's work tree). */
   cwd: string;
   /** Bound on starting a server and listing its tools. */
   timeoutMs?: number;
   /** Bound on one tool call. */
   callTimeoutMs?: number;
-  /** Where PATH, HOME and LANG come from (default: process.env). */
+  /** The runner's environment, where `${NAME}` references are looked up (default: process.env). */
   baseEnv?: NodeJS.ProcessEnv;
+  /** Told every value a reference resolved to, so that it is redacted wherever it shows up. */
+  onSecret?: (value: string) => void;
 }
 
 type ServerConfig = Policy['mcp']['servers'][string];
@@ -58,23 +71,51 @@ export function mcpToolName(server: string, tool: string): string {
   return `mcp__${server}__${tool}`;
 }
 
-/** The complete environment of a server: PATH, HOME, LANG from `baseEnv`, then its configured env minus the action's credentials. */
+/**
+ * `value` with its `${NAME}` references replaced from `env`; the names that are not set are listed in
+ * `missing` (and left as they were).
+ */
+export function resolveReferences(
+  value: string,
+  env: NodeJS.ProcessEnv,
+): { value: string; resolved: string[]; missing: string[] } {
+  const resolved: string[] = [];
+  const missing: string[] = [];
+  const out = value.replace(ENV_REFERENCE, (whole, name: string) => {
+    const v = env[name];
+    if (v === undefined) {
+      missing.push(name);
+      return whole;
+    }
+    resolved.push(v);
+    return v;
+  });
+  return { value: out, resolved, missing };
+}
+
+/**
+ * A server's own variables, references resolved from `baseEnv`, minus the action's credentials (which
+ * never reach a server, as they never reach a command). The sandbox adds its allowlisted environment.
+ */
 export function mcpServerEnv(
   configured: Record<string, string>,
   baseEnv: NodeJS.ProcessEnv,
-): { env: Record<string, string>; dropped: string[] } {
+): { env: Record<string, string>; dropped: string[]; missing: string[]; secrets: string[] } {
   const env: Record<string, string> = {};
-  for (const key of MCP_BASE_ENV_KEYS) {
-    const value = baseEnv[key];
-    if (value !== undefined) env[key] = value;
-  }
   const dropped: string[] = [];
+  const missing: string[] = [];
+  const secrets: string[] = [];
   for (const [key, value] of Object.entries(configured)) {
-    // The action's own credentials never reach a server, as they never reach a command.
-    if (isNeverPassed(key)) dropped.push(key);
-    else env[key] = value;
+    if (isNeverPassed(key)) {
+      dropped.push(key);
+      continue;
+    }
+    const r = resolveReferences(value, baseEnv);
+    env[key] = r.value;
+    missing.push(...r.missing);
+    secrets.push(...r.resolved);
   }
-  return { env, dropped };
+  return { env, dropped, missing, secrets };
 }
 
 function message(e: unknown): string {
@@ -167,8 +208,11 @@ function makeTool(
           ...(ctx.signal ? { signal: ctx.signal } : {}),
         });
         const meta = { server, tool: listed.name, durationMs: Math.round(performance.now() - started) };
+        // What a server returns is shown as files are: invisible characters made visible.
+        const shown = revealInvisible(renderMcpResult(result));
+        const note = invisibleNote(shown);
         return {
-          content: bound(renderMcpResult(result), ctx.limits.maxResultChars),
+          content: `${bound(shown.text, ctx.limits.maxResultChars)}${note ? `\n${note}` : ''}`,
           isError: result.isError === true,
           meta,
         };
@@ -191,6 +235,69 @@ async function listAllTools(client: Client, timeoutMs: number): Promise<ListedTo
   return tools;
 }
 
+/** The transport to one server: its command launched in the sandbox, or its URL. */
+async function openTransport(
+  server: string,
+  config: ServerConfig,
+  opts: McpConnectOptions,
+  warn: (text: string) => void,
+): Promise<Transport> {
+  const baseEnv = opts.baseEnv ?? process.env;
+  for (const [where, entries] of [
+    ['env', config.env],
+    ['headers', config.headers],
+  ] as const) {
+    for (const [name, value] of Object.entries(entries)) {
+      const literal = value.replace(ENV_REFERENCE, '');
+      if (KNOWN_TOKENS.redact(literal) !== literal) {
+        throw new Error(
+          `mcp.servers.${server}.${where}.${name} holds a token written in the policy file; put it in a ` +
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NAME} reference to the runner's environment, not a template
+            "variable of the runner's environment and write ${NAME} instead",
+        );
+      }
+    }
+  }
+  if (config.url !== undefined) {
+    const headers: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const [name, value] of Object.entries(config.headers)) {
+      const r = resolveReferences(value, baseEnv);
+      headers[name] = r.value;
+      missing.push(...r.missing);
+      for (const v of r.resolved) opts.onSecret?.(v);
+    }
+    if (missing.length > 0) throw new Error(`${missingText(missing)} (referenced by its headers)`);
+    return new StreamableHTTPClientTransport(new URL(config.url), { requestInit: { headers } });
+  }
+  const { env, dropped, missing, secrets } = mcpServerEnv(config.env, baseEnv);
+  for (const v of secrets) opts.onSecret?.(v);
+  if (dropped.length > 0) {
+    warn(`mcp server '${server}': not passing ${dropped.join(', ')} (never given to MCP servers)`);
+  }
+  if (missing.length > 0) throw new Error(`${missingText(missing)} (referenced by its env)`);
+  if (opts.sandbox.mode === 'none' && config.network.length > 0) {
+    warn(`mcp server '${server}': sandbox mode 'none', so its network list is not enforced`);
+  }
+  const launch = await opts.sandbox.launch([config.command ?? '', ...config.args], {
+    env,
+    cwd: opts.cwd,
+    network: config.network,
+  });
+  return new StdioClientTransport({
+    command: launch.file,
+    args: launch.args,
+    env: launch.env,
+    cwd: launch.cwd,
+    stderr: 'pipe',
+  });
+}
+
+function missingText(names: string[]): string {
+  const unique = [...new Set(names)];
+  return `the runner's environment has no ${unique.join(', ')}`;
+}
+
 /** Starts one server, lists its tools, and keeps those the policy allows. Throws when it cannot start or list. */
 export async function connectMcpServer(
   policy: Policy,
@@ -201,19 +308,10 @@ export async function connectMcpServer(
 ): Promise<McpConnection> {
   const timeoutMs = opts.timeoutMs ?? MCP_CONNECT_TIMEOUT_MS;
   const callTimeoutMs = opts.callTimeoutMs ?? MCP_CALL_TIMEOUT_MS;
-  const { env, dropped } = mcpServerEnv(config.env, opts.baseEnv ?? process.env);
-  if (dropped.length > 0) {
-    warn(`mcp server '${server}': not passing ${dropped.join(', ')} (never given to MCP servers)`);
-  }
-  const transport = new StdioClientTransport({
-    command: config.command,
-    args: config.args,
-    env,
-    cwd: opts.cwd,
-    stderr: 'pipe',
-  });
+  const transport = await openTransport(server, config, opts, warn);
   let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
+  const stderrStream = transport instanceof StdioClientTransport ? transport.stderr : null;
+  stderrStream?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
   });
   const client = new Client(CLIENT_INFO);

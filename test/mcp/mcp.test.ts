@@ -1,15 +1,17 @@
 // MCP servers over stdio (the real SDK client and server): which tools the model sees, what a
 // server may see of the environment, how failures surface, and a model call end to end.
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createSandbox, type Sandbox } from '../../action/sandbox/index.js';
 import { connectMcpServers, type McpHub, mcpServerEnv, renderMcpResult } from '../../action/tools/mcp.js';
 import type { ToolContext } from '../../action/tools/types.js';
-import { DEFAULT_POLICY_TEXT, type Policy } from '../../policies/index.js';
+import { DEFAULT_POLICY_TEXT, isSecretEnvName, type Policy } from '../../policies/index.js';
 import { parsePolicy } from '../../policies/loader.js';
 import { makeRepo } from '../support/repo.js';
 import { runScripted, toolResults } from '../support/session.js';
 
 const ECHO_SERVER = fileURLToPath(new URL('../fixtures/mcp/echo-server.mjs', import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 
 /** The default policy with MCP servers added, and their tools allowed by a tools.allow rule. */
 function policyText(servers: string, toolGlobs = ['mcp__echo__*']): string {
@@ -17,7 +19,9 @@ function policyText(servers: string, toolGlobs = ['mcp__echo__*']): string {
     '  allow:\n    - id: builtin-tools\n',
     `  allow:\n    - id: mcp-tools\n      tools: [${toolGlobs.map((g) => JSON.stringify(g)).join(', ')}]\n    - id: builtin-tools\n`,
   );
-  const out = withTools.replace(/^mcp:\n {2}servers: \{\}\n?/m, `mcp:\n  servers:\n${servers}`);
+  // The fixture server and the SDK it imports live in this checkout: shown to the sandbox as a toolchain.
+  const withRoot = withTools.replace(/^toolchains:\n/m, `toolchains:\n  - ${JSON.stringify(PROJECT_ROOT)}\n`);
+  const out = withRoot.replace(/^mcp:\n {2}servers: \{\}\n?/m, `mcp:\n  servers:\n${servers}`);
   if (out === withTools || withTools === DEFAULT_POLICY_TEXT)
     throw new Error('the default policy no longer has the expected shape');
   return out;
@@ -47,12 +51,28 @@ afterEach(async () => {
   await Promise.all(hubs.splice(0).map((h) => h.close()));
 });
 
+const sandboxes: Sandbox[] = [];
+afterAll(async () => {
+  await Promise.all(sandboxes.splice(0).map((sb) => sb.dispose()));
+});
+
+/** Servers started through a sandbox in mode 'none' (bubblewrap containment: mcp-containment.test.ts). */
 async function connect(
   policy: Policy,
   baseEnv: NodeJS.ProcessEnv = process.env,
   timeoutMs = 10_000,
 ): Promise<McpHub> {
-  const hub = await connectMcpServers(policy, { cwd: process.cwd(), baseEnv, timeoutMs });
+  const sandbox = await createSandbox({
+    workDir: process.cwd(),
+    mode: 'none',
+    allowedDomains: [],
+    denyRead: [],
+    envAllow: ['PATH', 'HOME', 'LANG'],
+    isSecretEnv: (n) => isSecretEnvName(policy, n),
+    baseEnv,
+  });
+  sandboxes.push(sandbox);
+  const hub = await connectMcpServers(policy, { sandbox, cwd: process.cwd(), baseEnv, timeoutMs });
   hubs.push(hub);
   return hub;
 }
@@ -96,32 +116,39 @@ describe('MCP tools', () => {
     expect((await tool('picture').run({}, ctx(policy))).content).toBe('a picture:\n[image/png 1234 bytes]');
   });
 
-  it('gives a server PATH, HOME, LANG and its own env, never the credentials the action holds', async () => {
+  it('gives a server the sandbox environment and its own env, never the credentials the action holds', async () => {
     const policy = policyOf(
-      policyText(echoServer({ env: '{ ECHO_GREETING: hello, GITHUB_TOKEN: ghp_fromPolicy }' })),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NAME} reference to the runner's environment, not a template
+      policyText(echoServer({ env: '{ ECHO_GREETING: hello, INPUT_TOKEN_NAME: "${HOST_VALUE}" }' })),
     );
     const hub = await connect(policy, {
       PATH: process.env.PATH,
       HOME: '/tmp',
+      HOST_VALUE: 'from-the-runner',
       GITHUB_TOKEN: 'ghp_parent000000000000000000000000000000',
       ANTHROPIC_API_KEY: 'sk-ant-parent-0000',
       AWS_SECRET_ACCESS_KEY: 'parent-aws',
     });
     expect(hub.warnings).toEqual([
-      "mcp server 'echo': not passing GITHUB_TOKEN (never given to MCP servers)",
+      "mcp server 'echo': not passing INPUT_TOKEN_NAME (never given to MCP servers)",
     ]);
     const probe = hub.tools.find((t) => t.name === 'mcp__echo__env_probe');
     const seen = JSON.parse((await probe?.run({}, ctx(policy)))?.content ?? '{}');
     expect(seen).toMatchObject({ GITHUB_TOKEN: false, ANTHROPIC_API_KEY: false, ECHO_GREETING: 'hello' });
     expect(seen.keys).not.toContain('AWS_SECRET_ACCESS_KEY');
+    expect(seen.keys).not.toContain('HOST_VALUE');
     expect(
       mcpServerEnv(
-        { X: '1', 'INPUT_ANTHROPIC-API-KEY': 'k', anthropic_auth_token: 't' },
-        { PATH: '/bin', SECRET: 's' },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NAME} reference to the runner's environment, not a template
+        { X: '1', REF: 'a-${SET}-${UNSET}', 'INPUT_ANTHROPIC-API-KEY': 'k', anthropic_auth_token: 't' },
+        { PATH: '/bin', SECRET: 's', SET: 'value' },
       ),
     ).toEqual({
-      env: { PATH: '/bin', X: '1' },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NAME} reference to the runner's environment, not a template
+      env: { X: '1', REF: 'a-value-${UNSET}' },
       dropped: ['INPUT_ANTHROPIC-API-KEY', 'anthropic_auth_token'],
+      missing: ['UNSET'],
+      secrets: ['value'],
     });
   });
 
