@@ -119,6 +119,8 @@ describe('loading a policy', () => {
       command: 'node',
       args: [],
       env: {},
+      headers: {},
+      network: [],
       tools: { allow: ['get_*'], deny: [] },
     });
   });
