@@ -264,6 +264,9 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         denyRead: [],
         denyWrite: [path.join(realWork, '.git')],
         toolchains: policy.toolchains,
+        neverShown: [repo, env.RUNNER_TEMP, env.RUNNER_WORKSPACE, env.GITHUB_WORKSPACE].filter(
+          (d): d is string => d !== undefined && path.isAbsolute(d),
+        ),
         envAllow: policy.env.allow,
         isSecretEnv: (n) => isSecretEnvName(policy, n),
         baseEnv: env,

@@ -38,8 +38,16 @@ export interface SandboxConfig {
   denyRead: string[];
   /** Absolute paths inside workDir that stay read-only (e.g. workDir/.git). */
   denyWrite?: string[];
-  /** Host directories commands may read (absolute or ~/...), besides the system directories. */
+  /**
+   * Host directories commands may read (absolute or ~/...), besides the system directories. The
+   * directories on the command's PATH are added to them.
+   */
   toolchains?: readonly string[];
+  /**
+   * Host directories no toolchain or PATH entry may show, or sit inside: the user's checkout,
+   * $RUNNER_TEMP, the runner's work directory.
+   */
+  neverShown?: readonly string[];
   /** Variable names passed through (exact names, '*' suffix globs). */
   envAllow: string[];
   /** A secret wins over the allowlist: never passed. */
@@ -318,7 +326,7 @@ export async function createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
       shell: probe.bash,
       socat: probe.socat,
       helper: probe.seccompHelper,
-      layout: await resolveHostLayout(cfg.toolchains ?? [], hostHome),
+      layout: await resolveHostLayout(cfg.toolchains ?? [], hostHome, env.PATH, cfg.neverShown ?? []),
       caps: capabilityArgs({
         euid,
         hasSetfcap: await hasSetfcap(),

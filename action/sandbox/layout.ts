@@ -54,17 +54,24 @@ export function expandHome(p: string, home: string): string {
 }
 
 /**
- * The toolchain directories that exist, symlinks resolved. A directory that would show the work tree's
- * parent, the home itself or the root is dropped: those are refused by the policy schema too.
+ * The toolchain directories that exist, symlinks resolved. A directory that would show the home itself
+ * or the root is dropped (the policy schema refuses those too), and so is one inside or around a
+ * directory that is never shown (the user's checkout, $RUNNER_TEMP).
  */
-async function toolchainDirs(dirs: readonly string[], home: string): Promise<string[]> {
+async function toolchainDirs(
+  dirs: readonly string[],
+  home: string,
+  neverShown: readonly string[],
+): Promise<string[]> {
   const out = new Set<string>();
+  const overlaps = (d: string) => neverShown.some((n) => inside(n, d) || inside(d, n));
   for (const d of dirs) {
     const abs = path.resolve(expandHome(d, home));
     try {
       const real = await realpath(abs);
       if (!(await stat(real)).isDirectory()) continue;
       if (real === '/' || real === home || inside(real, home)) continue;
+      if (overlaps(abs) || overlaps(real)) continue;
       out.add(real);
     } catch {
       /* not installed here */
@@ -73,11 +80,31 @@ async function toolchainDirs(dirs: readonly string[], home: string): Promise<str
   return [...out].sort();
 }
 
-export async function resolveHostLayout(toolchains: readonly string[], home: string): Promise<HostLayout> {
+/**
+ * The absolute directories of a command's PATH: programs the runner put on it (a setup action's bin,
+ * a version manager's shims) run inside too. Not the root, /tmp, or a directory holding the home.
+ */
+export function pathDirs(pathValue: string | undefined): string[] {
+  return (pathValue ?? '')
+    .split(':')
+    .filter((d) => path.isAbsolute(d) && !['/', '/tmp', '/home', '/root'].includes(path.resolve(d)));
+}
+
+export async function resolveHostLayout(
+  toolchains: readonly string[],
+  home: string,
+  pathValue: string | undefined,
+  neverShown: readonly string[] = [],
+): Promise<HostLayout> {
   const system = (await Promise.all(SYSTEM_ROOTS.map(systemRoot))).filter(
     (r): r is SystemRoot => r !== undefined,
   );
-  return { system, etcSecrets: await etcSecrets(), toolchains: await toolchainDirs(toolchains, home) };
+  const dirs = await toolchainDirs([...toolchains, ...pathDirs(pathValue)], home, neverShown);
+  // Below a system root already: nothing to add.
+  const extra = dirs.filter(
+    (d) => !system.some((r) => r.kind === 'dir' && inside(r.path, d)) && !inside('/etc', d),
+  );
+  return { system, etcSecrets: await etcSecrets(), toolchains: extra };
 }
 
 /** Of `paths` (absolute), the ones inside `workDir` that exist, with their kind. */

@@ -107,6 +107,36 @@ describe('what a sandboxed command can read', () => {
     expect(r.output).not.toContain('credentials.toml');
   });
 
+  it('runs programs from the PATH directories, but never from a directory that is never shown', async () => {
+    const tools = tempDir('tools');
+    chmodSync(plant(path.join(tools, 'bin/my-tool'), '#!/bin/sh\necho path-tool-ok\n'), 0o755);
+    planted.push(plant(path.join(tools, 'secret.txt')));
+    const checkout = tempDir('checkout');
+    chmodSync(plant(path.join(checkout, 'bin/repo-tool'), '#!/bin/sh\necho repo-tool-ran\n'), 0o755);
+    plant(path.join(checkout, '.env'));
+    const withPath = await createSandbox({
+      workDir: work,
+      mode: 'bubblewrap',
+      allowedDomains: [],
+      denyRead: [],
+      envAllow: ['PATH'],
+      isSecretEnv: () => false,
+      baseEnv: { PATH: `${path.join(tools, 'bin')}:${checkout}:${path.join(checkout, 'bin')}:/usr/bin:/bin` },
+      neverShown: [checkout],
+    });
+    try {
+      const r = await withPath.run(
+        `my-tool; repo-tool; cat ${path.join(tools, 'secret.txt')} ${path.join(checkout, '.env')}`,
+        RUN,
+      );
+      expect(r.output).toContain('path-tool-ok');
+      expect(r.output).not.toContain('repo-tool-ran');
+      expect(r.output).not.toContain(SECRET);
+    } finally {
+      await withPath.dispose();
+    }
+  });
+
   it('shows an empty root but for the system, the work tree and its own temp', async () => {
     const r = await sb.run('ls -a /; ls -a /tmp; cat /etc/shadow; echo rc=$?', RUN);
     const roots = r.output.split('\n');
