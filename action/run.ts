@@ -5,6 +5,7 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRedactor } from '../lib/redact.js';
+import { stripInvisible } from '../lib/unicode.js';
 import {
   evaluate,
   isAlwaysSecretEnvName,
@@ -370,7 +371,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   try {
     if (loop || failure === undefined || (await isGitRepo(workDir).catch(() => false))) {
       const message = [
-        `agentgate: ${settings.task.split('\n')[0]?.slice(0, 60) ?? 'task'}`,
+        `agentgate: ${stripInvisible(settings.task).text.split('\n')[0]?.slice(0, 60) ?? 'task'}`,
         '',
         `Outcome: ${loop?.outcome ?? 'error'}`,
         '',
