@@ -39,6 +39,11 @@ export interface BudgetState {
 
 export type BudgetCheck = { ok: true; maxTokens: number } | { ok: false; budget: BudgetName; detail: string };
 
+/** Why a session stopped on the wall clock. */
+export function timeLimitDetail(b: Pick<Budgets, 'timeoutMs'>): string {
+  return `reached the time limit (${Math.round(b.timeoutMs / 1000)} s)`;
+}
+
 export function totalTokens(u: Usage): number {
   return u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens;
 }
@@ -61,13 +66,7 @@ export function checkBudgets(
   if (s.turns >= b.maxTurns) {
     return { ok: false, budget: 'turns', detail: `reached max turns (${b.maxTurns})` };
   }
-  if (s.elapsedMs >= b.timeoutMs) {
-    return {
-      ok: false,
-      budget: 'time',
-      detail: `reached the time limit (${Math.round(b.timeoutMs / 1000)} s)`,
-    };
-  }
+  if (s.elapsedMs >= b.timeoutMs) return { ok: false, budget: 'time', detail: timeLimitDetail(b) };
   let maxTokens = MAX_OUTPUT_TOKENS_PER_CALL;
   const tokensLeft = b.maxTotalTokens - totalTokens(s.usage) - estInputTokens;
   maxTokens = Math.min(maxTokens, tokensLeft);

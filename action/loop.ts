@@ -10,9 +10,18 @@ import {
   costOf,
   estimateInputTokens,
   type Prices,
+  timeLimitDetail,
   totalTokens,
   ZERO_USAGE,
 } from './budgets.js';
+import {
+  boundByDeadline,
+  type Clock,
+  DEADLINE_STOP_NOTE,
+  defaultClock,
+  startDeadline,
+  untilAborted,
+} from './deadline.js';
 import { formatIssues } from './errors.js';
 import type {
   ContentBlock,
@@ -44,6 +53,7 @@ export interface LoopConfig {
   system: string;
   user: string;
   tools: readonly Tool[];
+  /** Its deadline, clock and signal, when set, are the session's (the time budget then counts from its start). */
   ctx: ToolContext;
   /** How many times a failing finish check is sent back to the model. */
   maxVerifyAttempts: number;
@@ -55,7 +65,7 @@ export interface LoopDeps {
   provider: LLMProvider;
   trace: TraceWriter;
   redactor: Redactor;
-  /** Milliseconds since some fixed point (injected for tests). */
+  /** Milliseconds since some fixed point (injected for tests); `ctx.clock` when that is set. */
   now?: () => number;
 }
 
@@ -74,6 +84,8 @@ export interface LoopResult {
 
 export const DEFAULT_MAX_VERIFY_ATTEMPTS = 3;
 export const DEFAULT_VERIFY_TAIL_CHARS = 4000;
+/** How long a tool call or finish check in flight at the deadline is waited for (its own kill lands in ms). */
+export const ABORT_SETTLE_MS = 1000;
 
 export function toolSpec(t: Tool): ToolSpec {
   const json = t.jsonSchema ?? (z.toJSONSchema(t.inputSchema, { io: 'input' }) as Record<string, unknown>);
@@ -104,8 +116,28 @@ function textOf(blocks: readonly ContentBlock[]): string {
 }
 
 export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<LoopResult> {
-  const now = deps.now ?? (() => performance.now());
-  const started = now();
+  const now = cfg.ctx.clock ?? deps.now ?? defaultClock;
+  if (cfg.ctx.deadline !== undefined && cfg.ctx.signal) {
+    return loop(cfg, deps, { now, at: cfg.ctx.deadline, signal: cfg.ctx.signal });
+  }
+  // No session deadline: the loop's own, from now.
+  const d = startDeadline(cfg.ctx.deadline ?? now() + cfg.budgets.timeoutMs, now);
+  try {
+    const ctx: ToolContext = { ...cfg.ctx, deadline: d.at, clock: now, signal: d.signal };
+    return await loop({ ...cfg, ctx }, deps, { now, at: d.at, signal: d.signal });
+  } finally {
+    d.dispose();
+  }
+}
+
+/** The loop proper; `ctx` carries the deadline `at` and its `signal`. */
+async function loop(
+  cfg: LoopConfig,
+  deps: LoopDeps,
+  clock: { now: Clock; at: number; signal: AbortSignal },
+): Promise<LoopResult> {
+  const { now, signal } = clock;
+  const elapsed = () => cfg.budgets.timeoutMs - (clock.at - now());
   const { trace, redactor, provider } = deps;
   const tools = new Map(cfg.tools.map((t) => [t.name, t]));
   const specs = cfg.tools.map(toolSpec);
@@ -137,17 +169,29 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
     ...(testsAfter ? { testsAfter } : {}),
     ...extra,
   });
+  // The deadline passed during a tool call or a finish check: what is in flight is left to its kill.
+  const timeUp = (): LoopResult => {
+    const detail = timeLimitDetail(cfg.budgets);
+    trace.event('budget', {
+      turns,
+      usage,
+      costUsd,
+      elapsedMs: elapsed(),
+      totalTokens: totalTokens(usage),
+      check: { ok: false, budget: 'time', detail },
+    });
+    return result('budget_exhausted', detail, { budget: 'time' });
+  };
 
   for (;;) {
     const estInput = lastInputTokens + estimateInputTokens(charsSinceLastCall);
-    const state = { turns, usage, costUsd, elapsedMs: now() - started };
+    const state = { turns, usage, costUsd, elapsedMs: elapsed() };
     const check = checkBudgets(cfg.budgets, state, estInput, cfg.prices);
     trace.event('budget', { ...state, totalTokens: totalTokens(usage), estInputTokens: estInput, check });
     if (!check.ok) {
       return result('budget_exhausted', check.detail, { budget: check.budget });
     }
 
-    const remainingMs = cfg.budgets.timeoutMs - (now() - started);
     const request = {
       model: cfg.model,
       system: cfg.system,
@@ -164,22 +208,13 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
     });
     const t0 = now();
     let response: ModelResponse;
-    const signal = AbortSignal.timeout(Math.max(1, Math.floor(remainingMs)));
     try {
       response = await provider.createMessage(request, {
         signal,
         onRetry: (e) => trace.event('model.retry', e),
       });
     } catch (e) {
-      if (signal.aborted) {
-        return result(
-          'budget_exhausted',
-          `reached the time limit (${Math.round(cfg.budgets.timeoutMs / 1000)} s)`,
-          {
-            budget: 'time',
-          },
-        );
-      }
+      if (signal.aborted) return timeUp();
       const msg = e instanceof Error ? e.message : String(e);
       trace.event('model.error', { message: msg, status: e instanceof ProviderError ? e.status : undefined });
       return result('provider_error', msg);
@@ -221,15 +256,25 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
       if (!cfg.ctx.testCommand || !cfg.ctx.sandbox) {
         return result('completed', 'the model finished; no test command is configured');
       }
-      const run = await runTestCommand(
-        cfg.ctx.sandbox,
-        cfg.ctx.testCommand,
-        cfg.ctx.limits.maxCommandTimeoutS * 1000,
-        cfg.verifyTailChars,
+      const bound = boundByDeadline(cfg.ctx.limits.maxCommandTimeoutS * 1000, cfg.ctx);
+      if (bound.ms <= 0) return timeUp();
+      const settled = await untilAborted(
+        runTestCommand(cfg.ctx.sandbox, cfg.ctx.testCommand, bound.ms, cfg.verifyTailChars),
+        signal,
+        ABORT_SETTLE_MS,
       );
+      if (!settled.ok) return timeUp();
+      const run = settled.value;
       run.outputTail = redactor.redact(run.outputTail);
       testsAfter = run;
-      trace.event('test.run', { phase: 'finish-check', attempt: verifyAttempts + 1, ...run });
+      const cut = bound.cut && run.timedOut;
+      trace.event('test.run', {
+        phase: 'finish-check',
+        attempt: verifyAttempts + 1,
+        ...run,
+        ...(cut ? { stoppedByDeadline: true } : {}),
+      });
+      if (cut) return timeUp();
       if (run.passed) return result('completed', 'the model finished and the tests pass');
       verifyAttempts++;
       if (verifyAttempts > cfg.maxVerifyAttempts) {
@@ -253,7 +298,23 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
     for (const use of uses) {
       toolCalls++;
       trace.event('tool.call', { id: use.id, name: use.name, input: use.input });
-      const r = await callTool(cfg, tools, use.name, use.input, trace, deniedCalls);
+      // The deadline ends the call: a command's timeout is cut to it; anything else is not waited for.
+      const settled = await untilAborted(
+        callTool(cfg, tools, use.name, use.input, trace, deniedCalls),
+        signal,
+        ABORT_SETTLE_MS,
+      );
+      if (!settled.ok) {
+        trace.event('tool.result', {
+          id: use.id,
+          name: use.name,
+          isError: true,
+          aborted: true,
+          preview: DEADLINE_STOP_NOTE,
+        });
+        return timeUp();
+      }
+      const r = settled.value;
       const content = redactor.redact(r.content);
       trace.event('tool.result', {
         id: use.id,
@@ -270,6 +331,8 @@ export async function runAgentLoop(cfg: LoopConfig, deps: LoopDeps): Promise<Loo
         content,
         ...(r.isError ? { is_error: true } : {}),
       });
+      // No new call once the deadline has passed.
+      if (signal.aborted) return timeUp();
     }
     messages.push({ role: 'user', content: results });
     charsSinceLastCall += charsOf(results);

@@ -19,6 +19,7 @@ import { BOT_IDENTITY, BRANCH_PREFIX, SESSION_TRAILER } from './constants.js';
 
 export { BOT_IDENTITY };
 
+import { boundByDeadline, defaultClock, startDeadline, within } from './deadline.js';
 import { messageOf, UsageError } from './errors.js';
 import {
   branchExists,
@@ -48,11 +49,24 @@ import { createSandbox, type Sandbox, SandboxUnavailableError } from './sandbox/
 import { findOnPath } from './sandbox/probe.js';
 import { runTestCommand, type TestRun } from './testing.js';
 import { BUILTIN_TOOLS } from './tools/index.js';
-import { connectMcpServers, type McpHub } from './tools/mcp.js';
+import { connectMcpServers, MCP_CONNECT_TIMEOUT_MS, type McpHub } from './tools/mcp.js';
 import type { Tool, ToolContext, ToolLimits } from './tools/types.js';
 import { TraceWriter } from './trace/trace.js';
 
 export const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'] as const;
+/**
+ * The run ends within its time budget plus this: what follows a stop on the deadline (the in-flight call
+ * waited for at most ABORT_SETTLE_MS, the tests after the stop, the commit, the patch, the result).
+ */
+export const END_GRACE_MS = 5000;
+/**
+ * Of that grace, what the tests after a stop leave for the rest: their kill (TEST_KILL_WAIT_MS), the
+ * commit, patch and branch, closing the MCP servers and the sandbox (each waited for CLOSE_WAIT_MS at most).
+ */
+export const END_RESERVE_MS = 3000;
+/** Tests after a stop are not started with less time than this. */
+export const MIN_AFTER_STOP_TEST_MS = 500;
+const CLOSE_WAIT_MS = 1000;
 export const DEFAULT_TOOL_LIMITS: ToolLimits = {
   maxResultChars: 30_000,
   defaultCommandTimeoutS: 120,
@@ -86,6 +100,8 @@ export interface RunDeps {
   env?: NodeJS.ProcessEnv;
   /** Progress lines (the CLI prints them to stderr). */
   log?: (line: string) => void;
+  /** Milliseconds on a monotonic clock (injected for tests; default performance.now). */
+  now?: () => number;
 }
 
 export interface RunResult {
@@ -175,6 +191,9 @@ export async function prepareRepo(
 }
 
 export async function runSession(settings: RunSettings, deps: RunDeps): Promise<RunResult> {
+  // The time budget counts from here, for everything: clone, sandbox, baseline, the loop.
+  const clock = deps.now ?? defaultClock;
+  const deadlineAt = clock() + settings.budgets.timeoutMs;
   const log = deps.log ?? (() => {});
   const env = deps.env ?? process.env;
   const policy = settings.policy.policy;
@@ -232,6 +251,8 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     ...(settings.environment ? { environment: settings.environment } : {}),
   });
 
+  // Fires at the deadline: the loop stops, and what is in flight is cut.
+  const deadline = startDeadline(deadlineAt, clock);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'agentgate-'));
   const workDir = path.join(scratch, 'work');
   let sandbox: Sandbox | undefined;
@@ -285,7 +306,12 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
 
     const tools: Tool[] = [...BUILTIN_TOOLS];
     if (Object.keys(policy.mcp.servers).length > 0) {
-      mcp = await connectMcpServers(policy, { sandbox, cwd: realWork, baseEnv: env });
+      mcp = await connectMcpServers(policy, {
+        sandbox,
+        cwd: realWork,
+        baseEnv: env,
+        timeoutMs: Math.max(1, boundByDeadline(MCP_CONNECT_TIMEOUT_MS, { deadline: deadline.at, clock }).ms),
+      });
       for (const w of mcp.warnings) warn(w);
       tools.push(...mcp.tools);
     }
@@ -295,18 +321,18 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       sandbox,
       testCommand: settings.testCommand,
       limits: settings.toolLimits ?? DEFAULT_TOOL_LIMITS,
+      deadline: deadline.at,
+      clock,
+      signal: deadline.signal,
     };
 
     if (settings.testCommand) {
       log(`baseline: ${settings.testCommand}`);
-      before = await runTestCommand(
-        sandbox,
-        settings.testCommand,
-        ctx.limits.maxCommandTimeoutS * 1000,
-        DEFAULT_VERIFY_TAIL_CHARS,
-      );
+      const bound = boundByDeadline(ctx.limits.maxCommandTimeoutS * 1000, ctx);
+      before = await runTestCommand(sandbox, settings.testCommand, bound.ms, DEFAULT_VERIFY_TAIL_CHARS);
       before.outputTail = redactor.redact(before.outputTail);
-      trace.event('test.run', { phase: 'baseline', ...before });
+      const cut = bound.cut && before.timedOut;
+      trace.event('test.run', { phase: 'baseline', ...before, ...(cut ? { stoppedByDeadline: true } : {}) });
       log(`baseline: exit ${before.exitCode} (${before.passed ? 'green' : 'red'}, ${before.durationMs} ms)`);
     }
 
@@ -333,7 +359,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         maxVerifyAttempts: settings.maxVerifyAttempts ?? DEFAULT_MAX_VERIFY_ATTEMPTS,
         verifyTailChars: DEFAULT_VERIFY_TAIL_CHARS,
       },
-      { provider: deps.provider, trace, redactor },
+      { provider: deps.provider, trace, redactor, now: clock },
     );
     log(
       `agent: ${loop.outcome}${loop.budget ? ` (${loop.budget})` : ''} after ${loop.turns} turn(s): ${loop.detail}`,
@@ -344,13 +370,19 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
 
   // After-evidence on every stop: a run stopped by a budget, the provider or a refusal did not reach a
   // finish check on what it left (an earlier check may have seen older work), so the tests run once
-  // more, within their own time bound.
+  // more, within their own time bound and the end of the grace after the deadline (END_GRACE_MS, less
+  // END_RESERVE_MS for what follows): a run stopped on the deadline gives them about 2 s.
   const stopped =
     loop?.outcome === 'budget_exhausted' || loop?.outcome === 'provider_error' || loop?.outcome === 'refused';
   if (loop && stopped && settings.testCommand && sandbox) {
     try {
       const limits = settings.toolLimits ?? DEFAULT_TOOL_LIMITS;
-      const boundMs = settings.finalTestTimeoutMs ?? limits.maxCommandTimeoutS * 1000;
+      const graceLeft = deadline.at + END_GRACE_MS - END_RESERVE_MS - clock();
+      const boundMs = Math.floor(
+        Math.min(settings.finalTestTimeoutMs ?? limits.maxCommandTimeoutS * 1000, graceLeft),
+      );
+      if (boundMs < MIN_AFTER_STOP_TEST_MS)
+        throw new Error("the session's time budget left no room for them");
       log(`after the stop: ${settings.testCommand} (at most ${Math.round(boundMs / 1000)} s)`);
       const after = await runTestCommand(sandbox, settings.testCommand, boundMs, DEFAULT_VERIFY_TAIL_CHARS);
       after.outputTail = redactor.redact(after.outputTail);
@@ -420,8 +452,10 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     failure ??= e;
   }
 
-  await mcp?.close().catch(() => {});
-  await sandbox?.dispose().catch(() => {});
+  deadline.dispose();
+  // Waited for briefly: anything they leave running is killed on its own.
+  if (mcp) await within(mcp.close(), CLOSE_WAIT_MS);
+  if (sandbox) await within(sandbox.dispose(), CLOSE_WAIT_MS);
   rmSync(scratch, { recursive: true, force: true });
 
   if (failure !== undefined && !loop) {

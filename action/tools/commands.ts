@@ -1,6 +1,7 @@
 // run_command and run_tests: both run in the sandbox, never in the action's own environment.
 import { z } from 'zod';
 import { invisibleNote, revealInvisible } from '../../lib/unicode.js';
+import { boundByDeadline, DEADLINE_STOP_NOTE } from '../deadline.js';
 import type { CommandResult } from '../sandbox/index.js';
 import type { Tool, ToolContext, ToolResult } from './types.js';
 
@@ -19,18 +20,23 @@ export function formatCommandResult(command: string, r: CommandResult): string {
 /** Runs one command line in the session's sandbox and reports it as a tool result. */
 async function runSandboxed(ctx: ToolContext, command: string, timeoutS: number): Promise<ToolResult> {
   if (!ctx.sandbox) throw new Error('commands are disabled: no sandbox is available for this session');
+  // The session's deadline bounds every command: its timeout is cut to the time left.
+  const bound = boundByDeadline(timeoutS * 1000, ctx);
+  if (bound.ms <= 0) return { content: `$ ${command}\n[not run: ${DEADLINE_STOP_NOTE}]`, isError: true };
   const r = await ctx.sandbox.run(command, {
-    timeoutMs: timeoutS * 1000,
+    timeoutMs: bound.ms,
     maxOutputBytes: ctx.limits.maxResultChars,
   });
+  const stopped = bound.cut && r.timedOut;
   return {
-    content: formatCommandResult(command, r),
+    content: formatCommandResult(command, r) + (stopped ? `\n[${DEADLINE_STOP_NOTE}]` : ''),
     isError: r.exitCode !== 0,
     meta: {
       exitCode: r.exitCode,
       timedOut: r.timedOut,
       truncated: r.truncated,
       durationMs: Math.round(r.durationMs),
+      ...(stopped ? { stoppedByDeadline: true } : {}),
     },
   };
 }

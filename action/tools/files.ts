@@ -3,13 +3,15 @@
 // matches never reveal files the policy denies reading.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { execFile } from '../../lib/exec.js';
 import { invisibleNote, revealInvisible } from '../../lib/unicode.js';
 import { evaluate, type Policy } from '../../policies/index.js';
+import { boundByDeadline } from '../deadline.js';
+import { readRegularFile, requireType, writeRegularFile } from '../guards/file-types.js';
 import { resolveInside } from '../guards/paths.js';
 import type { FileChange, Tool, ToolContext, ToolResult } from './types.js';
 
@@ -54,7 +56,7 @@ function globMatcher(glob: string | undefined): (file: string) => boolean {
 
 async function hashOrNull(abs: string): Promise<string | null> {
   try {
-    return sha256(await readFile(abs));
+    return sha256(await readRegularFile(abs, abs));
   } catch {
     return null;
   }
@@ -74,7 +76,8 @@ export const readFileTool: Tool<typeof readFileInput> = {
   requests: (i) => ({ read: [i.path] }),
   async run(i, ctx): Promise<ToolResult> {
     const { abs } = resolved(ctx, i.path);
-    const buf = await readFile(abs);
+    // A FIFO, socket or device (or a link to one) is refused, not read: it could block for ever.
+    const buf = await readRegularFile(abs, i.path);
     if (buf.subarray(0, 8000).includes(0)) {
       return { content: `${i.path} is a binary file (${buf.length} bytes)`, isError: true };
     }
@@ -117,6 +120,7 @@ export const listFilesTool: Tool<typeof listFilesInput> = {
   requests: (i) => ({ read: [i.path ?? '.'] }),
   async run(i, ctx): Promise<ToolResult> {
     const { abs } = resolved(ctx, i.path ?? '.');
+    await requireType(abs, i.path ?? '.', 'directory');
     const found: string[] = [];
     await walk(ctx.workDir, abs, found, MAX_LIST_ENTRIES * 4);
     const match = globMatcher(i.glob);
@@ -163,7 +167,7 @@ export async function searchWithRipgrep(
   args.push('--regexp', pattern, '--', path.relative(ctx.workDir, absPath) || '.');
   const r = await execFile('rg', args, {
     cwd: ctx.workDir,
-    timeoutMs: 30_000,
+    timeoutMs: Math.max(1, boundByDeadline(30_000, ctx).ms),
     maxOutputBytes: 4 * 1024 * 1024,
   });
   if (r.exitCode === 2) return { error: `search failed: ${r.stderr.trim()}` };
@@ -200,7 +204,8 @@ export async function searchWithNode(
     if (!match(f)) continue;
     const target = resolveInside(root, f);
     if (!target.ok || !readable(ctx.policy, target.rel)) continue;
-    const buf = await readFile(target.abs).catch(() => undefined);
+    // Not regular (a FIFO, a device, a link to one): skipped unopened.
+    const buf = await readRegularFile(target.abs, f).catch(() => undefined);
     if (!buf || buf.subarray(0, 8000).includes(0)) continue;
     const text = buf.toString('utf8').split('\n');
     for (let n = 0; n < text.length && lines.length < MAX_SEARCH_MATCHES; n++) {
@@ -218,6 +223,7 @@ export const searchTool: Tool<typeof searchInput> = {
   requests: (i) => ({ read: [i.path ?? '.'] }),
   async run(i, ctx): Promise<ToolResult> {
     const { abs } = resolved(ctx, i.path ?? '.');
+    await requireType(abs, i.path ?? '.', 'file or directory');
     const search = (await hasRipgrep()) ? searchWithRipgrep : searchWithNode;
     const r = await search(ctx, abs, i.pattern, i.glob);
     if ('error' in r) return { content: r.error, isError: true };
@@ -235,11 +241,12 @@ const writeFileInput = z.object({
 
 async function writeChecked(ctx: ToolContext, p: string, content: string): Promise<FileChange> {
   const { abs, rel } = resolved(ctx, p);
+  await requireType(abs, p, 'file', { missingOk: true });
   const before = await hashOrNull(abs);
   await mkdir(path.dirname(abs), { recursive: true });
   // Resolve again after creating directories: a directory created above cannot be a link out.
   const again = resolved(ctx, p);
-  await writeFile(again.abs, content);
+  await writeRegularFile(again.abs, p, content);
   return { path: rel, beforeSha256: before, afterSha256: sha256(content) };
 }
 
@@ -274,7 +281,7 @@ export const editFileTool: Tool<typeof editFileInput> = {
     const { abs } = resolved(ctx, i.path);
     if (!existsSync(abs))
       return { content: `${i.path} does not exist; use write_file to create it`, isError: true };
-    const text = await readFile(abs, 'utf8');
+    const text = (await readRegularFile(abs, i.path)).toString('utf8');
     const count = text.split(i.old_string).length - 1;
     if (count === 0) return { content: `old_string was not found in ${i.path}`, isError: true };
     if (count > 1 && !i.replace_all) {

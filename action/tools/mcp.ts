@@ -15,6 +15,7 @@ import { createRedactor } from '../../lib/redact.js';
 import { invisibleNote, revealInvisible } from '../../lib/unicode.js';
 import { ENV_REFERENCE, evaluate, type Policy } from '../../policies/index.js';
 import { VERSION } from '../constants.js';
+import { boundByDeadline } from '../deadline.js';
 import { isNeverPassed } from '../sandbox/env.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { bound } from './files.js';
@@ -202,9 +203,11 @@ function makeTool(
     requests: () => ({ mcp: { server, tool: listed.name } }),
     async run(input: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult> {
       const started = performance.now();
+      // At most the call's own bound, and never past the session's deadline.
+      const timeout = Math.max(1, boundByDeadline(callTimeoutMs, ctx).ms);
       try {
         const result = await client.callTool({ name: listed.name, arguments: input }, undefined, {
-          timeout: callTimeoutMs,
+          timeout,
           ...(ctx.signal ? { signal: ctx.signal } : {}),
         });
         const meta = { server, tool: listed.name, durationMs: Math.round(performance.now() - started) };

@@ -2,6 +2,7 @@
 // The loop parses input with the schema, asks the policy gate, then runs; failures become error results.
 import type { z } from 'zod';
 import type { Decision, Policy, PolicyRequest } from '../../policies/index.js';
+import type { Clock } from '../deadline.js';
 import type { Sandbox } from '../sandbox/index.js';
 
 export interface ToolContext {
@@ -12,6 +13,11 @@ export interface ToolContext {
   /** The configured test command for run_tests, if any. */
   testCommand: string | undefined;
   limits: ToolLimits;
+  /** When the session's time budget runs out, on `clock`'s scale: every wait is cut to the time left. */
+  deadline?: number;
+  /** The clock `deadline` is on (default performance.now). */
+  clock?: Clock;
+  /** Fires at the deadline: in-flight work (an MCP call) ends. */
   signal?: AbortSignal;
 }
 
