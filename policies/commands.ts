@@ -584,3 +584,112 @@ export function analyzeCommand(line: string): CommandAnalysis {
   }
   return { invocations: analyzer.invocations, segmentTexts: analyzer.segmentTexts };
 }
+
+/** Global options of a program: those that take the next word as their value, and those that take none. */
+interface OptionTable {
+  values: ReadonlySet<string>;
+  flags: ReadonlySet<string>;
+}
+
+const table = (values: string[], flags: string[]): OptionTable => ({
+  values: new Set(values),
+  flags: new Set(flags),
+});
+
+/**
+ * The global options (before the subcommand) of the programs the default rules name by subcommand. An
+ * option not listed here may take a value, so the word after it is a candidate subcommand and so is the
+ * next one: a deny rule errs toward matching.
+ */
+const GLOBAL_OPTIONS: Record<string, OptionTable> = {
+  git: table(
+    ['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--super-prefix', '--config-env', '--attr-source'],
+    [
+      '-p',
+      '--paginate',
+      '-P',
+      '--no-pager',
+      '--bare',
+      '--no-replace-objects',
+      '--no-lazy-fetch',
+      '--literal-pathspecs',
+      '--glob-pathspecs',
+      '--noglob-pathspecs',
+      '--icase-pathspecs',
+      '--no-optional-locks',
+      '--no-advice',
+      '--exec-path',
+      '--html-path',
+      '--man-path',
+      '--info-path',
+      '-v',
+      '--version',
+      '-h',
+      '--help',
+    ],
+  ),
+  npm: table(
+    ['-C', '--prefix', '-w', '--workspace', '--registry', '--userconfig', '--globalconfig', '--cache', '--loglevel'],
+    ['-g', '--global', '-s', '--silent', '-q', '--quiet', '-d', '--verbose', '--json', '-y', '--yes', '-f', '--force', '--ws', '--workspaces', '--include-workspace-root', '--dry-run'],
+  ),
+  pnpm: table(
+    ['-C', '--dir', '-F', '--filter', '--registry', '--loglevel'],
+    ['-w', '--workspace-root', '-r', '--recursive', '-s', '--silent', '--json', '-g', '--global'],
+  ),
+  yarn: table(['--cwd', '--registry'], ['-s', '--silent', '--json', '--verbose']),
+  cargo: table(
+    ['-C', '-Z', '--config', '--color', '--manifest-path'],
+    ['-v', '--verbose', '-q', '--quiet', '--frozen', '--locked', '--offline'],
+  ),
+};
+
+/** Subcommands that group others (`yarn npm publish`): the word after them is a candidate too. */
+const GROUPS: Record<string, ReadonlySet<string>> = { yarn: new Set(['npm']) };
+
+/** What a program's own command line says before its arguments proper. */
+export interface SubcommandWords {
+  /** The options before the subcommand, as written (`-c`, `--git-dir=x`); option values are not included. */
+  options: string[];
+  /**
+   * The subcommand: the first word after the program's global options and their values. When an option of
+   * unknown arity comes before it, the word after that one is a candidate too.
+   */
+  candidates: string[];
+}
+
+/** The global options and subcommand of `argv` (program first), e.g. `git -C sub push` -> push. */
+export function subcommandOf(argv: readonly string[]): SubcommandWords {
+  const program = basename(argv[0] ?? '');
+  const known = GLOBAL_OPTIONS[program];
+  const options: string[] = [];
+  const candidates: string[] = [];
+  let unknownBefore = false;
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (word === '--') {
+      const next = argv[i + 1];
+      if (next !== undefined) candidates.push(next);
+      break;
+    }
+    if (word.startsWith('-') && word !== '-') {
+      options.push(word);
+      const eq = word.indexOf('=');
+      const name = eq < 0 ? word : word.slice(0, eq);
+      if (eq < 0 && known?.values.has(name)) {
+        i++; // its value
+        unknownBefore = false;
+      } else {
+        unknownBefore = eq < 0 && !known?.flags.has(name);
+      }
+      continue;
+    }
+    candidates.push(word);
+    if (GROUPS[program]?.has(word)) {
+      const next = argv.slice(i + 1).find((w) => !w.startsWith('-'));
+      if (next !== undefined) candidates.push(next);
+    }
+    if (!unknownBefore) break;
+    unknownBefore = false;
+  }
+  return { options, candidates };
+}

@@ -2,7 +2,7 @@
 // decides; otherwise the request is denied by `default-deny`, with a reason that says which list
 // would have to change. Pure: plain data in, a decision out.
 import picomatch from 'picomatch';
-import { analyzeCommand, basename, type Invocation } from './commands.js';
+import { analyzeCommand, basename, type Invocation, subcommandOf } from './commands.js';
 import {
   COMMAND_UNPARSEABLE_RULE,
   DEFAULT_DENY_RULE,
@@ -207,6 +207,20 @@ function executableMatches(names: string[], executable: string): boolean {
   return names.some((n) => (n.includes('/') ? n === executable : n === name));
 }
 
+/** Whether a deny rule for `argv`'s program covers `argv`: by subcommand, option or argument, or all of it. */
+function argumentsMatch(
+  rule: { subcommands: string[]; options: string[]; args: string[] },
+  argv: readonly string[],
+): boolean {
+  if (rule.subcommands.length + rule.options.length + rule.args.length === 0) return true;
+  const any = (sources: string[], words: readonly string[]) =>
+    words.some((word) => sources.some((source) => wholeRegex(source).test(word)));
+  if (any(rule.args, argv.slice(1))) return true;
+  if (rule.subcommands.length + rule.options.length === 0) return false;
+  const words = subcommandOf(argv);
+  return any(rule.subcommands, words.candidates) || any(rule.options, words.options);
+}
+
 function evaluateCommand(policy: Policy, line: string, decide: Decide): Decision {
   const analysis = analyzeCommand(line);
   const invocations: Invocation[] = 'error' in analysis ? [] : analysis.invocations;
@@ -228,11 +242,7 @@ function evaluateCommand(policy: Policy, line: string, decide: Decide): Decision
     }
     for (const inv of invocations) {
       if (!executableMatches(rule.executables, inv.executable)) continue;
-      const args = inv.argv.slice(1);
-      if (
-        rule.args.length === 0 ||
-        args.some((arg) => rule.args.some((source) => wholeRegex(source).test(arg)))
-      ) {
+      if (argumentsMatch(rule, inv.argv)) {
         return decide(false, id, `${quoted(inv.text)} is denied by rule '${id}'${why(rule)}`);
       }
     }

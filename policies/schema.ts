@@ -121,15 +121,27 @@ const CommandDenyRule = strict(
     id: ruleId.optional(),
     description,
     executables: list(executable, 'a list of program names'),
+    subcommands: list(
+      regex,
+      "a list of JavaScript regexes, each matched against the program's whole subcommand (the first word after its global options)",
+    ),
+    options: list(
+      regex,
+      "a list of JavaScript regexes, each matched against a whole option before the program's subcommand",
+    ),
     args: list(regex, 'a list of JavaScript regexes, each matched against a whole argument'),
     patterns: list(regex, 'a list of JavaScript regexes'),
   },
-  'a command rule: a mapping with executables (and optionally args) or patterns',
+  'a command rule: a mapping with executables (and optionally subcommands, options or args) or patterns',
 )
   .superRefine(needsExecutablesOrPatterns)
   .superRefine(
-    refineWith('args only together with executables', (rule: { executables: string[]; args: string[] }) =>
-      rule.args.length > 0 && rule.executables.length === 0 ? 'args without executables' : undefined,
+    refineWith(
+      'subcommands, options and args only together with executables',
+      (rule: { executables: string[]; args: string[]; subcommands: string[]; options: string[] }) =>
+        rule.args.length + rule.subcommands.length + rule.options.length > 0 && rule.executables.length === 0
+          ? 'subcommands, options or args without executables'
+          : undefined,
     ),
   );
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeCommand } from '../../policies/commands.js';
+import { analyzeCommand, subcommandOf } from '../../policies/commands.js';
 import { evaluate, loadDefaultPolicy, splitCommand } from '../../policies/index.js';
 import { parsePolicy } from '../../policies/loader.js';
 
@@ -231,5 +231,81 @@ describe('command rules', () => {
   it('reports the first allow rule used', () => {
     expect(id('echo a && make build')).toBe('allow basics');
     expect(id('make build && echo a')).toBe('allow make-targets');
+  });
+});
+
+describe('subcommand rules', () => {
+  it('read the subcommand after the program\'s global options and their values', () => {
+    expect(subcommandOf(['git', 'log', 'config'])).toEqual({ options: [], candidates: ['log'] });
+    expect(subcommandOf(['git', '-C', 'sub', '--no-pager', 'push'])).toEqual({
+      options: ['-C', '--no-pager'],
+      candidates: ['push'],
+    });
+    expect(subcommandOf(['git', '--git-dir=.git', '-c', 'a=b', 'log'])).toEqual({
+      options: ['--git-dir=.git', '-c'],
+      candidates: ['log'],
+    });
+    expect(subcommandOf(['npm', '--prefix', 'pkg', 'publish'])).toEqual({
+      options: ['--prefix'],
+      candidates: ['publish'],
+    });
+    // An option the table does not know may take a value: the word after it is a candidate too.
+    expect(subcommandOf(['npm', '--weird', 'x', 'publish']).candidates).toEqual(['x', 'publish']);
+    expect(subcommandOf(['/usr/bin/git', '--', 'config']).candidates).toEqual(['config']);
+  });
+
+  it.each([
+    ['git config user.email x@y', 'git-config'],
+    ['git config --get remote.origin.url', 'git-config'],
+    ['git -c core.pager=less log', 'git-config'],
+    ['git -ccore.pager=less log', 'git-config'],
+    ['git --config-env=core.sshCommand=X log', 'git-config'],
+    ['git --config-env core.sshCommand=X log', 'git-config'],
+    ['git --no-pager config -l', 'git-config'],
+    ['git -C sub config user.name x', 'git-config'],
+    ['git --git-dir .git config -l', 'git-config'],
+    ['/usr/bin/git config -l', 'git-config'],
+    ['env GIT_PAGER=cat git config -l', 'git-config'],
+    ['git push', 'git-push'],
+    ['git -C sub --no-pager push origin main', 'git-push'],
+    ['git fetch origin', 'git-remote'],
+    ['git credential-store get', 'git-credential'],
+    ['npm publish', 'package-publish'],
+    ['npm --prefix pkg publish', 'package-publish'],
+    ['npm -w pkg publish --access public', 'package-publish'],
+    ['pnpm -C pkg publish', 'package-publish'],
+    ['cargo publish --dry-run', 'package-publish'],
+    ['yarn npm login', 'package-publish'],
+    ['yarn npm publish --access public', 'package-publish'],
+  ])('%s -> deny %s', (command, id) => {
+    expect(rule(command)).toBe(`deny ${id}`);
+  });
+
+  it.each([
+    'git log config',
+    'git log -- config',
+    'git diff -- config',
+    'git diff HEAD -- src/config.ts config',
+    'git grep config',
+    'git grep -n push -- src',
+    'git show HEAD:config/app.json',
+    'git log -c',
+    'git commit -m push',
+    'git commit -m config',
+    'git checkout -b fetch-fix',
+    'git add config',
+    'npm run publish-docs',
+    'npm run publish',
+    'npm test -- --grep login',
+    'cargo test publish',
+  ])('%s -> allowed', (command) => {
+    expect(rule(command)).toMatch(/^allow /);
+  });
+
+  it('a rule names subcommands, options and args only with executables', () => {
+    for (const field of ['subcommands: [x]', 'options: [-x]', 'args: [x]']) {
+      const text = ['version: 1', 'commands:', '  deny:', '    - patterns: [y]', `      ${field}`].join('\n');
+      expect(() => parsePolicy(text, 'p.yml')).toThrow(/subcommands, options or args without executables/);
+    }
   });
 });
