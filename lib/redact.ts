@@ -2,8 +2,9 @@
 //
 // 1. The Redactor (`createRedactor`), applied by the action before anything reaches a log, the trace, the
 //    model or an artifact. Two kinds of secret: exact values (secret env vars and values the caller adds,
-//    at least MIN_SECRET_LENGTH = 8 chars), matched together with their base64 and URL-encoded forms; and
-//    known token formats, matched by pattern. Each hit becomes `[REDACTED:<id>]`, where the id names the
+//    at least MIN_SECRET_LENGTH = 8 chars), matched together with the forms a command relays them in
+//    (hex, base64 at any alignment, URL-encoding, reversed; also when wrapped or space-separated, see
+//    `secretVariants`); and known token formats, matched by pattern. Each hit becomes `[REDACTED:<id>]`, where the id names the
 //    env var or the pattern, never the value. Which env names are secret is the caller's to say
 //    (`isSecretEnv`, `alwaysSecretEnv`): this module knows no policy.
 // 2. Scrubbing (`scrubText`, `scrubDeep`, `secretValues`), applied by the gates so no output of theirs
@@ -30,6 +31,13 @@ export interface Redactor {
    */
   redactDeep<T>(value: T): T;
   addSecret(value: string): void;
+  /**
+   * Adds exact values (id `id`, default `secret`) the run has learnt, e.g. the contents of files the
+   * policy denies reading; values shorter than MIN_SECRET_LENGTH are ignored. Returns how many were new.
+   */
+  addValues(values: Iterable<string>, id?: string): number;
+  /** Whether `text` holds a known exact value in any of its forms (patterns not included; counts nothing). */
+  contains(text: string): boolean;
   /** How many replacements this redactor has made so far. */
   readonly count: number;
 }
@@ -144,10 +152,28 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
+/** Every byte as %XX (what a "URL-encode everything" one-liner prints). */
+function percentEncodeAll(bytes: Buffer, upper: boolean): string {
+  const hex = bytes.toString('hex');
+  let out = '';
+  for (let i = 0; i < hex.length; i += 2) out += `%${hex.slice(i, i + 2)}`;
+  return upper ? out.toUpperCase() : out;
+}
+
+/** The base64 characters fixed by `bytes` alone when they start `k` bytes into a longer text. */
+function base64Core(bytes: Buffer, k: number): string {
+  const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+  // Character i carries bits [6i, 6i+6); keep those entirely inside the value's bits.
+  return encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6));
+}
+
 /**
- * The forms an exact secret commonly takes in command output: itself, trimmed, URL-encoded, and base64
- * (whole, and the part fixed by the value alone at each of the three byte alignments, so it is also
- * found inside a longer base64 text such as a Basic auth header of `user:secret`).
+ * The forms an exact secret takes when a command relays it: itself, trimmed, reversed, JSON-escaped,
+ * URL-encoded (encodeURIComponent, encodeURI, every byte, upper and lower case hex), hex (lower and
+ * upper case) and base64 (standard and URL alphabet; whole, and the part fixed by the value alone at each
+ * of the three byte alignments, so it is also found inside a longer base64 text such as a Basic auth
+ * header of `user:secret`). Line-wrapped and space-separated encodings (`base64`, `xxd -p`, `od -An -tx1`)
+ * are found by the redactor itself, which also looks at the text with such breaks taken out.
  */
 export function secretVariants(value: string): string[] {
   const out = new Set<string>();
@@ -157,21 +183,100 @@ export function secretVariants(value: string): string[] {
   for (const v of new Set([value, value.trim()])) {
     if (v.length < MIN_SECRET_LENGTH) continue;
     add(v);
+    add([...v].reverse().join(''));
     const uri = encodeURIComponent(v);
     add(uri);
     add(uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
     add(encodeURI(v));
     add(JSON.stringify(v).slice(1, -1));
     const bytes = Buffer.from(v, 'utf8');
+    add(percentEncodeAll(bytes, true));
+    add(percentEncodeAll(bytes, false));
+    const hex = bytes.toString('hex');
+    add(hex);
+    add(hex.toUpperCase());
     add(bytes.toString('base64'));
     add(bytes.toString('base64url'));
     for (let k = 0; k < 3; k++) {
-      const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
-      // Character i carries bits [6i, 6i+6); keep those entirely inside the value's bits.
-      add(encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6)));
+      const core = base64Core(bytes, k);
+      add(core);
+      add(core.replace(/\+/g, '-').replace(/\//g, '_'));
     }
   }
   return [...out];
+}
+
+/** A line break with the spaces around it: the wrap of `base64` or `xxd -p` when it is inside an encoding. */
+const LINE_BREAK = /[ \t]*\r?\n[ \t]*/g;
+/** Four or more groups of hex digits separated by one or two spaces or a line break (`od -An -tx1`, `xxd -g1`). */
+const HEX_GROUPS = /\b(?:[0-9A-Fa-f]{2,8}(?: {1,2}|[ \t]*\r?\n[ \t]*)){3,}[0-9A-Fa-f]{2,8}\b/g;
+const SEPARATORS = /\s+/g;
+const ENCODING_CHAR = /[A-Za-z0-9+/=_%-]/;
+
+/** `text` with its breaks taken out, and where they were (to map a span of `joined` back to `text`). */
+interface Joined {
+  joined: string;
+  /** For each break, in order: its offset in `joined` and how many characters of `text` it removed before it. */
+  at: number[];
+  removedBefore: number[];
+}
+
+/** The breaks inside encoded text (line wraps between two encoding characters, spaces between hex groups). */
+function breaksOf(text: string): [number, number][] {
+  const cuts: [number, number][] = [];
+  LINE_BREAK.lastIndex = 0;
+  for (let m = LINE_BREAK.exec(text); m !== null; m = LINE_BREAK.exec(text)) {
+    const end = m.index + m[0].length;
+    if (ENCODING_CHAR.test(text[m.index - 1] ?? '') && ENCODING_CHAR.test(text[end] ?? ''))
+      cuts.push([m.index, end]);
+  }
+  HEX_GROUPS.lastIndex = 0;
+  const spaced: [number, number][] = [];
+  for (let m = HEX_GROUPS.exec(text); m !== null; m = HEX_GROUPS.exec(text)) {
+    SEPARATORS.lastIndex = 0;
+    for (let s = SEPARATORS.exec(m[0]); s !== null; s = SEPARATORS.exec(m[0])) {
+      spaced.push([m.index + s.index, m.index + s.index + s[0].length]);
+    }
+  }
+  if (spaced.length === 0) return cuts;
+  // A line break inside a run of hex groups is in both lists once.
+  const seen = new Set(cuts.map(([start]) => start));
+  return [...cuts, ...spaced.filter(([start]) => !seen.has(start))].sort((x, y) => x[0] - y[0]);
+}
+
+function withoutBreaks(text: string): Joined | undefined {
+  const cuts = breaksOf(text);
+  if (cuts.length === 0) return undefined;
+  const parts: string[] = [];
+  const at: number[] = [];
+  const removedBefore: number[] = [];
+  let from = 0;
+  let removed = 0;
+  for (const [start, end] of cuts) {
+    parts.push(text.slice(from, start));
+    at.push(start - removed);
+    removed += end - start;
+    removedBefore.push(removed);
+    from = end;
+  }
+  parts.push(text.slice(from));
+  return { joined: parts.join(''), at, removedBefore };
+}
+
+/** The offset in the original text of character `i` of `j.joined`. */
+function originalOffset(j: Joined, i: number): number {
+  // The last break at or before i.
+  let lo = 0;
+  let hi = j.at.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((j.at[mid] as number) <= i) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return i + (found < 0 ? 0 : (j.removedBefore[found] as number));
 }
 
 function placeholder(id: string): string {
@@ -201,16 +306,58 @@ class RedactorImpl implements Redactor {
     this.add(value, 'secret');
   }
 
+  addValues(values: Iterable<string>, id = 'secret'): number {
+    let added = 0;
+    for (const v of values) {
+      if (v.length < MIN_SECRET_LENGTH || this.exact.has(v)) continue;
+      this.add(v, id);
+      added++;
+    }
+    return added;
+  }
+
+  contains(text: string): boolean {
+    const exact = this.compiled();
+    if (!exact || text.length < MIN_SECRET_LENGTH) return false;
+    if (exact.test(text)) return true;
+    exact.lastIndex = 0;
+    const broken = withoutBreaks(text);
+    const found = broken !== undefined && exact.test(broken.joined);
+    exact.lastIndex = 0;
+    return found;
+  }
+
+  /** Replaces the exact values in `text`, also where spaces or line breaks split an encoded form. */
+  private redactExact(text: string, exact: RegExp): string {
+    const out = text.replace(exact, (m) => {
+      this.replaced++;
+      return placeholder(this.exact.get(m) ?? 'secret');
+    });
+    const broken = withoutBreaks(out);
+    if (!broken) return out;
+    exact.lastIndex = 0;
+    const spans: [number, number, string][] = [];
+    for (let m = exact.exec(broken.joined); m !== null; m = exact.exec(broken.joined)) {
+      const start = originalOffset(broken, m.index);
+      const end = originalOffset(broken, m.index + m[0].length - 1) + 1;
+      spans.push([start, end, this.exact.get(m[0]) ?? 'secret']);
+    }
+    if (spans.length === 0) return out;
+    let result = '';
+    let from = 0;
+    for (const [start, end, id] of spans) {
+      this.replaced++;
+      result += out.slice(from, start) + placeholder(id);
+      from = end;
+    }
+    return result + out.slice(from);
+  }
+
   redact(text: string): string {
     if (text.length < MIN_SECRET_LENGTH) return text;
     let out = text;
     const exact = this.compiled();
-    if (exact) {
-      out = out.replace(exact, (m) => {
-        this.replaced++;
-        return placeholder(this.exact.get(m) ?? 'secret');
-      });
-    }
+    if (exact) out = this.redactExact(out, exact);
     for (const { id, regex, literal } of SECRET_PATTERNS) {
       if (literal !== undefined && !out.includes(literal)) continue;
       regex.lastIndex = 0;

@@ -2,11 +2,13 @@
 import { main as gates } from './gates.js';
 import { main as loop } from './loop-overhead.js';
 import { main as microvm } from './microvm.js';
+import { main as redact } from './redact.js';
 import { main as sandbox } from './sandbox-overhead.js';
 import { main as startup } from './startup.js';
 
 await loop();
 await sandbox();
+await redact();
 await gates();
 await startup();
 await microvm();
