@@ -87,12 +87,6 @@ export interface CommitIdentity {
 }
 
 /** Stages every change in the work tree and returns the paths that differ from `base` (added, changed or deleted). */
-export async function stageAll(dir: string, base: string): Promise<string[]> {
-  await git(dir, ['add', '--all']);
-  const r = await git(dir, ['diff', '--cached', '--name-only', '--no-renames', '-z', base]);
-  return r.stdout.split('\0').filter((p) => p !== '');
-}
-
 /** Puts the staged entries of `paths` back to what `base` has (removing them from the index when it has none). */
 export async function unstageToBase(dir: string, base: string, paths: readonly string[]): Promise<void> {
   if (paths.length === 0) return;
@@ -105,7 +99,9 @@ export async function commitStaged(
   message: string,
   who: CommitIdentity,
 ): Promise<string | undefined> {
-  const staged = await git(dir, ['diff', '--cached', '--quiet'], { allowFail: true });
+  const staged = await git(dir, ['diff', '--cached', '--quiet', '--ignore-submodules=none'], {
+    allowFail: true,
+  });
   if (staged.exitCode === 0) return undefined;
   await git(
     dir,
@@ -127,7 +123,9 @@ export async function commitStaged(
 }
 
 export async function diff(dir: string, from: string, to: string): Promise<string> {
-  return (await git(dir, ['diff', '--binary', '--no-color', '--no-ext-diff', from, to])).stdout;
+  return (
+    await git(dir, ['diff', '--binary', '--no-color', '--no-ext-diff', '--ignore-submodules=none', from, to])
+  ).stdout;
 }
 
 /** Brings `branch` from the work clone into the user's repository without touching its checkout. */

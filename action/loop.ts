@@ -38,7 +38,14 @@ import { runTestCommand, type TestRun } from './testing.js';
 import type { Tool, ToolContext } from './tools/types.js';
 import type { TraceWriter } from './trace/trace.js';
 
-export type Outcome = 'completed' | 'tests_failed' | 'budget_exhausted' | 'refused' | 'provider_error';
+/** How a run ended; `commit_failed` is the run's own (the loop never ends so): the work could not be committed. */
+export type Outcome =
+  | 'completed'
+  | 'tests_failed'
+  | 'budget_exhausted'
+  | 'refused'
+  | 'provider_error'
+  | 'commit_failed';
 
 export interface DeniedCall {
   tool: string;

@@ -19,11 +19,11 @@ import { BOT_IDENTITY, BRANCH_PREFIX, SESSION_TRAILER } from './constants.js';
 
 export { BOT_IDENTITY };
 
+import { commitWork } from './commit.js';
 import { boundByDeadline, defaultClock, startDeadline, within } from './deadline.js';
 import { messageOf, UsageError } from './errors.js';
 import {
   branchExists,
-  commitStaged,
   createWorkClone,
   diff,
   fetchBranch,
@@ -31,9 +31,7 @@ import {
   reattachWorkClone,
   resolveCommit,
   showFile,
-  stageAll,
   toplevel,
-  unstageToBase,
 } from './git.js';
 import type { LLMProvider, Usage } from './llm/types.js';
 import {
@@ -400,6 +398,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   let commit: string | null = null;
   const kept: Kept = { trace: files.trace };
   const commitRefusals: DeniedCall[] = [];
+  let commitFailure: unknown;
   try {
     if (loop || failure === undefined || (await isGitRepo(workDir).catch(() => false))) {
       const message = [
@@ -411,29 +410,35 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         `Agentgate-Model: ${settings.model}`,
       ].join('\n');
       // Commands can write files the write tools may not (`echo > .github/workflows/x.yml`): what lands is
-      // checked against the write rules here, and changes to protected paths are left out of the commit.
+      // checked against the write rules here, and protected paths, nested repositories, gitlinks, unsafe
+      // links and files holding a secret value are left out of the commit (action/commit.ts).
       // The agent is done: the host's own git work may fetch what the detached clone lacks.
       if (cloned) await reattachWorkClone(workDir, repo);
-      const changed = await stageAll(workDir, baseCommit);
-      const protectedPaths: string[] = [];
-      for (const p of changed) {
-        const d = evaluate(policy, { kind: 'write', path: p });
-        if (d.allowed) continue;
-        protectedPaths.push(p);
-        commitRefusals.push({ tool: 'commit', ruleId: d.ruleId, reason: `${p}: ${d.reason}` });
+      const committed = await commitWork({
+        workDir,
+        baseCommit,
+        policy,
+        message: redactor.redact(message),
+        identity: BOT_IDENTITY,
+        holdsSecret: (text) => redactor.contains(text),
+      }).catch((e: unknown) => {
+        commitFailure = e;
+        throw e;
+      });
+      for (const left of committed.leftOut) {
+        commitRefusals.push({ tool: 'commit', ruleId: left.ruleId, reason: left.reason });
         trace.event('policy.decision', {
           tool: 'commit',
-          path: p,
+          path: left.path,
           allowed: false,
-          ruleId: d.ruleId,
-          reason: d.reason,
+          ruleId: left.ruleId,
+          reason: left.reason,
         });
       }
-      if (protectedPaths.length > 0) {
-        await unstageToBase(workDir, baseCommit, protectedPaths);
-        warn(`left changes to protected paths out of the commit: ${protectedPaths.join(', ')}`);
+      if (committed.leftOut.length > 0) {
+        warn(`left out of the commit: ${committed.leftOut.map((l) => `${l.path} (${l.ruleId})`).join(', ')}`);
       }
-      commit = (await commitStaged(workDir, redactor.redact(message), BOT_IDENTITY)) ?? null;
+      commit = committed.commit ?? null;
       // A run that stopped in an error before the agent finished leaves a patch only when it changed
       // something.
       if (commit || loop) {
@@ -471,10 +476,15 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   }
   if (failure !== undefined) warn(`after the agent finished: ${messageOf(failure)}`);
   const l = loop as NonNullable<typeof loop>;
+  // The agent's work could not be committed: whatever the agent did, the run did not complete.
+  const outcome: RunResult['outcome'] = commitFailure !== undefined ? 'commit_failed' : l.outcome;
   const result: RunResult = redactor.redactDeep({
-    outcome: l.outcome,
+    outcome,
     ...(l.budget ? { budget: l.budget } : {}),
-    detail: l.detail,
+    detail:
+      commitFailure !== undefined
+        ? `the agent ended '${l.outcome}' (${l.detail}), but its work could not be committed: ${messageOf(commitFailure)}`
+        : l.detail,
     sessionId,
     model: settings.model,
     branch,

@@ -39,7 +39,16 @@ const STATUS: Record<string, ChangeStatus> = {
 };
 
 const ZERO_OID = /^0+$/;
-const DIFF_FLAGS = ['--no-ext-diff', '--no-textconv', '--no-color', '-M', '--abbrev=40'];
+// --ignore-submodules=none: gitlink changes are listed, and no .gitmodules (the change's own, possibly
+// malformed) is read to decide which to ignore.
+const DIFF_FLAGS = [
+  '--no-ext-diff',
+  '--no-textconv',
+  '--no-color',
+  '-M',
+  '--abbrev=40',
+  '--ignore-submodules=none',
+];
 
 /** The diff from `base` to `head` (commits or trees). */
 export async function computeDiff(repo: string, base: string, head: string): Promise<Diff> {

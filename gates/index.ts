@@ -8,8 +8,16 @@ import type { GatesOptions, GatesRun } from './run.js';
 import { VERSION } from './version.js';
 
 export { EngineError, GatesInputError } from './engine.js';
+export { linkContext, protectedBy } from './policy-gate.js';
 export { type MarkdownOptions, toMarkdown } from './report/index.js';
 export type { GatesOptions, GatesRun } from './run.js';
+export {
+  MODE_GITLINK,
+  MODE_SYMLINK,
+  STRUCTURE_RULES,
+  type StructureProblem,
+  structureProblems,
+} from './structure.js';
 export type * from './types.js';
 export { VERSION } from './version.js';
 

@@ -2,6 +2,7 @@
 // Pure: the diff, the added lines and the policy in, findings out.
 import { DEFAULT_DENY_RULE, evaluate, type GatesPolicy, matchesAny, type Policy } from '../policies/index.js';
 import { addedLineTexts, type FileChange } from './diff.js';
+import { type LinkContext, structureProblems } from './structure.js';
 import type { RawFinding } from './types.js';
 
 export interface PolicyGateInput {
@@ -11,6 +12,33 @@ export interface PolicyGateInput {
   policy: Policy;
   /** Labels on the change (e.g. the pull request's); an approval label lets protected paths pass. */
   labels: readonly string[];
+  /** Targets of the symbolic links the change adds or changes, by path. */
+  links?: ReadonlyMap<string, string>;
+  /** Paths at head under a directory (to see what a link to it would show); none when not given. */
+  filesUnder?: (dir: string) => readonly string[];
+}
+
+/** The globs of every rule that protects a path: write and read deny rules, the gates' protected paths. */
+export function protectedGlobs(policy: Policy): string[] {
+  return [
+    ...policy.write.deny.flatMap((r) => r.paths),
+    ...policy.read.deny.flatMap((r) => r.paths),
+    ...policy.gates.changes.protectedPaths.paths,
+  ];
+}
+
+/** What a symbolic link needs to be judged, for this policy. */
+export function linkContext(
+  policy: Policy,
+  links: ReadonlyMap<string, string>,
+  filesUnder: (dir: string) => readonly string[],
+): LinkContext {
+  return {
+    links,
+    filesUnder,
+    protectedGlobs: protectedGlobs(policy),
+    protectedBy: (p) => protectedBy(p, policy),
+  };
 }
 
 /** Files whose added lines suppress other gates' findings. */
@@ -73,7 +101,8 @@ export function protectedBy(path: string, policy: Policy): string | undefined {
   const decision = evaluate(policy, { kind: 'write', path });
   if (!decision.allowed && decision.ruleId !== DEFAULT_DENY_RULE) return decision.ruleId;
   const extra = policy.gates.changes.protectedPaths;
-  if (matchesAny(extra.paths, path) && !matchesAny(extra.except, path)) return 'gates.changes.protectedPaths';
+  if (matchesAny(extra.paths, path, { nocase: true }) && !matchesAny(extra.except, path))
+    return 'gates.changes.protectedPaths';
   return undefined;
 }
 
@@ -168,9 +197,25 @@ function lineFindings(input: PolicyGateInput): RawFinding[] {
   return out;
 }
 
+/** Gitlinks, `.git` paths and unsafe symbolic links: never approved by a label. */
+function structureFindings(input: PolicyGateInput): RawFinding[] {
+  const ctx = linkContext(input.policy, input.links ?? new Map(), input.filesUnder ?? (() => []));
+  const entries = input.files.map((f) => ({ path: f.path, mode: f.mode, deleted: f.status === 'deleted' }));
+  return structureProblems(entries, ctx).map((p) => ({
+    ruleId: p.ruleId,
+    severity: 'high' as const,
+    file: p.path,
+    line: 0,
+    scope: 'file' as const,
+    message: `${p.reason}.`,
+    fix: 'Leave it out of the change; a person can add it in a change of their own.',
+  }));
+}
+
 export function policyGate(input: PolicyGateInput): RawFinding[] {
   const changes = input.policy.gates.changes;
   const out = protectedPathFindings(input, changes);
+  out.push(...structureFindings(input));
   out.push(...lineFindings(input));
   for (const file of input.files) {
     if (file.binary && (file.status === 'added' || file.status === 'copied')) {

@@ -24,6 +24,7 @@ import {
   isDependencyFile,
   parseDependencyFile,
 } from './sbom/lockfiles.js';
+import { MODE_SYMLINK } from './structure.js';
 import type {
   Dependency,
   DependencyDelta,
@@ -109,6 +110,25 @@ function textFiles(paths: { path: string; oid: string }[], blobs: ReadonlyMap<st
     out.push({ path, content: content.toString('utf8') });
   }
   return out;
+}
+
+/** The targets of the links a change adds or changes, and what is under a directory at head (read only when there are any). */
+async function linksOfChange(
+  repo: string,
+  tree: string,
+  files: readonly FileChange[],
+): Promise<{ links: Map<string, string>; filesUnder: (dir: string) => string[] }> {
+  const added = files.filter((f) => f.status !== 'deleted' && f.mode === MODE_SYMLINK && f.oid !== undefined);
+  if (added.length === 0) return { links: new Map(), filesUnder: () => [] };
+  const entries = await listTree(repo, tree);
+  const linkOids = entries.filter((e) => e.mode === MODE_SYMLINK);
+  const blobs = await readBlobs(
+    repo,
+    linkOids.map((e) => e.oid),
+  );
+  const links = new Map(linkOids.map((e) => [e.path, blobs.get(e.oid)?.toString('utf8') ?? '']));
+  const paths = entries.map((e) => e.path);
+  return { links, filesUnder: (dir) => paths.filter((p) => p.startsWith(`${dir}/`)) };
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number, engine: string): Promise<T> {
@@ -258,7 +278,13 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
     }),
     timed('policy', `agentgate ${VERSION}`, async () => ({
       engine: `agentgate ${VERSION}`,
-      findings: policyGate({ files: diff.files, contents, policy: opts.policy, labels: opts.labels ?? [] }),
+      findings: policyGate({
+        files: diff.files,
+        contents,
+        policy: opts.policy,
+        labels: opts.labels ?? [],
+        ...(await linksOfChange(repo, head.tree, diff.files)),
+      }),
     })),
   ]);
 

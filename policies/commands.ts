@@ -603,7 +603,16 @@ const table = (values: string[], flags: string[]): OptionTable => ({
  */
 const GLOBAL_OPTIONS: Record<string, OptionTable> = {
   git: table(
-    ['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--super-prefix', '--config-env', '--attr-source'],
+    [
+      '-C',
+      '-c',
+      '--git-dir',
+      '--work-tree',
+      '--namespace',
+      '--super-prefix',
+      '--config-env',
+      '--attr-source',
+    ],
     [
       '-p',
       '--paginate',
@@ -629,8 +638,36 @@ const GLOBAL_OPTIONS: Record<string, OptionTable> = {
     ],
   ),
   npm: table(
-    ['-C', '--prefix', '-w', '--workspace', '--registry', '--userconfig', '--globalconfig', '--cache', '--loglevel'],
-    ['-g', '--global', '-s', '--silent', '-q', '--quiet', '-d', '--verbose', '--json', '-y', '--yes', '-f', '--force', '--ws', '--workspaces', '--include-workspace-root', '--dry-run'],
+    [
+      '-C',
+      '--prefix',
+      '-w',
+      '--workspace',
+      '--registry',
+      '--userconfig',
+      '--globalconfig',
+      '--cache',
+      '--loglevel',
+    ],
+    [
+      '-g',
+      '--global',
+      '-s',
+      '--silent',
+      '-q',
+      '--quiet',
+      '-d',
+      '--verbose',
+      '--json',
+      '-y',
+      '--yes',
+      '-f',
+      '--force',
+      '--ws',
+      '--workspaces',
+      '--include-workspace-root',
+      '--dry-run',
+    ],
   ),
   pnpm: table(
     ['-C', '--dir', '-F', '--filter', '--registry', '--loglevel'],

@@ -57,11 +57,16 @@ function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
   return value;
 }
 
-/** True when `path` matches one of `globs` (picomatch, `dot: true`). The repository root is `.` and matches `**`. */
-export function matchesAny(globs: string[], path: string): boolean {
+/**
+ * True when `path` matches one of `globs` (picomatch, `dot: true`; in any case with `nocase`). The
+ * repository root is `.` and matches `**`.
+ */
+export function matchesAny(globs: string[], path: string, opts: { nocase?: boolean } = {}): boolean {
+  const nocase = opts.nocase === true;
   for (const glob of globs) {
     if (path === '.' && glob === '**') return true;
-    if (cached(globCache, glob, () => picomatch(glob, GLOB_OPTIONS))(path)) return true;
+    const key = nocase ? `i:${glob}` : glob;
+    if (cached(globCache, key, () => picomatch(glob, { ...GLOB_OPTIONS, nocase }))(path)) return true;
   }
   return false;
 }
@@ -180,11 +185,14 @@ function evaluatePath(policy: Policy, kind: 'read' | 'write', rawPath: string, d
   const verb = kind === 'read' ? 'reading' : 'writing';
   const covers = (r: { paths: string[]; except: string[] }) =>
     matchesAny(r.paths, path) && !matchesAny(r.except, path);
-  const denied = findRule(policy[kind].deny, `${kind}.deny`, covers);
+  // A deny rule matches in any case: on a case-insensitive disk `agents.md` is AGENTS.md.
+  const denies = (r: { paths: string[]; except: string[] }) =>
+    matchesAny(r.paths, path, { nocase: true }) && !matchesAny(r.except, path);
+  const denied = findRule(policy[kind].deny, `${kind}.deny`, denies);
   if (denied)
     return decide(false, denied.id, `${verb} '${path}' is denied by rule '${denied.id}'${why(denied.rule)}`);
   if (kind === 'write') {
-    const unreadable = findRule(policy.read.deny, 'read.deny', covers);
+    const unreadable = findRule(policy.read.deny, 'read.deny', denies);
     if (unreadable) {
       return decide(
         false,

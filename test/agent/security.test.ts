@@ -144,7 +144,9 @@ describe('what lands on the branch obeys the write rules, whatever wrote it', ()
       expect.objectContaining({ tool: 'commit', ruleId: 'workflows' }),
       expect.objectContaining({ tool: 'commit', ruleId: 'codeowners' }),
     ]);
-    expect(result.warnings.join('\n')).toContain('.github/workflows/evil.yml, CODEOWNERS');
+    expect(result.warnings.join('\n')).toContain(
+      '.github/workflows/evil.yml (workflows), CODEOWNERS (codeowners)',
+    );
     const refusals = events.filter((e) => e.type === 'policy.decision' && e.data.tool === 'commit');
     expect(refusals.map((e) => e.data.ruleId)).toEqual(['workflows', 'codeowners']);
   });
