@@ -1,10 +1,11 @@
 // One agent session, start to end: a private work clone on a new branch, the sandbox, the loop, then the
 // commit, the patch, the result and the end of the trace — written even when the loop stops early.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRedactor } from '../lib/redact.js';
+import { git, isBinary, listTree, readBlobs } from '../lib/git.js';
+import { createRedactor, valuesOfSecretFile } from '../lib/redact.js';
 import { stripInvisible } from '../lib/unicode.js';
 import {
   evaluate,
@@ -188,6 +189,52 @@ export async function prepareRepo(
   return { repo, baseCommit };
 }
 
+/** Files read for their values, and bytes read of each, at most. */
+const MAX_DENIED_FILES = 200;
+const MAX_DENIED_FILE_BYTES = 64 * 1024;
+
+/**
+ * The credential-like values of the files the read rules deny: those of `base` the work clone left out,
+ * and those in the user's checkout that git does not track (an untracked or ignored `.env`).
+ */
+async function learnDeniedValues(
+  repo: string,
+  base: string,
+  hidden: readonly string[],
+  isDenied: (file: string) => boolean,
+): Promise<{ files: number; values: string[] }> {
+  const values: string[] = [];
+  let files = 0;
+  const take = (buf: Buffer | undefined) => {
+    if (!buf || buf.length > MAX_DENIED_FILE_BYTES || isBinary(buf)) return;
+    files++;
+    values.push(...valuesOfSecretFile(buf.toString('utf8')));
+  };
+  const hiddenSet = new Set(hidden.slice(0, MAX_DENIED_FILES));
+  const entries = hiddenSet.size > 0 ? (await listTree(repo, base)).filter((e) => hiddenSet.has(e.path)) : [];
+  const blobs = await readBlobs(
+    repo,
+    entries.map((e) => e.oid),
+  );
+  for (const e of entries) take(blobs.get(e.oid));
+  // Untracked and ignored files, directories collapsed (node_modules/ is one entry, and skipped).
+  const others = await git(repo, ['ls-files', '--others', '--directory', '-z']);
+  const untracked = others.stdout
+    .split('\0')
+    .filter((f) => f !== '' && !f.endsWith('/') && isDenied(f))
+    .slice(0, MAX_DENIED_FILES);
+  for (const f of untracked) {
+    const abs = path.join(repo, f);
+    try {
+      const st = lstatSync(abs);
+      if (st.isFile() && st.size <= MAX_DENIED_FILE_BYTES) take(readFileSync(abs));
+    } catch {
+      // Gone or unreadable: nothing to learn.
+    }
+  }
+  return { files, values };
+}
+
 export async function runSession(settings: RunSettings, deps: RunDeps): Promise<RunResult> {
   // The time budget counts from here, for everything: clone, sandbox, baseline, the loop.
   const clock = deps.now ?? defaultClock;
@@ -273,6 +320,18 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     trace.event('workclone', { hiddenPaths: clone.hidden.length });
     if (clone.hidden.length > 0)
       log(`work clone: ${clone.hidden.length} path(s) the read rules deny left out`);
+    // Defence in depth: the values in the files the model may not read are redacted wherever they appear.
+    const learnt = await learnDeniedValues(
+      repo,
+      baseCommit,
+      clone.hidden,
+      (f) => !evaluate(policy, { kind: 'read', path: f }).allowed,
+    ).catch((e: unknown) => {
+      warn(`could not read the denied files' values for redaction: ${messageOf(e)}`);
+      return { files: 0, values: [] as string[] };
+    });
+    const added = redactor.addValues(learnt.values, 'denied-file');
+    trace.event('secrets.learnt', { files: learnt.files, values: added });
     const realWork = realpathSync(workDir);
 
     try {
@@ -306,6 +365,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     if (Object.keys(policy.mcp.servers).length > 0) {
       mcp = await connectMcpServers(policy, {
         sandbox,
+        onSecret: (v) => redactor.addValues([v], 'mcp-secret'),
         cwd: realWork,
         baseEnv: env,
         timeoutMs: Math.max(1, boundByDeadline(MCP_CONNECT_TIMEOUT_MS, { deadline: deadline.at, clock }).ms),

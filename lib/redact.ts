@@ -480,3 +480,47 @@ export function secretValues(values: Iterable<string | undefined>): string[] {
   for (const v of values) if (v && v.length >= MIN_SCRUB_LENGTH) set.add(v);
   return [...set].sort((a, b) => b.length - a.length);
 }
+
+// --- Values of files the policy keeps from the model ---
+
+const ASSIGNMENT_LINE = /^(?:export\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*(?::=|=>|[:=])\s*(.*)$/;
+const SECRET_KEY = /PASS|SECRET|TOKEN|KEY|AUTH|CRED|PRIVATE|DSN|SIGN|SALT|SESSION|COOKIE/i;
+
+function unquote(v: string): string {
+  let out = v.trim().replace(/[,;]$/, '').trim();
+  const q = out[0];
+  if ((q === '"' || q === "'" || q === '`') && out.endsWith(q) && out.length >= 2) out = out.slice(1, -1);
+  return out;
+}
+
+/** A value that could be a credential rather than a word, a number or a flag. */
+function looksLikeCredential(v: string): boolean {
+  if (v.length < MIN_SECRET_LENGTH || /\s/.test(v) || /^\d+$/.test(v)) return false;
+  if (v.length >= 20) return true;
+  return v.length >= 12 && /\d/.test(v) && /[A-Za-z]/.test(v);
+}
+
+/**
+ * The values in a file the read rules deny (`.env.production`, `credentials.json`, a private key) worth
+ * redacting wherever they appear: the value of each assignment whose key names a secret (8+ chars), any
+ * other value or whole line that looks like a credential (no spaces; 20+ chars, or 12+ with letters and
+ * digits). At most `max` values.
+ */
+export function valuesOfSecretFile(text: string, max = 200): string[] {
+  const out = new Set<string>();
+  for (const raw of text.split(/\r?\n/)) {
+    if (out.size >= max) break;
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('//') || line.startsWith(';')) continue;
+    const m = ASSIGNMENT_LINE.exec(line);
+    if (m) {
+      const value = unquote(m[2] ?? '');
+      if (value.length >= MIN_SECRET_LENGTH && !/\s/.test(value) && SECRET_KEY.test(m[1] ?? ''))
+        out.add(value);
+      else if (looksLikeCredential(value)) out.add(value);
+      continue;
+    }
+    if (looksLikeCredential(line)) out.add(line);
+  }
+  return [...out];
+}

@@ -3,7 +3,7 @@
 // by the real tools where the machine has them (xxd, base64, od, rev), as a hostile command would.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { createRedactor, MIN_SECRET_LENGTH } from '../../lib/redact.js';
+import { createRedactor, MIN_SECRET_LENGTH, valuesOfSecretFile } from '../../lib/redact.js';
 
 const SECRET = 'prod-db-Pa55w0rd!with/slash+plus=eq';
 const has = (tool: string) => {
@@ -106,5 +106,35 @@ describe('a known secret in the forms a command relays it in', () => {
     const wrapped = `${'0'.repeat(10)}${hex}`.match(/.{1,7}/g)?.join('\n  ') ?? '';
     const out = r.redact(`head [${wrapped}] tail`);
     expect(out).toMatch(/^head \[0000000\n {2}000\[REDACTED:DB_PASSWORD\]\] tail$/);
+  });
+});
+
+describe('values of a file the read rules deny', () => {
+  it('takes secret-named assignments and credential-like values and lines, not words and flags', () => {
+    const text = [
+      '# production settings',
+      'NODE_ENV=production',
+      'PORT=8080',
+      'DEBUG=false',
+      'API_HOST=api.example.com',
+      'DB_PASSWORD="hunter2hunter2"',
+      "export STRIPE_KEY='sk_live_abcdefghijklmnop'",
+      'SESSION_SECRET=short7x',
+      'DATABASE_URL=postgres://app:s3cretpw@db.internal:5432/app',
+      '"client_secret": "0a1b2c3d4e5f6a7b",',
+      '-----BEGIN PRIVATE KEY-----',
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+      '-----END PRIVATE KEY-----',
+    ].join('\n');
+    expect(valuesOfSecretFile(text)).toEqual([
+      'hunter2hunter2',
+      'sk_live_abcdefghijklmnop',
+      'postgres://app:s3cretpw@db.internal:5432/app',
+      '0a1b2c3d4e5f6a7b',
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+    ]);
+    expect(
+      valuesOfSecretFile(`${'A_TOKEN=0123456789abcdef0123\n'.repeat(5)}B_TOKEN=x1y2z3w4v5u6t7s8`, 1),
+    ).toHaveLength(1);
   });
 });
