@@ -2,6 +2,7 @@
 // with every budget checked before each model call and the test command as the finish check.
 import { z } from 'zod';
 import type { Redactor } from '../lib/redact.js';
+import { invisibleNote, revealInvisible } from '../lib/unicode.js';
 import {
   addUsage,
   type BudgetName,
@@ -287,13 +288,15 @@ async function loop(
       if (verifyAttempts > cfg.maxVerifyAttempts) {
         return result('tests_failed', `tests still fail after ${cfg.maxVerifyAttempts} finish check(s)`);
       }
+      // Test output is text the repository controls: hidden characters in it are shown as escapes.
+      const tail = revealInvisible(run.outputTail);
       const back: ContentBlock[] = [
         {
           type: 'text',
           text:
             `You said you were done, but the test command \`${run.command}\` failed ` +
             `(exit code ${run.exitCode}${run.timedOut ? ', timed out' : ''}). Fix the failure, then finish again.\n` +
-            `Last ${run.outputTail.length} characters of output:\n${run.outputTail}`,
+            `Last ${run.outputTail.length} characters of output:\n${tail.text}${tail.revealed > 0 ? `\n${invisibleNote(tail)}` : ''}`,
         },
       ];
       messages.push({ role: 'user', content: back });

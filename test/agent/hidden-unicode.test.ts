@@ -98,4 +98,19 @@ describe('invisible characters carry no hidden instructions', () => {
       '$ true\nfine\n[exit code 0, 12 ms]',
     );
   });
+
+  it('the failing tests shown back at a finish check show invisible characters as escapes', async () => {
+    const repo = await makeRepo(undefined, {
+      'test.sh': "echo 'FAIL: \u{E0041} hidden'; exit 1\n",
+    });
+    const { server } = await runScripted(repo, [finalText(), finalText()], {
+      policyText: undefined,
+      testCommand: 'sh test.sh',
+      maxVerifyAttempts: 1,
+    });
+    const check = server.requests[1];
+    expectNothingHidden(check);
+    const said = strings(check?.body.messages).join('\n');
+    expect(said).toMatch(/FAIL: \\u\{E0041\} hidden[\s\S]*\[note: 1 invisible Unicode character is shown/);
+  });
 });

@@ -235,7 +235,7 @@ describe('command rules', () => {
 });
 
 describe('subcommand rules', () => {
-  it('read the subcommand after the program\'s global options and their values', () => {
+  it("read the subcommand after the program's global options and their values", () => {
     expect(subcommandOf(['git', 'log', 'config'])).toEqual({ options: [], candidates: ['log'] });
     expect(subcommandOf(['git', '-C', 'sub', '--no-pager', 'push'])).toEqual({
       options: ['-C', '--no-pager'],
