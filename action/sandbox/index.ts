@@ -19,7 +19,7 @@ import { inside } from '../guards/paths.js';
 import { type EgressProxy, startEgressProxy } from './egress.js';
 import { buildCommandEnv } from './env.js';
 import { existingInside, resolveHostLayout } from './layout.js';
-import { bwrapArgs, capabilityArgs, type HostLayout, type MountSpec } from './mounts.js';
+import { bwrapArgs, capabilityArgs, type HostLayout, type MountSpec, programPath } from './mounts.js';
 import { DEFAULT_PATH, fixForFailure, probeSandboxDetailed } from './probe.js';
 
 export { buildCommandEnv } from './env.js';
@@ -430,7 +430,7 @@ function makeSandbox(s: SandboxState): Sandbox {
       caps: p.caps,
       cwd,
     };
-    const program = p.helper ? [p.helper, ...argv] : [...argv];
+    const program = p.helper ? [programPath(p.helper), ...argv] : [...argv];
     const tail =
       listeners.length > 0
         ? [p.shell, '-c', bridgeScript(p.socat, listeners, program.map(shellQuote).join(' '))]

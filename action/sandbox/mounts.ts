@@ -11,6 +11,17 @@
 // Nothing else exists inside: not the user's checkout, other checkouts, the runner's directories,
 // $RUNNER_TEMP, home dotfiles, or other processes. Pure: the host facts come in already resolved.
 
+/**
+ * Where the sandbox's own programs are inside it: one directory of its own, so that the host path of
+ * a helper (under the project's node_modules, maybe in a home) shows nothing of where it lives.
+ */
+export const PROGRAMS_DIR = '/.agentgate';
+
+/** The path inside the sandbox of the host program `file`. */
+export function programPath(file: string): string {
+  return `${PROGRAMS_DIR}/${file.slice(file.lastIndexOf('/') + 1)}`;
+}
+
 /** A top-level system path as found on the host: a directory is bound, a symlink recreated. */
 export type SystemRoot = { path: string; kind: 'dir' } | { path: string; kind: 'symlink'; target: string };
 
@@ -37,7 +48,7 @@ export interface MountSpec {
   hidden: Hidden[];
   /** Unix sockets of the filtering proxy, bound at their own paths. */
   sockets: string[];
-  /** Host files the sandbox itself runs (the seccomp helper), bound read-only at their own paths. */
+  /** Host files the sandbox itself runs (the seccomp helper), bound read-only under PROGRAMS_DIR. */
   programs: string[];
   /** bwrap's capability arguments (see capabilityArgs). */
   caps: string[];
@@ -120,7 +131,7 @@ export function bwrapArgs(layout: HostLayout, spec: MountSpec): string[] {
   // /tmp before what is bound below it: a toolchain or the helper may live under /tmp.
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/var/tmp');
   for (const dir of layout.toolchains) args.push('--ro-bind', dir, dir);
-  for (const file of spec.programs) args.push('--ro-bind', file, file);
+  for (const file of spec.programs) args.push('--ro-bind', file, programPath(file));
   args.push('--bind', spec.workDir, spec.workDir, '--bind', spec.tmpDir, spec.tmpDir);
   for (const p of spec.readOnly) args.push('--ro-bind', p, p);
   for (const h of spec.hidden) args.push(...hide(h));

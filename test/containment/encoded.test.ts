@@ -12,6 +12,9 @@ import { runScripted, type SessionRun } from '../support/session.js';
 
 const ENV_SECRET = 'tok-9f8e7d6c5b4a39281706';
 const FILE_SECRET = 'pw-1a2b3c4d5e6f7a8b9c0d';
+/** The whole file as `xxd -p` prints it: hex wrapped at 60. */
+const HEX_WRAPPED =
+  "require('fs').readFileSync('scripts/deploy.sh').toString('hex').match(/.{1,60}/g).join(String.fromCharCode(10))";
 
 /** Every form of `secret` the relays below produce, and a few more. */
 function forms(secret: string): string[] {
@@ -55,12 +58,16 @@ describe('relays of a known secret', () => {
     const r = await runScripted(
       repo,
       [
-        toolUse('run_command', { command: 'xxd -p scripts/deploy.sh' }),
+        // xxd where the machine has it; the same wrapped hex from node everywhere.
+        ...(existsSync('/usr/bin/xxd')
+          ? [toolUse('run_command', { command: 'xxd -p scripts/deploy.sh' })]
+          : []),
+        toolUse('run_command', { command: node(HEX_WRAPPED) }),
         toolUse('run_command', { command: node("Buffer.from(s).toString('base64')") }),
         toolUse('run_command', { command: node('encodeURIComponent(s)') }),
         toolUse('run_command', { command: node("[...s].reverse().join('')") }),
         toolUse('run_command', { command: node("Buffer.from(s).toString('hex').toUpperCase()") }),
-        toolUse('run_command', { command: 'xxd -p scripts/deploy.sh > leak.hex' }),
+        toolUse('run_command', { command: `${node(HEX_WRAPPED)} > leak.hex` }),
         toolUse('run_command', { command: `${node("Buffer.from('x:'+s).toString('base64')")} > leak.b64` }),
         toolUse('run_command', { command: `${node("[...s].reverse().join('')")} > src/rev.txt` }),
         // The denied file is not in the clone at all.
