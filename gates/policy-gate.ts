@@ -12,6 +12,8 @@ export interface PolicyGateInput {
   policy: Policy;
   /** Labels on the change (e.g. the pull request's); an approval label lets protected paths pass. */
   labels: readonly string[];
+  /** Paths only people's commits changed (gate mode); their protected-path changes follow `humanCommits`. */
+  humanOnly?: ReadonlySet<string>;
   /** Targets of the symbolic links the change adds or changes, by path. */
   links?: ReadonlyMap<string, string>;
   /** Paths at head under a directory (to see what a link to it would show); none when not given. */
@@ -119,6 +121,20 @@ function protectedPathFindings(input: PolicyGateInput, changes: GatesPolicy['cha
     for (const p of paths) {
       const rule = protectedBy(p, input.policy);
       if (rule === undefined) continue;
+      const verb = file.status === 'deleted' ? 'deleted' : p === file.oldPath ? 'renamed away' : 'changed';
+      // People's own commits on the change: reported for a person to review, blocking only when the policy says so.
+      const byPeople = changes.humanCommits === 'review' && input.humanOnly?.has(p) === true;
+      if (byPeople) {
+        out.push({
+          ruleId: 'protected-path',
+          severity: 'info',
+          file: p,
+          line: 0,
+          scope: 'file',
+          message: `Protected path ${p} ${verb} by a person's commit (policy rule ${rule}); review it. It does not block (gates.changes.humanCommits: review).`,
+        });
+        continue;
+      }
       out.push({
         ruleId: 'protected-path',
         severity: approval ? 'info' : 'high',
@@ -126,8 +142,8 @@ function protectedPathFindings(input: PolicyGateInput, changes: GatesPolicy['cha
         line: 0,
         scope: 'file',
         message: approval
-          ? `Protected path ${p} changed (policy rule ${rule}); approved by the label '${approval}'.`
-          : `Protected path ${p} changed (policy rule ${rule}). Such changes need a person's approval.`,
+          ? `Protected path ${p} ${verb} (policy rule ${rule}); approved by the label '${approval}'.`
+          : `Protected path ${p} ${verb} (policy rule ${rule}). Such changes need a person's approval.`,
         fix: approval
           ? undefined
           : changes.approvalLabels.length > 0

@@ -14,7 +14,7 @@ import {
 } from '../lib/git.js';
 import { scrubDeep, secretValues } from '../lib/redact.js';
 import type { Policy } from '../policies/index.js';
-import { computeDiff, type Diff, type FileChange } from './diff.js';
+import { computeDiff, type Diff, type FileChange, isAddedLine } from './diff.js';
 import { EngineError, type EngineOutput, GatesInputError, type TextFile } from './engine.js';
 import { policyGate } from './policy-gate.js';
 import { dependencyDelta } from './sbom/delta.js';
@@ -50,6 +50,8 @@ export interface GatesOptions {
   policy: Policy;
   /** Labels on the change, for the policy's approval condition. */
   labels?: readonly string[];
+  /** Paths only people's commits changed (not the agent's): see `gates.changes.humanCommits`. */
+  humanOnly?: ReadonlySet<string>;
   /** Environment for external engines (PATH decides whether gitleaks and semgrep or opengrep are used). */
   env?: NodeJS.ProcessEnv;
   /** Use only the embedded engines, and why a real one is missing (for the report). */
@@ -129,6 +131,17 @@ async function linksOfChange(
   const links = new Map(linkOids.map((e) => [e.path, blobs.get(e.oid)?.toString('utf8') ?? '']));
   const paths = entries.map((e) => e.path);
   return { links, filesUnder: (dir) => paths.filter((p) => p.startsWith(`${dir}/`)) };
+}
+
+/** A finding over several lines whose first line (the sink) the change left alone but whose body it edited. */
+function editedOnlyInside(f: RawFinding, change: FileChange | undefined): boolean {
+  if (!change || f.endLine === undefined || f.endLine <= f.line || isAddedLine(change, f.line)) return false;
+  for (let line = f.line + 1; line <= f.endLine; line++) if (isAddedLine(change, line)) return true;
+  return false;
+}
+
+function squash(text: string): string {
+  return text.trim().replace(/\s+/g, ' ');
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number, engine: string): Promise<T> {
@@ -258,7 +271,36 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
     }),
     timed('sast', 'ast-grep', async () => {
       const { scanSast } = await import('./sast/index.js');
-      return scanSast(files, { policy: gates.sast, timeoutMs, env, embeddedOnly });
+      const sastOpts = { policy: gates.sast, timeoutMs, env, embeddedOnly };
+      const out = await scanSast(files, sastOpts);
+      // A statement over several lines that the change edited only inside: the finding is the change's
+      // only when the same rule did not already fire on the same sink at base.
+      const inside = out.findings.filter((f) => editedOnlyInside(f, changes.get(f.file)));
+      if (inside.length > 0) {
+        const olds = [...new Set(inside.map((f) => f.file))].flatMap((file) => {
+          const c = changes.get(file);
+          return c?.oldOid ? [{ path: c.oldPath ?? file, oid: c.oldOid, head: file }] : [];
+        });
+        const baseBlobs = await readBlobs(
+          repo,
+          olds.map((o) => o.oid),
+        );
+        const baseFiles = textFiles(olds, baseBlobs);
+        const atBase = await scanSast(baseFiles, sastOpts);
+        const headOf = new Map(olds.map((o) => [o.path, o.head]));
+        const baseText = new Map(baseFiles.map((f) => [f.path, f.content.split('\n')]));
+        const seen = new Set(
+          atBase.findings.map(
+            (f) => `${f.ruleId}\0${headOf.get(f.file)}\0${squash(baseText.get(f.file)?.[f.line - 1] ?? '')}`,
+          ),
+        );
+        const headText = new Map(files.map((f) => [f.path, f.content.split('\n')]));
+        for (const f of inside) {
+          const key = `${f.ruleId}\0${f.file}\0${squash(headText.get(f.file)?.[f.line - 1] ?? '')}`;
+          if (seen.has(key)) f.existedAtBase = true;
+        }
+      }
+      return out;
     }),
     timed('sbom', `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`, async () => {
       const engine = `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`;
@@ -283,6 +325,7 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
         contents,
         policy: opts.policy,
         labels: opts.labels ?? [],
+        ...(opts.humanOnly ? { humanOnly: opts.humanOnly } : {}),
         ...(await linksOfChange(repo, head.tree, diff.files)),
       }),
     })),
@@ -321,9 +364,15 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
     }
     return split[line - 1] ?? '';
   };
+  // Deleted files and the old paths of renames: what the change removed is the change's too.
+  const removed = new Set(
+    diff.files.flatMap((f) =>
+      f.status === 'deleted' ? [f.path] : f.oldPath !== undefined && f.oldPath !== f.path ? [f.oldPath] : [],
+    ),
+  );
   const secrets = secretValues(ordered.flatMap((r) => r.raw.map((f) => f.secret)));
   const results: GateResult[] = ordered.map((r) => {
-    const findings = sortFindings(judge(r.raw, { changes, blockOn: gates.blockOn, lineText }));
+    const findings = sortFindings(judge(r.raw, { changes, removed, blockOn: gates.blockOn, lineText }));
     const result: GateResult = {
       name: r.name,
       status: gateStatus(findings, r.error !== undefined),

@@ -34,6 +34,8 @@ export interface RawFinding {
    * Never serialised.
    */
   secret?: string;
+  /** Internal: the same rule fired on the same sink at base (an edit inside a multi-line statement). */
+  existedAtBase?: boolean;
 }
 
 /** A finding as reported. The first seven keys are the contract; the rest are additive. */

@@ -7,6 +7,8 @@ import type { Finding, GateResult, GateStatus, RawFinding, Severity, Verdict } f
 export interface JudgeContext {
   /** The changed files by head path. A file not in it was not touched, so its findings are pre-existing. */
   changes: ReadonlyMap<string, FileChange>;
+  /** Paths the change deleted or renamed away: findings about the whole file there are the change's. */
+  removed?: ReadonlySet<string>;
   blockOn: readonly Severity[];
   /** The text of a line at head, for fingerprints; '' when unknown. */
   lineText: (file: string, line: number) => string;
@@ -17,10 +19,15 @@ export interface JudgeContext {
  * else — an untouched line of a touched file, an untouched file, a file only renamed — was there before.
  * Findings about a whole file the change touched, or about the change itself, are new.
  */
-export function isPreExisting(f: RawFinding, changes: ReadonlyMap<string, FileChange>): boolean {
+export function isPreExisting(
+  f: RawFinding,
+  changes: ReadonlyMap<string, FileChange>,
+  removed: ReadonlySet<string> = new Set(),
+): boolean {
   if (f.scope === 'change') return false;
+  if (f.existedAtBase) return true;
   const change = changes.get(f.file);
-  if (change === undefined) return true;
+  if (change === undefined) return !(removed.has(f.file) && (f.scope === 'file' || f.line === 0));
   if (f.scope === 'file' || f.line === 0) return false;
   for (let line = f.line; line <= (f.endLine ?? f.line); line++) {
     if (isAddedLine(change, line)) return false;
@@ -41,7 +48,7 @@ function normalise(text: string, secret: string | undefined): string {
 export function judge(raw: readonly RawFinding[], ctx: JudgeContext): Finding[] {
   const seen = new Map<string, number>();
   return raw.map((f) => {
-    const preExisting = isPreExisting(f, ctx.changes);
+    const preExisting = isPreExisting(f, ctx.changes, ctx.removed);
     const text = f.line > 0 ? normalise(ctx.lineText(f.file, f.line), f.secret) : '';
     const key = `${f.ruleId}\0${f.file}\0${text}`;
     const occurrence = seen.get(key) ?? 0;

@@ -57,6 +57,12 @@ export const GATE_DEFAULTS = {
 export const ON_GATE_FAILURE = ['no-pr', 'draft-pr'] as const;
 
 /**
+ * What protected-path changes in commits people pushed (not the agent's) do in gate mode: `review`
+ * reports them for a person to look at without blocking; `block` treats them as the agent's.
+ */
+export const HUMAN_COMMITS = ['review', 'block'] as const;
+
+/**
  * The toolchain directories a sandboxed command may read when a policy does not say: GitHub-hosted
  * runners' tool cache and the usual per-user language installs (never a whole home: ~/.cargo/bin, not
  * ~/.cargo with its credentials.toml). Missing ones are skipped.

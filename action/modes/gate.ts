@@ -4,7 +4,7 @@
 // what the agent produced (branch prefix, commit trailers, commit identity); a label only widens it.
 import * as core from '@actions/core';
 import { type Finding, type GatesRun, runGates, toMarkdown } from '../../gates/index.js';
-import { agentMarks } from '../authorship.js';
+import { agentMarks, pathsByAuthor } from '../authorship.js';
 import { BRANCH_PREFIX, CHECK_NAME, Inputs, Outputs } from '../constants.js';
 import { messageOf, UsageError } from '../errors.js';
 import { git, resolveCommit } from '../git.js';
@@ -138,6 +138,8 @@ async function judge(m: ModeContext, event: PullRequestEvent | PushEvent): Promi
   }
   const policy = await resolvePolicy(ctx.run.workspace, inputs[Inputs.Policy], s.base);
   core.info(`judging ${s.base}..${s.head} (${s.how}); in scope: ${scope}; policy ${policy.source}`);
+  // People's commits on the change (not the agent's): their protected-path changes are for review.
+  const authors = await pathsByAuthor(ctx.run.workspace, s.base, s.head);
   const engines = await startEngines(m).report();
   core.startGroup(`agentgate: gates on ${s.base.slice(0, 12)}..${s.head.slice(0, 12)}`);
   const gates = await runGates({
@@ -146,6 +148,7 @@ async function judge(m: ModeContext, event: PullRequestEvent | PushEvent): Promi
     head: s.head,
     policy: policy.policy,
     labels: event.kind === 'pull-request' ? event.labels : [],
+    humanOnly: authors.humanOnly,
     env: engines.env,
     engines: engines.engines,
     onProgress: (p) => core.info(p),

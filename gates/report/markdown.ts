@@ -49,13 +49,34 @@ export function toMarkdown(report: GatesReport, options: MarkdownOptions = {}): 
     lines.push('');
   }
 
-  const notes: string[] = [];
-  const belowThreshold = all.filter((f) => !f.blocking && !f.preExisting).length;
-  if (belowThreshold > 0) {
-    notes.push(
-      `${count(belowThreshold, 'new finding')} ${belowThreshold === 1 ? 'is' : 'are'} below the blocking threshold.`,
-    );
+  const errored = report.gates.filter((g) => g.status === 'error');
+  if (errored.length > 0) {
+    lines.push('### Gate errors', '');
+    for (const g of errored) {
+      const why = text(
+        truncate(oneLine(g.error ?? '') || 'failed without saying why', MARKDOWN_LIMITS.messageChars),
+      );
+      lines.push(
+        `- ${code(g.name)} could not judge the change: ${why.replace(/[.\s]+$/, '')}. A gate that cannot run fails the change.`,
+      );
+    }
+    lines.push('');
   }
+
+  // New findings below the blocking threshold are listed too: they are for a reviewer to read.
+  const below = all.filter((f) => !f.blocking && !f.preExisting);
+  if (below.length > 0) {
+    lines.push('### Other new findings (not blocking)', '');
+    const ordered = [...below].sort(
+      (a, b) =>
+        SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || compare(a.file, b.file) || a.line - b.line,
+    );
+    for (const f of ordered.slice(0, max)) lines.push(findingLine(f));
+    if (ordered.length > max) lines.push(`- … and ${ordered.length - max} more`);
+    lines.push('');
+  }
+
+  const notes: string[] = [];
   const preExisting = all.filter((f) => f.preExisting).length;
   if (preExisting > 0) {
     notes.push(
@@ -141,8 +162,9 @@ function version(v: string): string {
 // Inline text: every character that can open markdown or HTML is backslash-escaped (`|` included, so
 // the same text is safe in a table cell), and GitHub's mentions and issue references go in code.
 const SPECIAL = /[\\`*_[\]<>|~&$]/g;
+// A URL and a scoped package name (`@scope/name`) are taken whole, so the code span never splits them.
 const REFERENCE =
-  /((?<![\w`])@[A-Za-z0-9][A-Za-z0-9-]*|(?<![\w`])[\w.-]+\/[\w.-]+#\d+|(?<![\w`&])#\d+|\bGH-\d+)/;
+  /(https?:\/\/[^\s<>`|()]+|(?<![\w`])@[A-Za-z0-9][\w.-]*(?:\/[\w.-]+)?|(?<![\w`])[\w.-]+\/[\w.-]+#\d+|(?<![\w`&])#\d+|\bGH-\d+)/;
 
 function text(raw: string): string {
   return oneLine(raw)

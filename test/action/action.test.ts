@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHECK_NAME, STICKY_MARKER } from '../../action/constants.js';
+import { BOT_IDENTITY, CHECK_NAME, SESSION_TRAILER, STICKY_MARKER } from '../../action/constants.js';
 import { DEFAULT_POLICY_TEXT } from '../../policies/default-pack.js';
 import {
   MODEL_KEY,
@@ -530,6 +530,74 @@ describe('gate mode', () => {
     const paths = gh.state.checkRuns[0]?.output.annotations.map((a) => a.path) ?? [];
     expect(paths).toContain('src/run.js');
     expect(paths).toContain('.github/agentgate.yml');
+  });
+
+  /** An agent commit (session trailer, bot identity), then a person's commit touching `humanFiles`. */
+  async function agentThenHuman(
+    humanFiles: Record<string, string>,
+    agentFiles: Record<string, string> = {},
+    baseFiles: Record<string, string> = {},
+  ) {
+    const { workspace } = await makeRemote({ ...FILES, ...baseFiles });
+    const base = (await sh(workspace, 'git', ['rev-parse', 'HEAD'])).trim();
+    await sh(workspace, 'git', ['checkout', '-qb', 'agentgate/fix-1234abcd']);
+    const write = (files: Record<string, string>) => {
+      for (const [f, text] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(workspace, f)), { recursive: true });
+        writeFileSync(path.join(workspace, f), text);
+      }
+    };
+    write({ 'src/note.js': 'export const note = 1;\n', ...agentFiles });
+    await sh(workspace, 'git', ['add', '-A']);
+    await sh(workspace, 'git', [
+      '-c',
+      `user.name=${BOT_IDENTITY.name}`,
+      '-c',
+      `user.email=${BOT_IDENTITY.email}`,
+      'commit',
+      '-qm',
+      `agentgate: add a note\n\n${SESSION_TRAILER}: 0000-test`,
+    ]);
+    write(humanFiles);
+    await commitEverything(workspace, 'a person bumps an action');
+    const head = (await sh(workspace, 'git', ['rev-parse', 'HEAD'])).trim();
+    return { workspace, base, head };
+  }
+  const WORKFLOW_BUMP = { '.github/workflows/ci.yml': 'on: push\njobs: {}\n# actions/checkout@v5\n' };
+
+  it("reports a person's protected-path commit on the agent's PR for review, without blocking", async () => {
+    const { workspace, base, head } = await agentThenHuman(WORKFLOW_BUMP);
+    const gh = await github();
+    const run = await gateRun(workspace, gh, prPayload(base, head, []));
+    expect(run.failed).toBeUndefined();
+    expect(gh.state.checkRuns[0]?.conclusion).toBe('success');
+    // Listed for review in the check's summary, not blocking.
+    expect(run.summary).toMatch(/Protected path \.github\/workflows\/ci\.yml changed by a person's commit/);
+    expect(gh.state.checkRuns[0]?.output.summary).toMatch(/review it/);
+  });
+
+  it("blocks the same commit when the policy says so, and the agent's own protected-path change always", async () => {
+    // The base commit's policy says people's protected-path commits block too.
+    const strict = await agentThenHuman(
+      WORKFLOW_BUMP,
+      {},
+      {
+        '.github/agentgate.yml': DEFAULT_POLICY_TEXT.replace('humanCommits: review', 'humanCommits: block'),
+      },
+    );
+    const gh = await github();
+    const blocked = await gateRun(strict.workspace, gh, prPayload(strict.base, strict.head, []));
+    expect(blocked.failed).toMatch(/the gates failed/);
+    expect(gh.state.checkRuns[0]?.output.annotations.map((a) => a.path)).toContain(
+      '.github/workflows/ci.yml',
+    );
+    const own = await agentThenHuman({ 'docs/notes.md': 'a person writes docs\n' }, WORKFLOW_BUMP);
+    const gh2 = await github();
+    const agentRun = await gateRun(own.workspace, gh2, prPayload(own.base, own.head, []));
+    expect(agentRun.failed).toMatch(/the gates failed/);
+    expect(gh2.state.checkRuns[0]?.output.annotations.map((a) => a.path)).toContain(
+      '.github/workflows/ci.yml',
+    );
   });
 
   it('with a read-only token (a fork’s PR): still judges, and the job’s status carries the verdict', async () => {

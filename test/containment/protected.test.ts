@@ -207,6 +207,42 @@ describe('the policy gate', () => {
   }, 60_000);
 });
 
+describe('the gates on what a change removes', () => {
+  it('deleting or renaming a protected path blocks like adding one; a deleted test is a new finding', async () => {
+    const repo = await makeRepo(undefined, {
+      '.github/workflows/ci.yml': 'on: push\n',
+      CODEOWNERS: '* @owners\n',
+      'AGENTS.md': 'Keep changes small.\n',
+      'test/price.test.ts': "it('prices', () => {});\n",
+      'src/app.ts': 'export const a = 1;\n',
+    });
+    try {
+      rmSync(path.join(repo, '.github/workflows/ci.yml'));
+      mkdirSync(path.join(repo, 'docs'));
+      await sh(repo, 'git', ['mv', 'CODEOWNERS', 'docs/OWNERS']);
+      await sh(repo, 'git', ['mv', 'AGENTS.md', 'docs/agent-notes.md']);
+      rmSync(path.join(repo, 'test/price.test.ts'));
+      await commitEverything(repo, 'remove');
+      const run = await runGates({ repo, base: 'HEAD~1', policy, env: { PATH: '/usr/bin:/bin' } });
+      expect(run.report.verdict).toBe('fail');
+      const findings = run.report.gates.find((g) => g.name === 'policy')?.findings ?? [];
+      const of = (file: string) => findings.find((f) => f.file === file);
+      for (const f of ['.github/workflows/ci.yml', 'CODEOWNERS', 'AGENTS.md']) {
+        expect(of(f), f).toMatchObject({ ruleId: 'protected-path', blocking: true, preExisting: false });
+      }
+      expect(of('.github/workflows/ci.yml')?.message).toMatch(/deleted/);
+      expect(of('CODEOWNERS')?.message).toMatch(/renamed away/);
+      expect(of('test/price.test.ts')).toMatchObject({
+        ruleId: 'test-deleted',
+        preExisting: false,
+        blocking: false,
+      });
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('a session whose work cannot be staged', () => {
   it('ends commit_failed, keeps the trace and result.json, and says why', async () => {
     const repo = await makeRepo(undefined, { 'a.txt': 'one\n' });

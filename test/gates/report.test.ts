@@ -390,6 +390,10 @@ describe('toMarkdown', () => {
         '',
         '- `critical` `secret-pattern/aws` `src/app.ts:7` — Something to look at. Fix: Rotate the key.',
         '',
+        '### Gate errors',
+        '',
+        '- `sbom` could not judge the change: cyclonedx failed \\| exit 2 see log. A gate that cannot run fails the change.',
+        '',
         '1 pre-existing finding in touched files does not block.',
         '',
       ].join('\n'),
@@ -418,7 +422,8 @@ describe('toMarkdown', () => {
     );
     expect(md).toContain('| secrets | ✅ pass | none | secrets-engine 1.0.0 | 120 ms |');
     expect(md).not.toContain('### Blocking findings');
-    expect(md).toContain('1 new finding is below the blocking threshold.');
+    // Listed, not only counted.
+    expect(md).toContain('### Other new findings (not blocking)\n\n- `low` ');
     expect(md).toContain('### New dependencies\n\n- `@scope/pkg@1.2.3` (npm)\n');
     expect(toMarkdown(pass)).toBe(md);
   });
@@ -431,7 +436,7 @@ describe('toMarkdown', () => {
           file: 'a|b`c.ts',
           blocking: true,
           message:
-            'bad | pipe `tick` <script>alert(1)</script>\nnext *line* [link](http://x) @octocat #12 o/r#3',
+            'bad | pipe `tick` <script>alert(1)</script>\nnext *line* [link](http://x) @octocat #12 o/r#3 @babel/core https://e.x/a_b?c=1',
           fix: 'Use **bold**\r\n_no_',
         }),
       ]),
@@ -440,7 +445,7 @@ describe('toMarkdown', () => {
       .split('\n')
       .find((l) => l.startsWith('- `medium`'));
     expect(line).toBe(
-      '- `medium` ``r`x|y`` ``a|b`c.ts:3`` — bad \\| pipe \\`tick\\` \\<script\\>alert(1)\\</script\\> next \\*line\\* \\[link\\](http://x) `@octocat` `#12` `o/r#3` Fix: Use \\*\\*bold\\*\\* \\_no\\_',
+      '- `medium` ``r`x|y`` ``a|b`c.ts:3`` — bad \\| pipe \\`tick\\` \\<script\\>alert(1)\\</script\\> next \\*line\\* \\[link\\](`http://x`) `@octocat` `#12` `o/r#3` `@babel/core` `https://e.x/a_b?c=1` Fix: Use \\*\\*bold\\*\\* \\_no\\_',
     );
   });
 
