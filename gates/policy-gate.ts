@@ -88,6 +88,23 @@ const SKIPS: { re: RegExp; what: string }[] = [
   { re: /@(?:Disabled|Ignore)\b/, what: 'a disabled test (@Disabled/@Ignore)' },
 ];
 
+/** Lockfiles a package manager writes, by base name. */
+const GENERATED_LOCKFILES = new Set([
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'pnpm-lock.yaml',
+  'yarn.lock',
+  'bun.lock',
+  'bun.lockb',
+  'poetry.lock',
+  'uv.lock',
+  'Pipfile.lock',
+  'Cargo.lock',
+  'go.sum',
+  'composer.lock',
+  'Gemfile.lock',
+]);
+
 const SPLIT_HINT = 'Split the change into smaller pull requests, each with one purpose.';
 
 function basename(p: string): string {
@@ -269,7 +286,11 @@ export function policyGate(input: PolicyGateInput): RawFinding[] {
       fix: SPLIT_HINT,
     });
   }
-  const lines = input.files.reduce((n, f) => n + f.addedLines + f.deletedLines, 0);
+  // Lockfiles are generated and judged by the SBOM and dependency gates: a routine bump rewrites
+  // thousands of their lines, so they do not count toward the size cap.
+  const lines = input.files
+    .filter((f) => !GENERATED_LOCKFILES.has(basename(f.path)))
+    .reduce((n, f) => n + f.addedLines + f.deletedLines, 0);
   if (lines > changes.maxChangedLines) {
     out.push({
       ruleId: 'change-too-large',
@@ -277,7 +298,7 @@ export function policyGate(input: PolicyGateInput): RawFinding[] {
       file: '',
       line: 0,
       scope: 'change',
-      message: `The change adds and deletes ${lines} lines; the policy allows at most ${changes.maxChangedLines} (gates.changes.maxChangedLines).`,
+      message: `The change adds and deletes ${lines} lines (lockfiles not counted); the policy allows at most ${changes.maxChangedLines} (gates.changes.maxChangedLines).`,
       fix: SPLIT_HINT,
     });
   }

@@ -120,5 +120,11 @@ describe('the policy gate', () => {
     expect(findings.map((f) => f.ruleId).sort()).toEqual(['change-too-large', 'change-too-many-files']);
     expect(findings.every((f) => f.scope === 'change' && /Split the change/.test(f.fix ?? ''))).toBe(true);
     expect(run(files.slice(0, 2), {}, [], p)).toEqual([]);
+    // A lockfile rewrite does not count toward the size cap.
+    const bump = [
+      change('src/1.ts', { addedLines: 1 }),
+      change('web/package-lock.json', { addedLines: 5000, deletedLines: 4000 }),
+    ];
+    expect(run(bump, {}, [], p)).toEqual([]);
   });
 });
