@@ -18,12 +18,7 @@ import { computeDiff, type Diff, type FileChange, isAddedLine } from './diff.js'
 import { EngineError, type EngineOutput, GatesInputError, type TextFile } from './engine.js';
 import { policyGate } from './policy-gate.js';
 import { dependencyDelta } from './sbom/delta.js';
-import {
-  collectDependencies,
-  DEPENDENCY_FILE_PATHSPECS,
-  isDependencyFile,
-  parseDependencyFile,
-} from './sbom/lockfiles.js';
+import { DEPENDENCY_FILE_PATHSPECS, isDependencyFile, readDependencies } from './sbom/lockfiles.js';
 import { MODE_SYMLINK } from './structure.js';
 import type {
   Dependency,
@@ -247,6 +242,8 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
   let delta: DependencyDelta = { added: [], removed: [], changed: [] };
   // Set by the SBOM gate once head's dependency files are read; a head it could not read has no BOM.
   let headList: Dependency[] | undefined;
+  // Manifests no lockfile completes (their ranges are what the change names).
+  let unlocked: readonly string[] = [];
   let bom: Promise<Record<string, unknown>> | undefined;
   const buildHeadBom = (deps: Dependency[]) => {
     bom ??= import('./sbom/bom.js').then(({ buildBom }) =>
@@ -304,15 +301,20 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
     }),
     timed('sbom', `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`, async () => {
       const engine = `cyclonedx-library ${CYCLONEDX_LIBRARY_VERSION}`;
-      const heads = parseAll(headDeps, engine, true);
-      headList = heads;
-      const baseList = parseAll(baseDeps, engine, false);
-      delta = dependencyDelta(baseList, heads);
+      // Only a dependency file the change touched can fail the gate; one it did not touch that cannot be
+      // read (a test fixture, a file from before) is left out, as an unreadable file at base is.
+      const heads = readDependencies(headDeps);
+      const touched = new Set(changedPaths);
+      const broken = heads.errors.filter((e) => touched.has(e.file));
+      if (broken.length > 0) throw new EngineError(engine, broken.map((e) => e.message).join('; '));
+      headList = heads.dependencies;
+      unlocked = heads.unlocked;
+      delta = dependencyDelta(readDependencies(baseDeps), heads);
       // The head's BOM is validated when the change touched a dependency file (every run with --full):
       // a BOM the change did not alter is not the change's to fix.
       if (opts.full || changedPaths.some(isDependencyFile)) {
         const { validateBom } = await import('./sbom/bom.js');
-        const invalid = await validateBom(await buildHeadBom(heads));
+        const invalid = await validateBom(await buildHeadBom(heads.dependencies));
         if (invalid !== null)
           throw new EngineError(engine, `the head BOM is not valid CycloneDX 1.6: ${invalid}`);
       }
@@ -405,27 +407,6 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
     secrets,
     diff,
   };
-}
-
-function parseAll(files: { path: string; content: string }[], engine: string, strict: boolean): Dependency[] {
-  if (strict) {
-    // A dependency file that does not parse at head is the change's to fix: the gate errs, naming it.
-    try {
-      return collectDependencies(files);
-    } catch (e) {
-      throw new EngineError(engine, (e as Error).message);
-    }
-  }
-  // At base, an unreadable file is history: leave it out and compare with the rest.
-  const readable = files.filter((f) => {
-    try {
-      parseDependencyFile(f.path, f.content);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  return collectDependencies(readable);
 }
 
 /** Why the engine that ran is not the one wanted, when the caller said a real engine was missing. */

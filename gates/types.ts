@@ -87,6 +87,8 @@ export interface Dependency {
   name: string;
   /** The exact version, or '' when a manifest names only a range. */
   version: string;
+  /** The range a manifest names, when `version` is '' (a package.json without a lockfile, pyproject.toml). */
+  range?: string;
   /** Package URL; also the CycloneDX bom-ref. */
   purl: string;
   /** SPDX expression when the lockfile or manifest states one. */
@@ -100,6 +102,8 @@ export interface Dependency {
 export interface DependencyChange {
   from: Dependency;
   to: Dependency;
+  /** Which way the version moved, when both sides have one. */
+  kind?: 'upgrade' | 'downgrade' | 'changed';
 }
 
 export interface DependencyDelta {

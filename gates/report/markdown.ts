@@ -1,7 +1,7 @@
 // The gates report as compact GitHub-flavoured markdown, for a pull request body or a job summary.
 // Every text that came from a finding is made inert: one line, bounded, markdown and HTML escaped,
 // and @mentions or #references wrapped in code so the report never pings anyone or links anything.
-import type { Dependency, DependencyChange, Finding, GateResult, GateStatus, GatesReport } from '../types.js';
+import type { Dependency, Finding, GateResult, GateStatus, GatesReport } from '../types.js';
 import { oneLine, SEVERITY_RANK, truncate } from './text.js';
 
 export interface MarkdownOptions {
@@ -85,8 +85,16 @@ export function toMarkdown(report: GatesReport, options: MarkdownOptions = {}): 
   }
   if (notes.length > 0) lines.push(notes.join(' '), '');
 
-  const deps = dependencyLines(report.dependencies.added, report.dependencies.changed);
-  if (deps.length > 0) lines.push('### New dependencies', '', ...deps, '');
+  const added = capped(report.dependencies.added.map((d) => `- ${code(pinned(d))} (${text(d.ecosystem)})`));
+  if (added.length > 0) lines.push('### New dependencies', '', ...added, '');
+  // A bump of a dependency the project already had is a change, not a new dependency.
+  const changed = capped(
+    report.dependencies.changed.map(
+      (c) =>
+        `- ${code(truncate(oneLine(c.to.name), MARKDOWN_LIMITS.cellChars))} ${code(version(c.from))} → ${code(version(c.to))} (${text(c.to.ecosystem)}${c.kind && c.kind !== 'changed' ? `, ${c.kind}` : ''})`,
+    ),
+  );
+  if (changed.length > 0) lines.push('### Changed dependencies', '', ...changed, '');
 
   const href = safeUrl(options.detailsUrl);
   if (href) lines.push(`[Full report and artifacts](${href})`, '');
@@ -135,14 +143,7 @@ function findingLine(f: Finding): string {
   return `- ${code(f.severity)} ${code(truncate(f.ruleId, MARKDOWN_LIMITS.cellChars))} ${code(truncate(where, MARKDOWN_LIMITS.pathChars))} — ${message}${fix}`;
 }
 
-function dependencyLines(added: Dependency[], changed: DependencyChange[]): string[] {
-  const items = [
-    ...added.map((d) => `- ${code(pinned(d.name, d.version))} (${text(d.ecosystem)})`),
-    ...changed.map(
-      (c) =>
-        `- ${code(truncate(oneLine(c.to.name), MARKDOWN_LIMITS.cellChars))} ${code(version(c.from.version))} → ${code(version(c.to.version))} (${text(c.to.ecosystem)}, changed)`,
-    ),
-  ];
+function capped(items: string[]): string[] {
   if (items.length <= MARKDOWN_LIMITS.dependencies) return items;
   return [
     ...items.slice(0, MARKDOWN_LIMITS.dependencies),
@@ -150,13 +151,16 @@ function dependencyLines(added: Dependency[], changed: DependencyChange[]): stri
   ];
 }
 
-function pinned(name: string, v: string): string {
-  const n = truncate(oneLine(name), MARKDOWN_LIMITS.cellChars);
-  return v ? `${n}@${version(v)}` : `${n} (unpinned)`;
+/** `name@version`, or `name range` for a manifest's range, or `name (unpinned)`. */
+function pinned(d: Dependency): string {
+  const n = truncate(oneLine(d.name), MARKDOWN_LIMITS.cellChars);
+  if (d.version) return `${n}@${truncate(oneLine(d.version), 40)}`;
+  return d.range ? `${n} ${truncate(oneLine(d.range), 40)}` : `${n} (unpinned)`;
 }
 
-function version(v: string): string {
-  return truncate(oneLine(v), 40) || 'unpinned';
+/** A side of a change: its version, else its range, else `unpinned`. */
+function version(d: Dependency): string {
+  return truncate(oneLine(d.version || d.range || ''), 40) || 'unpinned';
 }
 
 // Inline text: every character that can open markdown or HTML is backslash-escaped (`|` included, so

@@ -10,6 +10,7 @@ import { fixupSpdxId } from '@cyclonedx/cyclonedx-library/SPDX';
 import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
 import type { Dependency } from '../types.js';
 import { CYCLONEDX_LIBRARY_VERSION, VERSION } from '../version.js';
+import type { RangedDependency } from './parsers/common.js';
 import { compareDependencies } from './versions.js';
 
 export { CYCLONEDX_LIBRARY_VERSION } from '../version.js';
@@ -18,6 +19,8 @@ export { CYCLONEDX_LIBRARY_VERSION } from '../version.js';
 export const SOURCE_PROPERTY = 'agentgate:source';
 /** The property saying whether the project names the component itself, when known. */
 export const DIRECT_PROPERTY = 'agentgate:direct';
+/** The property holding the range a manifest asks for, on a component no lockfile pins. */
+export const RANGE_PROPERTY = 'agentgate:range';
 
 // RFC 4122's URL namespace: the serial number is the UUIDv5 of an agentgate URL naming the seed.
 const URL_NAMESPACE = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex');
@@ -49,7 +52,7 @@ export function licenseFor(text: string): Models.License {
   return new Models.NamedLicense(trimmed);
 }
 
-function componentOf(dep: Dependency): Models.Component {
+function componentOf(dep: RangedDependency): Models.Component {
   // npm scopes are the component's group, as CycloneDX's npm tooling writes them.
   const scoped = dep.ecosystem === 'npm' && dep.name.startsWith('@') ? dep.name.indexOf('/') : -1;
   const component = new Models.Component(
@@ -66,6 +69,8 @@ function componentOf(dep: Dependency): Models.Component {
   component.properties.add(new Models.Property(SOURCE_PROPERTY, dep.source));
   if (dep.direct !== undefined)
     component.properties.add(new Models.Property(DIRECT_PROPERTY, String(dep.direct)));
+  if (dep.version === '' && dep.range !== undefined && dep.range !== '')
+    component.properties.add(new Models.Property(RANGE_PROPERTY, dep.range));
   return component;
 }
 

@@ -508,7 +508,26 @@ describe('toMarkdown', () => {
     expect(md).toContain('No gates ran.');
     expect(md).toContain('- `pkg0 (unpinned)` (pypi)\n- `pkg1@1.0.0` (pypi)');
     expect(md.split('\n').filter((l) => l.startsWith('- `pkg'))).toHaveLength(20);
-    expect(md).toContain('- … and 6 more');
+    expect(md).toContain('- … and 5 more');
+    // A bump is listed as a change, with a range when a manifest names only one.
+    expect(md).toContain('### Changed dependencies\n\n- `req` `1.0` → `2.0` (pypi)');
+    const ranged = toMarkdown(
+      report([], {
+        dependencies: {
+          added: [],
+          removed: [],
+          changed: [
+            {
+              from: { ...dep('left-pad', ''), range: '^1.2.0' },
+              to: { ...dep('left-pad', ''), range: '^1.3.0' },
+              kind: 'upgrade',
+            },
+          ],
+        },
+      }),
+    );
+    expect(ranged).toContain('- `left-pad` `^1.2.0` → `^1.3.0` (pypi, upgrade)');
+    expect(ranged).not.toContain('### New dependencies');
   });
 
   it('links the details only when the URL is http(s)', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { collectDependencies, compareVersions, dependencyDelta } from '../../gates/sbom/index.js';
+import {
+  collectDependencies,
+  compareVersions,
+  dependencyDelta,
+  type RangedDependency,
+  readDependencies,
+} from '../../gates/sbom/index.js';
 import { dep, directIds, ids, lockfixture } from './sbom-fixtures.js';
 
 describe('collectDependencies', () => {
@@ -182,16 +188,17 @@ describe('dependencyDelta', () => {
     expect(dependencyDelta(base, head)).toEqual({
       added: [],
       removed: [],
-      changed: [{ from: dep('lodash', '4.17.20'), to: dep('lodash', '4.17.21') }],
+      changed: [{ from: dep('lodash', '4.17.20'), to: dep('lodash', '4.17.21'), kind: 'upgrade' }],
     });
   });
 
-  it('multi-version npm packages: one change per new head version, from the highest base version', () => {
+  it('multi-version npm packages: one change per new head version, from the version it replaced', () => {
     const b = [dep('ms', '2.0.0'), dep('ms', '2.1.2'), dep('debug', '4.3.4')];
     const h = [dep('ms', '2.1.2'), dep('ms', '2.1.3'), dep('ms', '3.0.0-canary.1'), dep('debug', '4.3.4')];
     const delta = dependencyDelta(b, h);
+    // 2.0.0 left and 2.1.3 arrived: a pair. 3.0.0-canary.1 arrived beside the 2.1.2 that stays.
     expect(delta.changed.map((c) => `${c.from.version} -> ${c.to.version}`)).toEqual([
-      '2.1.2 -> 2.1.3',
+      '2.0.0 -> 2.1.3',
       '2.1.2 -> 3.0.0-canary.1',
     ]);
     expect(delta.added).toEqual([]);
@@ -246,5 +253,153 @@ describe('dependencyDelta', () => {
       'pkg:golang/github.com/google/uuid@v1.5.0 -> pkg:golang/github.com/google/uuid@v1.6.0',
       'pkg:npm/left-pad@1.3.0 -> pkg:npm/left-pad@1.3.1',
     ]);
+  });
+
+  const pairs = (delta: ReturnType<typeof dependencyDelta>) =>
+    delta.changed.map(
+      (c) => `${c.to.name} ${c.from.version || c.from.range} -> ${c.to.version || c.to.range} ${c.kind}`,
+    );
+
+  it('a lockfile-only bump of one of several coexisting versions pairs with the version it replaced', () => {
+    // The report that read "5.1.16 → 3.3.18" under new dependencies.
+    const b = [dep('lru-cache', '3.3.17'), dep('lru-cache', '5.1.16'), dep('ms', '2.1.3')];
+    const h = [dep('lru-cache', '3.3.18'), dep('lru-cache', '5.1.16'), dep('ms', '2.1.3')];
+    const delta = dependencyDelta(b, h);
+    expect(pairs(delta)).toEqual(['lru-cache 3.3.17 -> 3.3.18 upgrade']);
+    expect(delta.added).toEqual([]);
+    expect(delta.removed).toEqual([]);
+  });
+
+  it('a downgrade is a change of kind downgrade', () => {
+    const delta = dependencyDelta([dep('lodash', '4.17.21')], [dep('lodash', '4.17.20')]);
+    expect(pairs(delta)).toEqual(['lodash 4.17.21 -> 4.17.20 downgrade']);
+    expect(delta.added).toEqual([]);
+  });
+
+  it('several coexisting versions each bumped pair by closeness in a plain list', () => {
+    const b = [dep('glob', '7.2.0'), dep('glob', '10.3.10')];
+    const h = [dep('glob', '7.2.3'), dep('glob', '10.3.12')];
+    expect(pairs(dependencyDelta(b, h))).toEqual([
+      'glob 7.2.0 -> 7.2.3 upgrade',
+      'glob 10.3.10 -> 10.3.12 upgrade',
+    ]);
+  });
+
+  it('a new version beside the ones that stay is a change from the closest base version, not a new dependency', () => {
+    const b = [dep('semver', '5.7.2'), dep('semver', '7.5.4')];
+    const h = [dep('semver', '5.7.2'), dep('semver', '7.5.4'), dep('semver', '6.3.1')];
+    const delta = dependencyDelta(b, h);
+    expect(pairs(delta)).toEqual(['semver 7.5.4 -> 6.3.1 downgrade']);
+    expect(delta.added).toEqual([]);
+  });
+
+  it('with places from the lockfile, each install path pairs its own old and new version', () => {
+    const lock = (top: string, nested: string) => ({
+      path: 'package-lock.json',
+      content: JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { dependencies: { x: '*', a: '*' } },
+          'node_modules/a': { version: '1.0.0' },
+          'node_modules/x': { version: top },
+          'node_modules/a/node_modules/x': { version: nested },
+        },
+      }),
+    });
+    const base = readDependencies([lock('3.9.0', '4.1.0')]);
+    const head = readDependencies([lock('4.0.0', '3.9.5')]);
+    // By place: the top copy went up, the nested one down (sorted by the new version).
+    expect(pairs(dependencyDelta(base, head))).toEqual([
+      'x 4.1.0 -> 3.9.5 downgrade',
+      'x 3.9.0 -> 4.0.0 upgrade',
+    ]);
+    // The same versions as plain lists pair by closeness instead.
+    expect(pairs(dependencyDelta(base.dependencies, head.dependencies))).toEqual([
+      'x 3.9.0 -> 3.9.5 upgrade',
+      'x 4.1.0 -> 4.0.0 downgrade',
+    ]);
+  });
+
+  it('duplicates of one name: a bump of the hoisted copy leaves the nested one alone', () => {
+    const base = readDependencies([
+      { path: 'package-lock.json', content: lockfixture('npm-v3.package-lock.json') },
+    ]);
+    const lock = JSON.parse(lockfixture('npm-v3.package-lock.json'));
+    lock.packages['node_modules/ms'].version = '2.1.4';
+    const head = readDependencies([{ path: 'package-lock.json', content: JSON.stringify(lock) }]);
+    const delta = dependencyDelta(base, head);
+    expect(pairs(delta)).toEqual(['ms 2.1.3 -> 2.1.4 upgrade']);
+    expect(delta.added).toEqual([]);
+    expect(delta.removed).toEqual([]);
+  });
+
+  it('a pnpm bump under one parent pairs by that parent', () => {
+    const pnpm = (scheduler: string) =>
+      [
+        "lockfileVersion: '9.0'",
+        'importers:',
+        '  .:',
+        '    dependencies:',
+        '      react-dom:',
+        '        specifier: ^18.2.0',
+        '        version: 18.2.0(react@18.2.0)',
+        '      scheduler:',
+        '        specifier: ^0.20.0',
+        '        version: 0.20.2',
+        'packages:',
+        '  react-dom@18.2.0:',
+        '    resolution: {integrity: sha512-placeholder}',
+        '  react@18.2.0:',
+        '    resolution: {integrity: sha512-placeholder}',
+        '  scheduler@0.20.2:',
+        '    resolution: {integrity: sha512-placeholder}',
+        `  scheduler@${scheduler}:`,
+        '    resolution: {integrity: sha512-placeholder}',
+        'snapshots:',
+        '  react-dom@18.2.0(react@18.2.0):',
+        '    dependencies:',
+        '      react: 18.2.0',
+        `      scheduler: ${scheduler}`,
+        '  react@18.2.0: {}',
+        '  scheduler@0.20.2: {}',
+        `  scheduler@${scheduler}: {}`,
+        '',
+      ].join('\n');
+    const delta = dependencyDelta(
+      readDependencies([{ path: 'pnpm-lock.yaml', content: pnpm('0.23.0') }]),
+      readDependencies([{ path: 'pnpm-lock.yaml', content: pnpm('0.23.2') }]),
+    );
+    expect(pairs(delta)).toEqual(['scheduler 0.23.0 -> 0.23.2 upgrade']);
+  });
+
+  it('a name gone is removed, a version gone while the name stays is not reported', () => {
+    const delta = dependencyDelta(
+      [dep('ms', '2.0.0'), dep('ms', '2.1.3'), dep('left-pad', '1.3.0')],
+      [dep('ms', '2.1.3')],
+    );
+    expect(ids(delta.removed)).toEqual(['left-pad@1.3.0']);
+    expect(delta.changed).toEqual([]);
+    expect(delta.added).toEqual([]);
+  });
+
+  it('ranges of a manifest without a lockfile: a bump is a change; ranges that do not order are "changed"', () => {
+    const ranged = (name: string, range: string, source = 'package.json'): RangedDependency => ({
+      ...dep(name, '', { source }),
+      range,
+    });
+    const delta = dependencyDelta(
+      [ranged('chalk', '^4.1.2'), ranged('ms', '^2.1.0'), ranged('zod', '^3.22.0')],
+      [ranged('chalk', '^5.3.0'), ranged('ms', '~2.1.0'), ranged('zod', '^3.21.0')],
+    );
+    expect(pairs(delta)).toEqual([
+      'chalk ^4.1.2 -> ^5.3.0 upgrade',
+      'ms ^2.1.0 -> ~2.1.0 changed',
+      'zod ^3.22.0 -> ^3.21.0 downgrade',
+    ]);
+    expect(delta.added).toEqual([]);
+    // The same range in another manifest is another place: not a change of this one.
+    expect(
+      dependencyDelta([ranged('chalk', '^4.1.2')], [ranged('chalk', '^5.0.0', 'b/package.json')]).changed,
+    ).toEqual([]);
   });
 });

@@ -28,6 +28,11 @@ describe('isDependencyFile', () => {
       'poetry.lock',
       'go.mod',
       'crates/Cargo.lock',
+      'crates/Cargo.toml',
+      'pyproject.toml',
+      'uv.lock',
+      'Pipfile.lock',
+      'web/bun.lock',
     ]) {
       expect(isDependencyFile(path), path).toBe(true);
     }
@@ -37,7 +42,9 @@ describe('isDependencyFile', () => {
     for (const path of [
       'README.md',
       'go.sum',
-      'Cargo.toml',
+      'Cargo.toml.orig',
+      'bun.lockb',
+      'Pipfile',
       'src/package.json.ts',
       'node_modules/lodash/package.json',
       'web/node_modules/@x/y/package.json',

@@ -14,9 +14,12 @@ import {
 
 const NODE_MODULES = 'node_modules/';
 
-/** The dependency maps a package.json names. Peer dependencies are left out: the consumer provides them. */
+/** The dependency maps a package.json names and its lockfile installs. */
 export const MANIFEST_SECTIONS = ['dependencies', 'devDependencies', 'optionalDependencies'] as const;
-/** In a lockfile a root's peer dependencies are installed too, so naming one there makes it direct. */
+/**
+ * In a lockfile a root's peer dependencies are installed too, so naming one there makes it direct; a
+ * package.json without a lockfile names its peers' ranges as it names the others.
+ */
 const DIRECT_SECTIONS = [...MANIFEST_SECTIONS, 'peerDependencies'] as const;
 
 function namesIn(pkg: Record<string, unknown>, sections: readonly string[]): Set<string> {
@@ -102,16 +105,19 @@ export function parsePackageLock(file: string, content: string): Entry[] {
         license: licenseOf(raw.license),
         direct,
       }),
+      at: [key],
     });
   }
   return entries;
 }
 
 /**
- * package.json: dependencies, devDependencies and optionalDependencies, each with version '' (a range
- * is not a version) and `direct: true`. Aliases (`"a": "npm:b@^1"`) name the real package; local
- * specs (`workspace:`, `file:`, `link:`, `portal:`) are the project's own code and are skipped. The
- * package's own name comes back as a `local` entry, so that a workspace naming it is not reported.
+ * package.json: dependencies, devDependencies, optionalDependencies and peerDependencies, each with
+ * version '' (a range is not a version), the range, and `direct: true`; peers are marked, for they
+ * count only where no lockfile completes the manifest. Aliases (`"a": "npm:b@^1"`) name the real
+ * package; local specs (`workspace:`, `file:`, `link:`, `portal:`) are the project's own code and are
+ * skipped. The package's own name comes back as a `local` entry, so that a workspace naming it is not
+ * reported.
  */
 export function parsePackageJson(file: string, content: string): Entry[] {
   const pkg = parseJsonFile(file, content);
@@ -120,7 +126,7 @@ export function parsePackageJson(file: string, content: string): Entry[] {
   if (own !== undefined && own !== '') {
     entries.push({ dep: makeDependency('npm', own, str(pkg.version) ?? '', file), local: true });
   }
-  for (const section of MANIFEST_SECTIONS) {
+  for (const section of DIRECT_SECTIONS) {
     const deps = pkg[section];
     if (deps === undefined) continue;
     if (!isRecord(deps)) throw new DependencyFileError(file, `expected "${section}" to be an object`);
@@ -132,8 +138,10 @@ export function parsePackageJson(file: string, content: string): Entry[] {
       const aliased = range.startsWith('npm:') ? splitAtVersion(range.slice(4)) : undefined;
       const name = aliased?.[0] ?? alias;
       entries.push({
-        dep: makeDependency('npm', name, '', file, { direct: true }),
+        dep: makeDependency('npm', name, '', file, { direct: true, range }),
         requests: [requestKey(alias, range)],
+        at: [`${section}>${alias}`],
+        ...(section === 'peerDependencies' ? { peer: true } : {}),
       });
     }
   }

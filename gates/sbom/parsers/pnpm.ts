@@ -46,16 +46,35 @@ function pickDocument(file: string, content: string): Record<string, unknown> {
   return chosen;
 }
 
+/** `name@version` of what a dependency map's value resolves to; an alias names the real package. */
+function resolvedKey(alias: string, raw: string, major: number): string {
+  const v = raw.startsWith('/') ? raw : stripPeers(raw, major);
+  // An alias resolves to `/real@1.0.0` (v6), `real@1.0.0` (v9) or `/real/1.0.0` (v5).
+  const aliased = v.startsWith('/') || splitAtVersion(v) !== undefined ? parseKey(v, major) : undefined;
+  return aliased ? `${aliased.name}@${aliased.version}` : `${alias}@${v}`;
+}
+
+/** Adds `slot` to the places of the package `key` (`name@version`). */
+function place(places: Map<string, string[]>, key: string, slot: string): void {
+  const list = places.get(key);
+  if (list === undefined) places.set(key, [slot]);
+  else list.push(slot);
+}
+
 /**
  * Direct dependencies: every importer's (the root `.` and each workspace folder) dependencies, as
- * `name@version`, and the names it links to (workspace packages). Before v9 a single project wrote them
- * at the top level instead of under `importers`.
+ * `name@version` with the places `importer>alias` they are installed at, and the names it links to
+ * (workspace packages). Before v9 a single project wrote them at the top level instead of under
+ * `importers`.
  */
-function importerDeps(lock: Record<string, unknown>, major: number): { keys: Set<string>; links: string[] } {
-  const importers = isRecord(lock.importers) ? Object.values(lock.importers) : [lock];
-  const keys = new Set<string>();
+function importerDeps(
+  lock: Record<string, unknown>,
+  major: number,
+): { direct: Map<string, string[]>; links: string[] } {
+  const importers = isRecord(lock.importers) ? Object.entries(lock.importers) : [['.', lock] as const];
+  const direct = new Map<string, string[]>();
   const links: string[] = [];
-  for (const importer of importers) {
+  for (const [path, importer] of importers) {
     if (!isRecord(importer)) continue;
     for (const section of IMPORTER_SECTIONS) {
       const deps = importer[section];
@@ -67,14 +86,33 @@ function importerDeps(lock: Record<string, unknown>, major: number): { keys: Set
           links.push(name);
           continue;
         }
-        const v = raw.startsWith('/') ? raw : stripPeers(raw, major);
-        // An alias resolves to `/real@1.0.0` (v6), `real@1.0.0` (v9) or `/real/1.0.0` (v5).
-        const aliased = v.startsWith('/') || splitAtVersion(v) !== undefined ? parseKey(v, major) : undefined;
-        keys.add(aliased ? `${aliased.name}@${aliased.version}` : `${name}@${v}`);
+        place(direct, resolvedKey(name, raw, major), `${path}>${name}`);
       }
     }
   }
-  return { keys, links };
+  return { direct, links };
+}
+
+/**
+ * The places of transitive packages: `parent>alias` for every dependency a package entry (v5, v6) or
+ * snapshot (v9) names, so that a package bumped under one parent pairs with its old version there.
+ */
+function childPlaces(lock: Record<string, unknown>, major: number): Map<string, string[]> {
+  const places = new Map<string, string[]>();
+  const parents = major >= 9 ? lock.snapshots : lock.packages;
+  if (!isRecord(parents)) return places;
+  for (const [key, raw] of Object.entries(parents)) {
+    const parent = parseKey(key, major);
+    if (parent === undefined || !isRecord(raw)) continue;
+    for (const section of ['dependencies', 'optionalDependencies']) {
+      const deps = raw[section];
+      if (!isRecord(deps)) continue;
+      for (const [alias, v] of Object.entries(deps)) {
+        if (typeof v === 'string') place(places, resolvedKey(alias, v, major), `${parent.name}>${alias}`);
+      }
+    }
+  }
+  return places;
 }
 
 export function parsePnpmLock(file: string, content: string): Entry[] {
@@ -86,7 +124,8 @@ export function parsePnpmLock(file: string, content: string): Entry[] {
   }
   const packages = lock.packages ?? {};
   if (!isRecord(packages)) throw new DependencyFileError(file, 'expected "packages" to be a mapping');
-  const { keys: direct, links } = importerDeps(lock, major);
+  const { direct, links } = importerDeps(lock, major);
+  const children = childPlaces(lock, major);
 
   // Workspace packages linked into an importer are the project's own.
   const entries: Entry[] = links.map((name) => ({ dep: makeDependency('npm', name, '', file), local: true }));
@@ -96,11 +135,12 @@ export function parsePnpmLock(file: string, content: string): Entry[] {
     const name = str(meta.name) ?? parsed?.name;
     if (name === undefined) throw new DependencyFileError(file, `cannot read a package name from "${key}"`);
     const version = plainVersion(str(meta.version) ?? parsed?.version ?? '');
+    // Importers name a tarball or git package by its key's version (the URL), the entry by its own.
+    const keys = [...new Set([`${name}@${version}`, `${name}@${parsed?.version}`])];
+    const at = keys.flatMap((k) => [...(direct.get(k) ?? []), ...(children.get(k) ?? [])]);
     entries.push({
-      // Importers name a tarball or git package by its key's version (the URL), the entry by its own.
-      dep: makeDependency('npm', name, version, file, {
-        direct: direct.has(`${name}@${version}`) || direct.has(`${name}@${parsed?.version}`),
-      }),
+      dep: makeDependency('npm', name, version, file, { direct: keys.some((k) => direct.has(k)) }),
+      at,
     });
   }
   return entries;

@@ -1,4 +1,5 @@
-// Python: pip requirements files and poetry.lock. Names are normalised per PEP 503.
+// Python: pip requirements files, poetry.lock, uv.lock and Pipfile.lock (pyproject.toml is in
+// pyproject.ts). Names are normalised per PEP 503.
 
 import {
   DependencyFileError,
@@ -6,13 +7,14 @@ import {
   isRecord,
   makeDependency,
   normalizePypiName,
+  parseJsonFile,
   parseTomlFile,
   str,
   tomlPackages,
 } from './common.js';
 
-const NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$/;
-const CLAUSE = /^(~=|===|==|!=|<=|>=|<|>)\s*[^\s,;()]+$/;
+export const PEP508_NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$/;
+export const PEP440_CLAUSE = /^(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z*][^\s,;()]*$/;
 
 /** The pinned version of a specifier: `==1.2.3` or `===1.2.3`; '' for ranges and wildcards. */
 function pinned(spec: string): string | undefined {
@@ -22,7 +24,7 @@ function pinned(spec: string): string | undefined {
     .trim();
   if (body === '') return '';
   const clauses = body.split(',').map((c) => c.trim());
-  if (!clauses.every((c) => CLAUSE.test(c))) return undefined;
+  if (!clauses.every((c) => PEP440_CLAUSE.test(c))) return undefined;
   const only = clauses.length === 1 ? /^===?\s*(\S+)$/.exec(clauses[0] ?? '') : null;
   return only?.[1] !== undefined && !only[1].includes('*') ? only[1] : '';
 }
@@ -65,7 +67,7 @@ export function parseRequirements(file: string, content: string): Entry[] {
     last = undefined;
     if (line.startsWith('-') || isLocation(line)) continue;
     const requirement = line.replace(/\s+--?[a-z].*$/i, '');
-    const m = NAME.exec(requirement.split(';')[0]?.trim() ?? '');
+    const m = PEP508_NAME.exec(requirement.split(';')[0]?.trim() ?? '');
     const rest = m?.[3]?.trim() ?? '';
     if (rest.startsWith('@')) continue; // `name @ https://...`
     const version = m ? pinned(rest) : undefined;
@@ -98,4 +100,100 @@ export function parsePoetryLock(file: string, content: string): Entry[] {
     .map((p) => ({
       dep: makeDependency('pypi', normalizePypiName(String(p.name)), String(p.version), file),
     }));
+}
+
+/** A local source in uv.lock: the project itself, a workspace member, a folder or a file beside it. */
+const UV_LOCAL_SOURCES = ['editable', 'virtual', 'directory', 'path'];
+
+/**
+ * uv.lock (`version = 1`): `[[package]]` name, version and source. Packages from a local source (the
+ * project and its workspace members, `editable`/`virtual`, and folders or files) are the project's
+ * own; their `dependencies`, `optional-dependencies` and `dev-dependencies` are the direct ones.
+ */
+export function parseUvLock(file: string, content: string): Entry[] {
+  const lock = parseTomlFile(file, content);
+  if (typeof lock.version !== 'number') {
+    throw new DependencyFileError(file, 'expected a numeric top-level "version", as uv writes it');
+  }
+  const raw = lock.package ?? [];
+  if (!Array.isArray(raw)) throw new DependencyFileError(file, 'expected [[package]] tables');
+  const packages = raw.map((p, i) => {
+    if (!isRecord(p) || typeof p.name !== 'string') {
+      throw new DependencyFileError(file, `[[package]] number ${i + 1} has no string name`);
+    }
+    const source = isRecord(p.source) ? p.source : {};
+    const local = UV_LOCAL_SOURCES.some((k) => k in source);
+    if (!local && typeof p.version !== 'string') {
+      throw new DependencyFileError(file, `[[package]] ${p.name} has no string version`);
+    }
+    return { p, name: normalizePypiName(p.name), version: str(p.version) ?? '', local };
+  });
+  const versionsOf = new Map<string, string[]>();
+  for (const { name, version } of packages) versionsOf.set(name, [...(versionsOf.get(name) ?? []), version]);
+
+  const direct = new Set<string>();
+  const places = new Map<string, string[]>();
+  for (const { p, name: parent, local } of packages) {
+    const groups = [
+      p.dependencies,
+      ...[p['optional-dependencies'], p['dev-dependencies']].flatMap((g) =>
+        isRecord(g) ? Object.values(g) : [],
+      ),
+    ];
+    for (const list of groups) {
+      if (!Array.isArray(list)) continue;
+      for (const d of list) {
+        const childName = isRecord(d) ? str(d.name) : undefined;
+        if (childName === undefined) continue;
+        const child = normalizePypiName(childName);
+        const only = versionsOf.get(child);
+        const version =
+          str(isRecord(d) ? d.version : undefined) ?? (only?.length === 1 ? only[0] : undefined);
+        if (local) direct.add(version === undefined ? child : `${child}@${version}`);
+        if (version === undefined) continue;
+        const key = `${child}@${version}`;
+        places.set(key, [...(places.get(key) ?? []), `${parent}>${child}`]);
+      }
+    }
+  }
+  return packages
+    .filter((x) => !x.local)
+    .map(({ name, version }) => ({
+      dep: makeDependency('pypi', name, version, file, {
+        direct: direct.has(name) || direct.has(`${name}@${version}`),
+      }),
+      at: places.get(`${name}@${version}`) ?? [],
+    }));
+}
+
+/**
+ * Pipfile.lock (JSON): the `default` and `develop` sections, each `name: { "version": "==1.2.3" }`.
+ * Entries without a version (`git`, `path`, `editable`) install from where they point and are
+ * skipped. The lockfile does not say which packages the Pipfile asked for.
+ */
+export function parsePipfileLock(file: string, content: string): Entry[] {
+  const lock = parseJsonFile(file, content);
+  if (!isRecord(lock.default) && !isRecord(lock.develop)) {
+    throw new DependencyFileError(file, 'expected a "default" or "develop" section');
+  }
+  const entries: Entry[] = [];
+  for (const section of ['default', 'develop']) {
+    const deps = lock[section];
+    if (deps === undefined) continue;
+    if (!isRecord(deps)) throw new DependencyFileError(file, `expected "${section}" to be an object`);
+    for (const [name, meta] of Object.entries(deps)) {
+      if (!isRecord(meta)) throw new DependencyFileError(file, `${section}["${name}"] is not an object`);
+      const version = str(meta.version);
+      if (version === undefined) continue;
+      const exact = /^===?\s*(\S+)$/.exec(version.trim());
+      if (exact?.[1] === undefined) {
+        throw new DependencyFileError(
+          file,
+          `${section}["${name}"] has version "${version}", expected "==1.2.3"`,
+        );
+      }
+      entries.push({ dep: makeDependency('pypi', normalizePypiName(name), exact[1], file) });
+    }
+  }
+  return entries;
 }

@@ -1,6 +1,8 @@
-// yarn.lock: classic (v1, yarn's own indented format) and berry (v2+, YAML with `__metadata`).
-// Neither records which packages the project asked for; each entry keeps its requests so that the
-// package.json beside it can mark them direct.
+// yarn.lock: classic (v1, yarn's own indented format) and berry (v2+, YAML with `__metadata`, keys
+// such as `"a@npm:^1.0.0, a@npm:^1.1.0":` and a `resolution:` naming what was installed). Neither
+// records which packages the project asked for; each entry keeps its requests so that the
+// package.json beside it can mark them direct, and so that a bump under one request pairs its old and
+// new versions.
 
 import { parse as parseYaml } from 'yaml';
 import {
@@ -55,10 +57,8 @@ function parseClassic(file: string, content: string): Entry[] {
     }
     const valid = reqs.filter((r) => r !== undefined);
     if (!valid.every((r) => isLocalSpec(r.range))) {
-      entries.push({
-        dep: makeDependency('npm', first.name, block.version, file),
-        requests: valid.map((r) => requestKey(r.alias, r.range)),
-      });
+      const requests = valid.map((r) => requestKey(r.alias, r.range));
+      entries.push({ dep: makeDependency('npm', first.name, block.version, file), requests, at: requests });
     }
     block = undefined;
   };
@@ -114,10 +114,8 @@ function parseBerry(file: string, content: string): Entry[] {
     const reqs = descriptors(key)
       .map(requested)
       .filter((r) => r !== undefined);
-    entries.push({
-      dep: makeDependency('npm', resolved[0], version, file),
-      requests: reqs.map((r) => requestKey(r.alias, r.range)),
-    });
+    const requests = reqs.map((r) => requestKey(r.alias, r.range));
+    entries.push({ dep: makeDependency('npm', resolved[0], version, file), requests, at: requests });
   }
   return entries;
 }
