@@ -9,6 +9,7 @@ import {
   listTree,
   readBlobs,
   resolveCommit,
+  showFile,
   toplevel,
   worktreeTree,
 } from '../lib/git.js';
@@ -127,6 +128,9 @@ async function linksOfChange(
   const paths = entries.map((e) => e.path);
   return { links, filesUnder: (dir) => paths.filter((p) => p.startsWith(`${dir}/`)) };
 }
+
+/** The repository's gitleaks configuration, read from the base commit. */
+const GITLEAKS_CONFIG = '.gitleaks.toml';
 
 /** A finding over several lines whose first line (the sink) the change left alone but whose body it edited. */
 function editedOnlyInside(f: RawFinding, change: FileChange | undefined): boolean {
@@ -258,10 +262,21 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
   const changedPaths = diff.files.flatMap((f) => (f.oldPath ? [f.oldPath, f.path] : [f.path]));
 
   const runs = await Promise.all([
-    timed('secrets', 'secretlint', async () => {
+    timed('secrets', `agentgate-secrets ${VERSION}`, async () => {
       const { scanSecrets } = await import('./secrets/index.js');
+      // The repository's own gitleaks configuration, as the base commit has it: the change cannot
+      // loosen the rules it is judged by.
+      const text = await showFile(repo, base, GITLEAKS_CONFIG);
+      const repoConfig =
+        text === undefined ? undefined : { text, path: `${GITLEAKS_CONFIG} (at ${base.slice(0, 12)})` };
       return withTimeout(
-        scanSecrets(files, { policy: gates.secrets, timeoutMs, env, embeddedOnly }),
+        scanSecrets(files, {
+          policy: gates.secrets,
+          timeoutMs,
+          env,
+          embeddedOnly,
+          ...(repoConfig ? { repoConfig } : {}),
+        }),
         timeoutMs,
         'secrets',
       );
@@ -306,7 +321,13 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
       const heads = readDependencies(headDeps);
       const touched = new Set(changedPaths);
       const broken = heads.errors.filter((e) => touched.has(e.file));
-      if (broken.length > 0) throw new EngineError(engine, broken.map((e) => e.message).join('; '));
+      if (broken.length > 0) {
+        const what = broken.map((e) => e.message).join('; ');
+        throw new EngineError(
+          engine,
+          `${what} (the change touched ${broken.length === 1 ? 'this file' : 'these files'})`,
+        );
+      }
       headList = heads.dependencies;
       unlocked = heads.unlocked;
       delta = dependencyDelta(readDependencies(baseDeps), heads);
@@ -346,11 +367,13 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
           error: 'the dependencies could not be read (see the sbom gate)',
         }
       : await timed('dependencies', depsEngine, async () => {
-          const { checkDependencies } = await import('./dependencies/index.js');
+          const { checkDependencies, ownPackages } = await import('./dependencies/index.js');
           const result = await checkDependencies(delta, changedPaths, {
             policy: gates.dependencies,
             now: opts.now ?? new Date(),
             timeoutMs: Math.min(timeoutMs, 30_000),
+            own: ownPackages(headDeps),
+            unlocked,
             ...(opts.fetch ? { fetch: opts.fetch } : {}),
           });
           return { engine: depsEngine, findings: result.findings };

@@ -58,7 +58,7 @@ export interface Finding {
 export interface GateResult {
   name: GateName;
   status: GateStatus;
-  /** `<name> <version>` of the engine that ran, e.g. `secretlint 11.7.1`. */
+  /** `<name> <version>` of the engine that ran, e.g. `agentgate-secrets 0.1.0`. */
   engine: string;
   durationMs: number;
   findings: Finding[];
@@ -73,7 +73,7 @@ export type EngineGate = 'secrets' | 'sast';
 
 /** What the caller knows of the real engines (gitleaks, semgrep/opengrep). */
 export interface EngineNotes {
-  /** Run only the embedded engines (secretlint, ast-grep), whatever is on PATH; a policy that requires a real engine still gets it or fails. */
+  /** Run only the embedded engines (the secrets engine, ast-grep), whatever is on PATH; a policy that requires a real engine still gets it or fails. */
   embeddedOnly?: boolean;
   /** Per gate, the real engine that was wanted but is not there, and why: the report says so. */
   unavailable?: Partial<Record<EngineGate, { engine: string; reason: string }>>;

@@ -35,6 +35,7 @@ export {
 } from './evaluate.js';
 export { AST_GREP_LANGUAGE_GLOBS, AST_GREP_RULES_JSON, SAST_PACK } from './sast-pack.js';
 export type { GatesPolicy, Policy } from './schema.js';
+export { SECRETS_PACK_SOURCE, SECRETS_PACK_TEXT } from './secrets-pack.js';
 
 /** Reads, parses and validates a policy file. Rejects with a PolicyError, also when it cannot be read. */
 export async function loadPolicyFile(file: string): Promise<LoadedPolicy> {

@@ -320,7 +320,8 @@ const GatesSection = strict(
     secrets: strict(
       {
         engine: z
-          .enum(['auto', 'gitleaks', 'secretlint'], { error: 'one of auto|gitleaks|secretlint' })
+          // secretlint: the embedded engine's former name, still accepted so older policies load.
+          .enum(['auto', 'gitleaks', 'embedded', 'secretlint'], { error: 'one of auto|gitleaks|embedded' })
           .default('auto'),
         patterns: list(SecretPattern, 'a list of secret patterns'),
       },
@@ -350,7 +351,7 @@ const GatesSection = strict(
         unreachable: failOrWarn('a registry that cannot be reached').default('fail'),
         allow: list(
           text('a package name'),
-          'a list of package names exempt from the age, download and name checks',
+          'a list of package names exempt from the age, download, name and unknown-licence checks',
         ),
         registries: strict(
           {
@@ -359,8 +360,10 @@ const GatesSection = strict(
             pypi: registryUrl.default(GATE_DEFAULTS.registries.pypi),
             crates: registryUrl.default(GATE_DEFAULTS.registries.crates),
             go: registryUrl.default(GATE_DEFAULTS.registries.go),
+            npmAdvisories: registryUrl.default(GATE_DEFAULTS.registries.npmAdvisories),
+            osv: registryUrl.default(GATE_DEFAULTS.registries.osv),
           },
-          'a mapping with npm, npmDownloads, pypi, crates and go',
+          'a mapping with npm, npmDownloads, pypi, crates, go, npmAdvisories and osv',
         ).default(() => ({ ...GATE_DEFAULTS.registries })),
       },
       'a mapping with minAgeDays, minWeeklyDownloads, licenses, unknownLicense, unreachable, allow and registries',

@@ -6,7 +6,10 @@
 //            releases{v: [{upload_time_iso_8601}]}
 //   crates   GET {crates}/api/v1/crates/{name} — crate{created_at}, versions[{num, created_at, license}]
 //   Go       GET {go}/{module, capitals as !lower}/@v/{version}.info — {Version, Time}
-// Answers are cached per run by URL (in-flight promises, so concurrent asks share one request).
+// Answers are cached per run by URL (in-flight promises, so concurrent asks share one request). Each
+// service (a key of gates.dependencies.registries) has a breaker: after a few failures to answer at
+// all (no connection, a time-out, a 5xx), it is not asked again this run, so that a registry that is
+// down costs one time-out, not one per package.
 import type { GatesPolicy } from '../../policies/index.js';
 import type { Dependency } from '../types.js';
 import { VERSION } from '../version.js';
@@ -20,20 +23,34 @@ export interface PackageInfo {
   license?: string;
   /** npm's takedown placeholder, 0.0.1-security. */
   placeholder: boolean;
-  weeklyDownloads?: number;
 }
 
 export type Lookup = { kind: 'found'; info: PackageInfo } | { kind: 'not-found'; what: string };
 
-/** The registry could not be asked or did not answer in its documented format. */
-export class RegistryUnreachable extends Error {}
+/** The registry could not be asked or did not answer in its documented format; the message says how. */
+export class RegistryUnreachable extends Error {
+  constructor(
+    reason: string,
+    /** What was asked, when known. */
+    readonly url?: string,
+  ) {
+    super(reason);
+    this.name = 'RegistryUnreachable';
+  }
+}
 
-type Registries = GatesPolicy['dependencies']['registries'];
+export type Registries = GatesPolicy['dependencies']['registries'];
+/** One of the services the policy names a base URL for. */
+export type Service = keyof Registries;
+
+/** Failures to answer at all, in a row, after which a service is not asked again this run. */
+const BREAKER_FAILURES = 3;
 
 export class RegistryClient {
   private readonly cache = new Map<string, Promise<{ status: number; body: unknown }>>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly down = new Map<Service, { failures: number; first: string }>();
   requests = 0;
 
   constructor(
@@ -52,35 +69,88 @@ export class RegistryClient {
     }
   }
 
+  /** The base URL the policy gives a service, without a trailing slash. */
+  base(service: Service): string {
+    return this.registries[service].replace(/\/+$/, '');
+  }
+
   /** GET a JSON document; 404 and 410 come back as their status, anything else unexpected throws. */
-  get(url: string): Promise<{ status: number; body: unknown }> {
+  get(service: Service, url: string): Promise<{ status: number; body: unknown }> {
     let hit = this.cache.get(url);
     if (hit === undefined) {
-      hit = this.slot(async () => {
-        this.requests++;
-        let res: Response;
-        try {
-          res = await this.opts.fetch(url, {
-            headers: { accept: 'application/json', 'user-agent': `agentgate/${VERSION} (dependency gate)` },
-            signal: AbortSignal.timeout(this.opts.timeoutMs),
-          });
-        } catch (e) {
-          throw new RegistryUnreachable(
-            `${url}: ${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message}`,
-          );
-        }
-        if (res.status === 404 || res.status === 410) return { status: res.status, body: undefined };
-        if (!res.ok) throw new RegistryUnreachable(`${url}: HTTP ${res.status}`);
-        const text = await res.text();
-        try {
-          return { status: res.status, body: JSON.parse(text) as unknown };
-        } catch {
-          throw new RegistryUnreachable(`${url}: the answer is not JSON`);
-        }
-      });
+      hit = this.slot(() => this.ask(service, url, { method: 'GET' }));
       this.cache.set(url, hit);
     }
     return hit;
+  }
+
+  /** POST a JSON body and read a JSON answer (not cached: each body is asked once by its caller). */
+  post(service: Service, url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+    return this.slot(() =>
+      this.ask(service, url, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+  }
+
+  private async ask(
+    service: Service,
+    url: string,
+    init: { method: string; body?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: unknown }> {
+    const state = this.down.get(service);
+    if (state !== undefined && state.failures >= BREAKER_FAILURES) {
+      throw new RegistryUnreachable(state.first, url);
+    }
+    this.requests++;
+    let res: Response;
+    try {
+      res = await this.opts.fetch(url, {
+        ...init,
+        headers: {
+          accept: 'application/json',
+          'user-agent': `agentgate/${VERSION} (dependency gate)`,
+          ...init.headers,
+        },
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (e) {
+      throw this.failed(service, url, transportError(e));
+    }
+    if (res.status === 404 || res.status === 410) {
+      await res.body?.cancel();
+      this.down.delete(service);
+      return { status: res.status, body: undefined };
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      const reason = `HTTP ${res.status}`;
+      // A 4xx is about the request, not the service being down.
+      throw res.status >= 500 || res.status === 429
+        ? this.failed(service, url, reason)
+        : new RegistryUnreachable(reason, url);
+    }
+    this.down.delete(service);
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw this.failed(service, url, transportError(e));
+    }
+    try {
+      return { status: res.status, body: JSON.parse(text) as unknown };
+    } catch {
+      throw new RegistryUnreachable('the answer is not JSON', url);
+    }
+  }
+
+  private failed(service: Service, url: string, reason: string): RegistryUnreachable {
+    const state = this.down.get(service) ?? { failures: 0, first: reason };
+    state.failures++;
+    this.down.set(service, state);
+    return new RegistryUnreachable(reason, url);
   }
 
   lookup(dep: Dependency): Promise<Lookup> {
@@ -98,7 +168,7 @@ export class RegistryClient {
 
   private async npm(dep: Dependency): Promise<Lookup> {
     const name = dep.name.startsWith('@') ? dep.name.replace('/', '%2f') : encodeURIComponent(dep.name);
-    const r = await this.get(`${trim(this.registries.npm)}/${name}`);
+    const r = await this.get('npm', `${this.base('npm')}/${name}`);
     if (r.status !== 200) return { kind: 'not-found', what: `${dep.name} is not on npm` };
     const doc = shape(r.body, 'npm packument') as {
       versions?: Record<string, { license?: unknown }>;
@@ -114,20 +184,11 @@ export class RegistryClient {
     }
     const v = dep.version !== '' ? dep.version : latest;
     const published = date(dep.version !== '' ? doc.time?.[dep.version] : doc.time?.created);
-    const downloads = await this.get(
-      `${trim(this.registries.npmDownloads)}/downloads/point/last-week/${dep.name}`,
-    );
-    const weekly = (downloads.body as { downloads?: unknown } | undefined)?.downloads;
     const info: PackageInfo = {
       versionExists: true,
       publishedWhat: dep.version !== '' ? 'version' : 'package',
       placeholder,
       ...(published ? { published } : {}),
-      ...(typeof weekly === 'number'
-        ? { weeklyDownloads: weekly }
-        : downloads.status === 404
-          ? { weeklyDownloads: 0 }
-          : {}),
     };
     const license =
       licenseText(v !== undefined ? versions[v]?.license : undefined) ?? licenseText(doc.license);
@@ -135,8 +196,23 @@ export class RegistryClient {
     return { kind: 'found', info };
   }
 
+  /**
+   * npm downloads of the last week (0 for a package the downloads API does not know). Asked apart
+   * from the packument: when only this API fails, only the downloads check is lost.
+   */
+  async weeklyDownloads(name: string): Promise<number> {
+    const r = await this.get(
+      'npmDownloads',
+      `${this.base('npmDownloads')}/downloads/point/last-week/${name}`,
+    );
+    if (r.status !== 200) return 0;
+    const weekly = (shape(r.body, 'npm downloads') as { downloads?: unknown }).downloads;
+    if (typeof weekly !== 'number') throw new RegistryUnreachable('the answer has no downloads count');
+    return weekly;
+  }
+
   private async pypi(dep: Dependency): Promise<Lookup> {
-    const r = await this.get(`${trim(this.registries.pypi)}/pypi/${encodeURIComponent(dep.name)}/json`);
+    const r = await this.get('pypi', `${this.base('pypi')}/pypi/${encodeURIComponent(dep.name)}/json`);
     if (r.status !== 200) return { kind: 'not-found', what: `${dep.name} is not on PyPI` };
     const doc = shape(r.body, 'PyPI JSON') as {
       info?: { license?: string | null; license_expression?: string | null; classifiers?: string[] };
@@ -162,7 +238,10 @@ export class RegistryClient {
   }
 
   private async crates(dep: Dependency): Promise<Lookup> {
-    const r = await this.get(`${trim(this.registries.crates)}/api/v1/crates/${encodeURIComponent(dep.name)}`);
+    const r = await this.get(
+      'crates',
+      `${this.base('crates')}/api/v1/crates/${encodeURIComponent(dep.name)}`,
+    );
     if (r.status !== 200) return { kind: 'not-found', what: `${dep.name} is not on crates.io` };
     const doc = shape(r.body, 'crates.io crate') as {
       crate?: { created_at?: string };
@@ -186,7 +265,7 @@ export class RegistryClient {
   private async go(dep: Dependency): Promise<Lookup> {
     const mod = dep.name.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
     const version = dep.version === '' ? '@latest' : `@v/${dep.version}.info`;
-    const r = await this.get(`${trim(this.registries.go)}/${mod}/${version}`);
+    const r = await this.get('go', `${this.base('go')}/${mod}/${version}`);
     if (r.status !== 200)
       return { kind: 'not-found', what: `${dep.name} ${dep.version} is not on the Go module proxy` };
     const doc = shape(r.body, 'Go proxy .info') as { Time?: string };
@@ -204,11 +283,14 @@ export class RegistryClient {
   }
 }
 
-function trim(base: string): string {
-  return base.replace(/\/+$/, '');
+/** What a failed fetch says: `timed out`, or the cause (`connect ECONNREFUSED 127.0.0.1:9`). */
+function transportError(e: unknown): string {
+  const err = e as { name?: string; message?: string; cause?: { message?: string } };
+  if (err.name === 'TimeoutError') return 'timed out';
+  return err.cause?.message ?? err.message ?? String(e);
 }
 
-function shape(body: unknown, what: string): Record<string, unknown> {
+export function shape(body: unknown, what: string): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new RegistryUnreachable(`the answer is not a ${what} document`);
   }

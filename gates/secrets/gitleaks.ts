@@ -39,12 +39,25 @@ export function parseGitleaksVersion(output: string): string | undefined {
 }
 
 /** `gitleaks dir` arrived in 8.19; older releases scan a directory with `detect --no-git --source`. */
-export function gitleaksArgs(version: string, dir: string, report: string): string[] {
+/**
+ * gitleaks' arguments. `config` and `ignoreDir` are given always: gitleaks would otherwise read a
+ * `.gitleaks.toml` and a `.gitleaksignore` from the scanned directory, which holds the change's own
+ * files — a change could loosen its own scan.
+ */
+export function gitleaksArgs(
+  version: string,
+  dir: string,
+  report: string,
+  config?: string,
+  ignoreDir?: string,
+): string[] {
   const [major = 0, minor = 0] = version.split('.').map(Number);
   const scan =
     major > 8 || (major === 8 && minor >= 19) ? ['dir', dir] : ['detect', '--no-git', '--source', dir];
   return [
     ...scan,
+    ...(config ? ['--config', config] : []),
+    ...(ignoreDir ? ['--gitleaks-ignore-path', ignoreDir] : []),
     '--redact',
     '--exit-code',
     String(GITLEAKS_LEAKS_EXIT),
@@ -97,24 +110,38 @@ export function parseGitleaksReport(text: string, scanDir: string): RawFinding[]
 export async function scanWithGitleaks(
   binary: string,
   files: readonly TextFile[],
-  opts: { timeoutMs: number; env: NodeJS.ProcessEnv },
+  opts: GitleaksOptions,
 ): Promise<EngineOutput> {
   const version = await probeVersion('gitleaks', binary, ['version'], opts.env);
   return runScan(binary, version, files, opts, `gitleaks ${version}`);
 }
 
+export interface GitleaksOptions {
+  timeoutMs: number;
+  env: NodeJS.ProcessEnv;
+  /** The base commit's `.gitleaks.toml`; without it gitleaks' own default rules. */
+  repoConfig?: { text: string; path: string } | undefined;
+}
+
+/** gitleaks' configuration for a scan: the repository's (from base), or its defaults. */
+export const GITLEAKS_DEFAULT_CONFIG = '[extend]\nuseDefault = true\n';
+
 async function runScan(
   binary: string,
   version: string,
   files: readonly TextFile[],
-  opts: { timeoutMs: number; env: NodeJS.ProcessEnv },
+  opts: GitleaksOptions,
   engine: string,
 ): Promise<EngineOutput> {
   const src = await materialize(files);
-  const out = await materialize([]);
+  // The configuration and an empty ignore folder live beside the report, outside the scanned files.
+  const out = await materialize([
+    { path: 'gitleaks.toml', content: opts.repoConfig?.text ?? GITLEAKS_DEFAULT_CONFIG },
+  ]);
   try {
     const report = path.join(out.dir, 'gitleaks.json');
-    const r = await execFile(binary, gitleaksArgs(version, src.dir, report), {
+    const config = path.join(out.dir, 'gitleaks.toml');
+    const r = await execFile(binary, gitleaksArgs(version, src.dir, report, config, out.dir), {
       env: opts.env,
       timeoutMs: opts.timeoutMs,
     });

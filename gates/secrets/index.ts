@@ -1,5 +1,6 @@
-// The secrets gate: gitleaks when it is on PATH (or required by the policy), else secretlint in-process;
-// the policy's own patterns run with either engine.
+// The secrets gate: gitleaks when it is on PATH (or required by the policy), else agentgate's own engine
+// in-process (gitleaks' rule model with RE2 semantics, agentgate's pack or the repository's
+// .gitleaks.toml); the policy's own patterns run with either engine.
 
 import { findOnPath } from '../../lib/exec.js';
 import type { GatesPolicy } from '../../policies/index.js';
@@ -14,8 +15,14 @@ export interface SecretsOptions {
   timeoutMs: number;
   /** Environment for external engines; its PATH decides whether gitleaks is used. */
   env: NodeJS.ProcessEnv;
-  /** Use secretlint even when gitleaks is on PATH (unless the policy requires gitleaks). */
+  /** Use the embedded engine even when gitleaks is on PATH (unless the policy requires gitleaks). */
   embeddedOnly?: boolean;
+  /**
+   * The repository's gitleaks configuration (.gitleaks.toml) as it is at the BASE commit, for the
+   * embedded engine: never the change's own copy, or the change could weaken its own scan.
+   * `[extend] useDefault = true` adds to agentgate's pack; without it the file replaces the pack.
+   */
+  repoConfig?: { text: string; path: string };
 }
 
 /** The policy's extra patterns, matched line by line. */
@@ -54,21 +61,45 @@ export function scanPatterns(
   return findings;
 }
 
+/** The embedded engine on files, with the repository's configuration or agentgate's pack. */
+export async function scanEmbeddedSecrets(
+  files: readonly TextFile[],
+  repoConfig?: SecretsOptions['repoConfig'],
+): Promise<EngineOutput> {
+  // The rules and re2js load only when this engine is the one that runs.
+  const [
+    { defaultSecretsConfig, loadGitleaksConfig, SecretsConfigError },
+    { scanEmbedded, EMBEDDED_SECRETS_ENGINE },
+  ] = await Promise.all([import('./rules.js'), import('./scan.js')]);
+  try {
+    const config = repoConfig ? loadGitleaksConfig(repoConfig.text, repoConfig.path) : defaultSecretsConfig();
+    return scanEmbedded(files, config);
+  } catch (e) {
+    if (e instanceof SecretsConfigError) throw new EngineError(EMBEDDED_SECRETS_ENGINE, e.message);
+    throw e;
+  }
+}
+
 export async function scanSecrets(files: readonly TextFile[], opts: SecretsOptions): Promise<EngineOutput> {
   const choice = opts.policy.engine;
+  // 'secretlint' is the embedded engine's former name.
+  const embedded = choice === 'embedded' || choice === 'secretlint';
   let output: EngineOutput;
-  const skip = choice === 'secretlint' || (opts.embeddedOnly && choice !== 'gitleaks');
+  const skip = embedded || (opts.embeddedOnly && choice !== 'gitleaks');
   const gitleaks = skip ? undefined : await findOnPath('gitleaks', opts.env.PATH);
   if (gitleaks !== undefined) {
-    output = await scanWithGitleaks(gitleaks, files, { timeoutMs: opts.timeoutMs, env: opts.env });
+    output = await scanWithGitleaks(gitleaks, files, {
+      timeoutMs: opts.timeoutMs,
+      env: opts.env,
+      repoConfig: opts.repoConfig,
+    });
   } else if (choice === 'gitleaks') {
     throw new EngineError(
       'gitleaks',
       'the policy requires gitleaks (gates.secrets.engine: gitleaks) but it is not on PATH; install it or set the engine to auto',
     );
   } else {
-    // secretlint and its rules load only when it is the engine that runs.
-    output = await (await import('./secretlint.js')).scanWithSecretlint(files);
+    output = await scanEmbeddedSecrets(files, opts.repoConfig);
   }
   const extra = scanPatterns(files, opts.policy.patterns);
   return { engine: output.engine, findings: [...output.findings, ...extra] };

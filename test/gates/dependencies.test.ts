@@ -3,10 +3,12 @@ import {
   checkDependencies,
   editDistance,
   isBuiltinName,
+  ownPackages,
+  typosquat,
   typosquatOf,
 } from '../../gates/dependencies/index.js';
 import type { Dependency, DependencyDelta } from '../../gates/types.js';
-import { GATE_DEFAULTS, loadDefaultPolicy } from '../../policies/index.js';
+import { loadDefaultPolicy } from '../../policies/index.js';
 import { type RegistryFake, startRegistryFake } from '../support/registry-fake.js';
 
 const NOW = new Date('2026-11-23T00:00:00Z');
@@ -36,8 +38,9 @@ async function check(
   over = {},
   changed: string[] = ['package-lock.json', 'package.json'],
   timeoutMs = 5000,
+  own = ownPackages([]),
 ) {
-  return checkDependencies(d, changed, { policy: policy(over), now: NOW, timeoutMs });
+  return checkDependencies(d, changed, { policy: policy(over), now: NOW, timeoutMs, own });
 }
 
 const rules = (r: { findings: { ruleId: string }[] }) => r.findings.map((f) => f.ruleId).sort();
@@ -167,28 +170,33 @@ describe('the dependencies gate against the registries', () => {
       {},
       ['a/package-lock.json', 'a/package.json', 'b/package-lock.json', 'b/package.json'],
     );
-    expect(r.requests).toBe(2); // the packument and the downloads count
-    expect(fake.requests.length - before).toBe(2);
+    expect(r.requests).toBe(3); // the packument, the downloads count and the advisories of both
+    expect(fake.requests.length - before).toBe(3);
   });
 
-  it('reports an unreachable registry as unknown: failing by default, a warning when the policy says so', async () => {
+  it('reports an unreachable registry as unknown, once per ecosystem: failing by default, a warning when the policy says so', async () => {
     fake.fail('/pypi/pypi/flaky', 'error500');
     fake.fail('/pypi/pypi/garbled', 'garbage');
     fake.fail('/pypi/pypi/stuck', 'hang');
     const d = delta(['flaky', 'garbled', 'stuck'].map((n) => dep('pypi', n, '1.0', 'requirements.txt')));
     const r = await check(d, {}, ['requirements.txt'], 500);
     expect(r.unknown).toBe(3);
-    expect(r.findings.map((f) => [f.ruleId, f.severity])).toEqual(
-      Array(3).fill(['dep-registry-unreachable', 'high']),
+    expect(r.findings.map((f) => [f.ruleId, f.severity, f.file])).toEqual([
+      ['dep-registry-unreachable', 'high', 'requirements.txt'],
+    ]);
+    expect(r.findings[0]?.message).toMatch(
+      /^3 PyPI dependencies could not be checked \(flaky@1\.0, garbled@1\.0, stuck@1\.0\)/,
     );
-    expect(r.findings.map((f) => f.message).join(' ')).toMatch(/HTTP 500.*not JSON.*timed out/);
+    expect(r.findings[0]?.message).toMatch(/HTTP 500/);
+    expect(r.findings[0]?.message).toMatch(/not JSON/);
+    expect(r.findings[0]?.message).toMatch(/timed out/);
     const warned = await check(d, { unreachable: 'warn' }, ['requirements.txt'], 500);
-    expect(warned.findings.every((f) => f.severity === 'low')).toBe(true);
+    expect(warned.findings.map((f) => [f.ruleId, f.severity])).toEqual([['dep-registry-unreachable', 'low']]);
     const closed = await checkDependencies(
       delta([dep('npm', 'x-pkg', '1.0.0')]),
       ['package-lock.json', 'package.json'],
       {
-        policy: { ...policy(), registries: { ...GATE_DEFAULTS.registries, npm: 'http://127.0.0.1:9' } },
+        policy: { ...policy(), registries: { ...fake.registries, npm: 'http://127.0.0.1:9' } },
         now: NOW,
         timeoutMs: 2000,
       },
@@ -205,6 +213,155 @@ describe('the dependencies gate against the registries', () => {
     const l = await check(delta([], [dep('npm', 'left-pad-ok', '1.3.0')]), {}, ['package-lock.json']);
     expect(l.findings).toEqual([
       expect.objectContaining({ ruleId: 'dep-lockfile-without-manifest', severity: 'low' }),
+    ]);
+  });
+});
+
+describe('names, against the maintained popularity list', () => {
+  it('flags a near miss of a popular npm name with the name and the distance; a popular name never', async () => {
+    fake.addNpm('expresss', { versions: { '1.0.0': { published: OLD } }, license: 'MIT', downloads: 900 });
+    fake.addNpm('lodahs', { versions: { '1.0.0': { published: OLD } }, license: 'MIT', downloads: 900 });
+    fake.addNpm('nypm', { versions: { '0.6.0': { published: OLD } }, license: 'MIT', downloads: 5_000_000 });
+    const r = await check(
+      delta([dep('npm', 'expresss', '1.0.0'), dep('npm', 'lodahs', '1.0.0'), dep('npm', 'nypm', '0.6.0')]),
+    );
+    expect(r.findings.map((f) => [f.ruleId, f.message])).toEqual([
+      [
+        'dep-typosquat',
+        "expresss is 1 edit away from the popular package express, on npm's high-impact list: a typosquat, or a name a model invented.",
+      ],
+      [
+        'dep-typosquat',
+        "lodahs is 1 edit away from the popular package lodash, on npm's high-impact list: a typosquat, or a name a model invented.",
+      ],
+    ]);
+    expect(r.findings[0]?.fix).toBe(
+      'If you meant express, depend on it; otherwise list expresss under gates.dependencies.allow.',
+    );
+    // nypm is one letter from npm, and popular itself.
+    expect(typosquat('npm', 'nypm')).toBeUndefined();
+    expect(typosquat('npm', 'expresss')).toEqual({ popular: 'express', distance: 1, how: 'typo' });
+    expect(typosquat('npm', 'lodahs')).toEqual({ popular: 'lodash', distance: 1, how: 'typo' });
+  });
+
+  it("knows the common typo shapes, and leaves real packages and other owners' scopes alone", () => {
+    expect(typosquat('npm', 'crossenv')).toMatchObject({ popular: 'cross-env', distance: 1 });
+    expect(typosquat('npm', 'electorn')).toMatchObject({ popular: 'electron', distance: 1 });
+    expect(typosquat('npm', 'mongose')).toMatchObject({ popular: 'mongoose', distance: 1 });
+    expect(typosquat('npm', 'jquerry')).toMatchObject({ popular: 'jquery', distance: 1 });
+    expect(typosquat('npm', 'types-node')).toMatchObject({ popular: '@types/node', how: 'separators' });
+    expect(typosquat('npm', 'dom-react')).toMatchObject({ popular: 'react-dom', how: 'word order' });
+    expect(typosquat('npm', '@bable/core')).toMatchObject({
+      popular: '@babel/core',
+      how: 'scope',
+      distance: 1,
+    });
+    // A scope is its owner's: another package of @babel is not a near miss of one.
+    expect(typosquat('npm', '@babel/cor')).toBeUndefined();
+    for (const real of ['tinyglobby', 'caniuse-lite', 'left-pad-ok', 'zx', 'expresso', 'my-app']) {
+      expect(typosquat('npm', real), real).toBeUndefined();
+    }
+    // Other ecosystems keep their short list.
+    expect(typosquat('pypi', 'reqeusts')).toMatchObject({ popular: 'requests', distance: 1 });
+  });
+
+  it('judges only names the change brings in, and not the ones another package pulls in', async () => {
+    const lodahs = dep('npm', 'lodahs', '1.0.0');
+    expect(rules(await check(delta([], [lodahs])))).toEqual([]);
+    expect(rules(await check(delta([{ ...lodahs, direct: false }])))).toEqual([]);
+    expect(rules(await check(delta([{ ...lodahs, direct: true }])))).toEqual(['dep-typosquat']);
+  });
+});
+
+describe("licences: data licences and the repository's own packages", () => {
+  it('passes the common data licences by default', async () => {
+    fake.addNpm('caniuse-lite', {
+      versions: { '1.0.30001600': { published: OLD } },
+      license: 'CC-BY-4.0',
+      downloads: 50_000_000,
+    });
+    fake.addNpm('spdx-data', {
+      versions: { '1.0.0': { published: OLD } },
+      license: 'CC-BY-3.0',
+      downloads: 9_000,
+    });
+    fake.addNpm('public-data', {
+      versions: { '1.0.0': { published: OLD } },
+      license: 'CC0-1.0',
+      downloads: 9_000,
+    });
+    const r = await check(
+      delta([
+        dep('npm', 'caniuse-lite', '1.0.30001600'),
+        dep('npm', 'spdx-data', '1.0.0'),
+        dep('npm', 'public-data', '1.0.0'),
+      ]),
+    );
+    expect(r.findings).toEqual([]);
+  });
+
+  it("does not call the repository's own packages unknown: private, UNLICENSED, workspaces, local specs", async () => {
+    const own = ownPackages([
+      {
+        path: 'package.json',
+        content: '\uFEFF{"name":"acme-root","private":true,"workspaces":["packages/*"]}',
+      },
+      {
+        path: 'packages/app/package.json',
+        content: '{"name":"@acme/app","private":true,"license":"UNLICENSED"}',
+      },
+      { path: 'tools/Cargo.toml', content: '[package]\nname = "acme_tools"\nversion = "0.1.0"\n' },
+      { path: 'broken/package.json', content: '{ not json' },
+    ]);
+    fake.addNpm('acme-root', { versions: { '2.0.0': { published: OLD } }, downloads: 9_000 });
+    const before = fake.requests.length;
+    const r = await check(
+      delta([
+        // Not published: the workspace package itself.
+        { ...dep('npm', '@acme/app', '1.0.0'), license: 'UNLICENSED' },
+        // Published under the same name, with no licence: the name is ours, its licence is not judged.
+        dep('npm', 'acme-root', '2.0.0'),
+        dep('cargo', 'acme-tools', '0.1.0', 'Cargo.lock'),
+        // Local code by its spec: not asked about at all.
+        dep('npm', 'linked-lib', 'file:../linked-lib'),
+        dep('npm', 'ws-lib', 'workspace:*'),
+      ]),
+      {},
+      ['package-lock.json', 'package.json', 'Cargo.lock', 'Cargo.toml'],
+      5000,
+      own,
+    );
+    expect(r.findings).toEqual([]);
+    expect(fake.requests.slice(before).some((p) => p.includes('linked-lib') || p.includes('ws-lib'))).toBe(
+      false,
+    );
+    // Someone else's UNLICENSED package is proprietary: denied unless the policy lists UNLICENSED.
+    fake.addNpm('closed-pkg', {
+      versions: { '1.0.0': { published: OLD } },
+      license: 'UNLICENSED',
+      downloads: 9_000,
+    });
+    const closed = await check(delta([dep('npm', 'closed-pkg', '1.0.0')]));
+    expect(closed.findings.map((f) => [f.ruleId, f.message])).toEqual([
+      ['dep-license-denied', 'closed-pkg@1.0.0 is UNLICENSED: its author grants no licence to use it.'],
+    ]);
+    const listed = await check(delta([dep('npm', 'closed-pkg', '1.0.0')]), {
+      licenses: [...policy().licenses, 'UNLICENSED'],
+    });
+    expect(listed.findings).toEqual([]);
+  });
+
+  it('groups the dependencies of one file that state no licence into one finding', async () => {
+    for (const n of ['bare-a', 'bare-b', 'bare-c']) {
+      fake.addNpm(n, { versions: { '1.0.0': { published: OLD } }, downloads: 9_000 });
+    }
+    const r = await check(delta(['bare-a', 'bare-b', 'bare-c'].map((n) => dep('npm', n, '1.0.0'))));
+    expect(r.findings.map((f) => [f.ruleId, f.file, f.message])).toEqual([
+      [
+        'dep-license-unknown',
+        'package-lock.json',
+        '3 dependencies (bare-a@1.0.0, bare-b@1.0.0, bare-c@1.0.0): no licence is stated, so they cannot be checked against the policy.',
+      ],
     ]);
   });
 });

@@ -64,7 +64,7 @@ describe('agentgate gates', () => {
         findings: [],
       });
     }
-    expect(gate(report, 'secrets').engine).toMatch(/^secretlint /);
+    expect(gate(report, 'secrets').engine).toMatch(/^agentgate-secrets /);
     expect(gate(report, 'sast').engine).toMatch(/^ast-grep /);
     expect(report?.diff).toEqual({ files: 1, addedLines: 1, deletedLines: 0 });
   });

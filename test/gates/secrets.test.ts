@@ -10,7 +10,7 @@ import {
   scanPatterns,
   scanSecrets,
 } from '../../gates/secrets/index.js';
-import { SECRETLINT_VERSION } from '../../gates/secrets/secretlint.js';
+import { EMBEDDED_SECRETS_ENGINE } from '../../gates/secrets/scan.js';
 import { loadDefaultPolicy } from '../../policies/index.js';
 import { fakeSecrets } from './secrets-fixtures.js';
 
@@ -20,7 +20,7 @@ const S = fakeSecrets();
 const noGitleaks = { PATH: '/usr/bin:/bin' };
 const withGitleaks = { PATH: `${FAKE_BIN}${path.delimiter}${process.env.PATH}` };
 
-describe('the secrets gate with secretlint (embedded)', () => {
+describe('the secrets gate with the embedded engine', () => {
   it('finds GitHub tokens and AWS access key IDs, on the right lines, without quoting them', async () => {
     const out = await scanSecrets(
       [
@@ -30,7 +30,7 @@ describe('the secrets gate with secretlint (embedded)', () => {
       ],
       { policy, timeoutMs: 60_000, env: noGitleaks },
     );
-    expect(out.engine).toBe(`secretlint ${SECRETLINT_VERSION}`);
+    expect(out.engine).toBe(EMBEDDED_SECRETS_ENGINE);
     const where = out.findings.map((f) => [f.file, f.line, f.severity]);
     expect(where).toContainEqual(['src/config.ts', 2, 'critical']);
     expect(where).toContainEqual(['deploy/aws.env', 2, 'critical']);
@@ -104,13 +104,15 @@ describe('the secrets gate with gitleaks on PATH', () => {
     }
   });
 
-  it('can be told to use secretlint even when gitleaks is there', async () => {
-    const out = await scanSecrets([], {
-      policy: { ...policy, engine: 'secretlint' },
-      timeoutMs: 1000,
-      env: withGitleaks,
-    });
-    expect(out.engine).toMatch(/^secretlint /);
+  it('can be told to use the embedded engine even when gitleaks is there (secretlint: its former name)', async () => {
+    for (const engine of ['embedded', 'secretlint'] as const) {
+      const out = await scanSecrets([], {
+        policy: { ...policy, engine },
+        timeoutMs: 1000,
+        env: withGitleaks,
+      });
+      expect(out.engine).toMatch(/^agentgate-secrets \d+\.\d+\.\d+$/);
+    }
   });
 });
 
@@ -165,4 +167,64 @@ describe('reading gitleaks reports', () => {
     expect(modern[modern.indexOf('--exit-code') + 1]).toBe(String(GITLEAKS_LEAKS_EXIT));
     expect(GITLEAKS_LEAKS_EXIT).not.toBe(1);
   });
+});
+
+describe("the repository's gitleaks configuration", () => {
+  it('comes from the base commit for both engines; the change cannot loosen its own scan', async () => {
+    const { runGates } = await import('../../gates/index.js');
+    const { loadDefaultPolicy } = await import('../../policies/index.js');
+    const { commitEverything, makeRepo } = await import('../support/repo.js');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const os = await import('node:os');
+    const token = ['acme', '_live_', '4f9c2a7e1b3d5f60'].join('');
+    const baseConfig = [
+      '[extend]',
+      'useDefault = true',
+      '',
+      '[[rules]]',
+      'id = "acme-live-token"',
+      'description = "ACME live token"',
+      "regex = '''acme_live_[0-9a-f]{16}'''",
+      'keywords = ["acme_live_"]',
+      '',
+    ].join('\n');
+    const repo = await makeRepo(undefined, { '.gitleaks.toml': baseConfig, 'src/a.js': 'export {};\n' });
+    // The change plants a token and rewrites the configuration to allow everything.
+    fs.writeFileSync(path.join(repo, 'src/a.js'), `export const t = '${token}';\n`);
+    fs.writeFileSync(path.join(repo, '.gitleaks.toml'), '[allowlist]\npaths = [".*"]\n');
+    fs.writeFileSync(path.join(repo, '.gitleaksignore'), 'src/a.js\n');
+    await commitEverything(repo, 'loosen');
+    const policy = loadDefaultPolicy().policy;
+    const embedded = await runGates({ repo, base: 'HEAD~1', policy, env: { PATH: '/usr/bin:/bin' } });
+    const found = embedded.report.gates.find((g) => g.name === 'secrets')?.findings ?? [];
+    expect(found.map((f) => f.ruleId)).toContain('secret/acme-live-token');
+
+    // gitleaks (a stand-in on PATH that records what it is given) gets the base file by --config and an
+    // ignore folder outside the scanned files.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'agentgate-fake-gitleaks-'));
+    const seen = path.join(bin, 'seen');
+    fs.writeFileSync(
+      path.join(bin, 'gitleaks'),
+      [
+        '#!/bin/sh',
+        'if [ "$1" = version ]; then echo 8.30.1; exit 0; fi',
+        `printf '%s\\n' "$@" > ${seen}.args`,
+        'while [ $# -gt 0 ]; do',
+        `  case "$1" in --config) cp "$2" ${seen}.toml;; --report-path) echo '[]' > "$2";; esac`,
+        '  shift',
+        'done',
+        'exit 0',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    await runGates({ repo, base: 'HEAD~1', policy, env: { PATH: `${bin}:/usr/bin:/bin` } });
+    expect(fs.readFileSync(`${seen}.toml`, 'utf8')).toBe(baseConfig);
+    const args = fs.readFileSync(`${seen}.args`, 'utf8').split('\n');
+    const scanned = args[1] ?? '';
+    const ignoreDir = args[args.indexOf('--gitleaks-ignore-path') + 1] ?? '';
+    expect(ignoreDir).not.toBe('');
+    expect(path.relative(scanned, ignoreDir).startsWith('..')).toBe(true);
+  }, 60_000);
 });

@@ -82,6 +82,7 @@ describe('loading a policy', () => {
           maxChangedLines: GATE_DEFAULTS.maxChangedLines,
           approvalLabels: GATE_DEFAULTS.approvalLabels,
           protectedPaths: { paths: [], except: [] },
+          humanCommits: 'review',
         },
       },
     });
