@@ -28,6 +28,10 @@ interface Shape {
   reported?: string[];
   /** Paths only people's commits changed (gate mode on the agent's PR). */
   humanOnly?: string[];
+  /** An advisory for left-pad-ok 1.3.1 is served for this shape only. */
+  advisory?: boolean;
+  /** What a blocking finding's message must say. */
+  says?: RegExp;
   /** The dependency delta, as `name@version` added and `name from→to` changed. */
   delta?: { added?: string[]; changed?: string[] };
 }
@@ -313,6 +317,18 @@ const SHAPES: Shape[] = [
     verdict: 'pass',
   },
   {
+    name: 'a bump to a known-vulnerable version',
+    base: {
+      'package.json': pkg({ 'left-pad-ok': '^1.3.0' }),
+      'package-lock.json': lock({ 'left-pad-ok': '1.3.0' }),
+    },
+    change: { 'package-lock.json': lock({ 'left-pad-ok': '1.3.1' }) },
+    advisory: true,
+    verdict: 'fail',
+    blocking: ['dep-vulnerable'],
+    says: /GHSA-7fh5-64p2-3v2j.*fixed in 1\.3\.2/,
+  },
+  {
     name: 'a change to a large lockfile with a small code edit',
     base: {
       ...SRC,
@@ -387,6 +403,7 @@ afterAll(() => fake.close());
 
 async function judge(shape: Shape): Promise<GatesReport> {
   const repo = await makeRepo(undefined, shape.base);
+  const registries = shape.advisory ? await advisoryFake() : undefined;
   try {
     if (typeof shape.change === 'function') await shape.change(repo);
     else {
@@ -403,7 +420,7 @@ async function judge(shape: Shape): Promise<GatesReport> {
     const run = await runGates({
       repo,
       base: 'HEAD~1',
-      policy,
+      policy: registries ? withRegistries(registries.registries) : policy,
       env: { PATH: '/usr/bin:/bin' },
       now: NOW,
       ...(shape.humanOnly ? { humanOnly: new Set(shape.humanOnly) } : {}),
@@ -411,7 +428,42 @@ async function judge(shape: Shape): Promise<GatesReport> {
     return run.report;
   } finally {
     rmSync(repo, { recursive: true, force: true });
+    await registries?.close();
   }
+}
+
+function withRegistries(registries: RegistryFake['registries']): Policy {
+  const base = loadDefaultPolicy().policy;
+  return {
+    ...base,
+    gates: {
+      ...base.gates,
+      dependencies: {
+        ...base.gates.dependencies,
+        registries: { ...base.gates.dependencies.registries, ...registries },
+      },
+    },
+  };
+}
+
+/** A registry that knows left-pad-ok 1.3.1 is vulnerable (fixed in 1.3.2). */
+async function advisoryFake(): Promise<RegistryFake> {
+  const f = await startRegistryFake();
+  f.addNpm('left-pad-ok', {
+    versions: { '1.3.0': { published: OLD }, '1.3.1': { published: OLD }, '1.3.2': { published: OLD } },
+    license: 'MIT',
+    downloads: 90_000,
+  });
+  f.addNpmAdvisory('left-pad-ok', {
+    id: 1099001,
+    url: 'https://github.com/advisories/GHSA-7fh5-64p2-3v2j',
+    title: 'Prototype pollution in left-pad-ok',
+    severity: 'high',
+    vulnerable_versions: '>=1.3.1 <1.3.2',
+    patched_versions: '>=1.3.2',
+    affects: ['1.3.1'],
+  });
+  return f;
 }
 
 describe('the gates on real commit shapes', () => {
@@ -447,6 +499,7 @@ describe('the gates on real commit shapes', () => {
           ),
         ).toEqual(shape.delta.changed);
       }
+      if (shape.says) expect(blocking.map((f) => f.message).join('\n')).toMatch(shape.says);
       for (const rule of shape.reported ?? []) {
         expect(
           all.map((f) => f.ruleId),
