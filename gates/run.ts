@@ -132,11 +132,12 @@ async function linksOfChange(
 /** The repository's gitleaks configuration, read from the base commit. */
 const GITLEAKS_CONFIG = '.gitleaks.toml';
 
-/** A finding over several lines whose first line (the sink) the change left alone but whose body it edited. */
-function editedOnlyInside(f: RawFinding, change: FileChange | undefined): boolean {
-  if (!change || f.endLine === undefined || f.endLine <= f.line || isAddedLine(change, f.line)) return false;
-  for (let line = f.line + 1; line <= f.endLine; line++) if (isAddedLine(change, line)) return true;
-  return false;
+/**
+ * A finding in a touched file whose first line (the sink) the change did not add: whether it is the
+ * change's depends on what base had (see the SAST gate).
+ */
+function sinkUntouched(f: RawFinding, change: FileChange | undefined): boolean {
+  return change !== undefined && f.line > 0 && change.oldOid !== undefined && !isAddedLine(change, f.line);
 }
 
 function squash(text: string): string {
@@ -285,11 +286,13 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
       const { scanSast } = await import('./sast/index.js');
       const sastOpts = { policy: gates.sast, timeoutMs, env, embeddedOnly };
       const out = await scanSast(files, sastOpts);
-      // A statement over several lines that the change edited only inside: the finding is the change's
-      // only when the same rule did not already fire on the same sink at base.
-      const inside = out.findings.filter((f) => editedOnlyInside(f, changes.get(f.file)));
-      if (inside.length > 0) {
-        const olds = [...new Set(inside.map((f) => f.file))].flatMap((file) => {
+      // A finding in a touched file whose sink line the change did not add: the value may flow from a
+      // line the change did add (a command built on an earlier line), or the change may have edited the
+      // inside of a multi-line statement. Either way the finding is the change's exactly when the same
+      // rule did not already fire on the same sink at base.
+      const unsure = out.findings.filter((f) => sinkUntouched(f, changes.get(f.file)));
+      if (unsure.length > 0) {
+        const olds = [...new Set(unsure.map((f) => f.file))].flatMap((file) => {
           const c = changes.get(file);
           return c?.oldOid ? [{ path: c.oldPath ?? file, oid: c.oldOid, head: file }] : [];
         });
@@ -298,7 +301,7 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
           olds.map((o) => o.oid),
         );
         const baseFiles = textFiles(olds, baseBlobs);
-        const atBase = await scanSast(baseFiles, sastOpts);
+        const atBase = baseFiles.length > 0 ? await scanSast(baseFiles, sastOpts) : { findings: [] };
         const headOf = new Map(olds.map((o) => [o.path, o.head]));
         const baseText = new Map(baseFiles.map((f) => [f.path, f.content.split('\n')]));
         const seen = new Set(
@@ -307,9 +310,9 @@ export async function runGates(opts: GatesOptions): Promise<GatesRun> {
           ),
         );
         const headText = new Map(files.map((f) => [f.path, f.content.split('\n')]));
-        for (const f of inside) {
+        for (const f of unsure) {
           const key = `${f.ruleId}\0${f.file}\0${squash(headText.get(f.file)?.[f.line - 1] ?? '')}`;
-          if (seen.has(key)) f.existedAtBase = true;
+          f.atBase = seen.has(key);
         }
       }
       return out;

@@ -34,8 +34,12 @@ export interface RawFinding {
    * Never serialised.
    */
   secret?: string;
-  /** Internal: the same rule fired on the same sink at base (an edit inside a multi-line statement). */
-  existedAtBase?: boolean;
+  /**
+   * Internal, for findings whose sink line the change did not add: whether the same rule fired on the
+   * same sink at base. True keeps it pre-existing; false makes it the change's (the flow into the sink
+   * is new, or the inside of a multi-line statement changed it).
+   */
+  atBase?: boolean;
 }
 
 /** A finding as reported. The first seven keys are the contract; the rest are additive. */

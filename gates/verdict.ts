@@ -25,7 +25,7 @@ export function isPreExisting(
   removed: ReadonlySet<string> = new Set(),
 ): boolean {
   if (f.scope === 'change') return false;
-  if (f.existedAtBase) return true;
+  if (f.atBase !== undefined) return f.atBase;
   const change = changes.get(f.file);
   if (change === undefined) return !(removed.has(f.file) && (f.scope === 'file' || f.line === 0));
   if (f.scope === 'file' || f.line === 0) return false;

@@ -6,7 +6,7 @@ export const SAST_PACK: Readonly<Record<string, string>> = {
   'ast-grep/rules/go-exec-sh-concat.yml': `id: go-exec-sh-concat
 language: go
 severity: error
-message: exec.Command runs a shell (sh -c) on a command built by concatenation or fmt.Sprintf, so a value containing shell syntax can run other commands.
+message: exec.Command runs a shell (sh -c) on a command that is not fixed in the source (built by concatenation or fmt.Sprintf, or passed in a variable), so a value containing shell syntax can run other commands.
 note: Call the program directly with separate arguments, e.g. exec.Command("git", "checkout", branch), and validate the values you pass.
 metadata:
   cwe: CWE-78
@@ -19,29 +19,91 @@ utils:
       - kind: interpreted_string_literal
       - kind: raw_string_literal
       - kind: int_literal
-  # A string put together at run time: fmt.Sprintf(...), or a + chain with an operand that is not a literal.
-  built-string:
+      - kind: float_literal
+      - kind: rune_literal
+      - kind: 'true'
+      - kind: 'false'
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions written there), and the file's package-level constants.
+  scope:
     any:
-      - kind: call_expression
-        has: { field: function, regex: '^fmt\\.Sprintf$' }
-      - kind: binary_expression
-        all:
-          - has: { field: operator, regex: '^\\+$' }
-          - has:
+      - kind: function_declaration
+      - kind: method_declaration
+      - kind: func_literal
+  # A statement that gives $LB a literal value, and one that gives it anything else.
+  gives-literal:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $LB } } }, { has: { field: right, has: { matches: literal } } }]
+      - any: [{ kind: var_spec }, { kind: const_spec }]
+        all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, has: { matches: literal } } }]
+  gives-other:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $LB } } }, { has: { field: right, has: { not: { matches: literal } } } }]
+      - kind: var_spec
+        all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, has: { not: { matches: literal } } } }]
+      - kind: assignment_statement
+        has: { field: left, has: { pattern: $LB } }
+  # A name ($LB) that a package-level const, or the statements before it, give only literal values, and that
+  # is not a parameter of a function around it: \`const script = "make build"\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - any:
+          - inside:
               stopBy: end
-              all:
-                - any:
-                    - inside: { kind: binary_expression, field: left }
-                    - inside: { kind: binary_expression, field: right }
-                - not: { matches: literal }
-                - not: { kind: binary_expression, has: { field: operator, regex: '^\\+$' } }
-                - not: { kind: parenthesized_expression }
+              kind: source_file
+              has: { kind: const_declaration, has: { kind: const_spec, matches: gives-literal } }
+          - inside:
+              stopBy: end
+              follows:
+                stopBy: end
+                not: { matches: scope }
+                any: [{ matches: gives-literal }, { has: { stopBy: { matches: scope }, matches: gives-literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              any: [{ matches: gives-other }, { has: { stopBy: { matches: scope }, matches: gives-other } }]
+      - not:
+          inside:
+            stopBy: end
+            matches: scope
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
+  # A value fixed in the source: a literal, a name holding only literals, or literals and such names joined
+  # with +.
+  constant:
+    any:
+      - matches: literal
+      - matches: literal-bound
+      - any:
+          - kind: parenthesized_expression
+          - kind: binary_expression
+            has: { field: operator, regex: '^\\+$' }
+        not:
+          has:
+            stopBy: end
+            any:
+              - { kind: identifier, not: { matches: literal-bound } }
+              - kind: call_expression
+              - kind: selector_expression
+              - kind: index_expression
+              - kind: unary_expression
+              - kind: type_conversion_expression
   shell: { regex: '^["\`](/usr)?(/bin/)?(ba|da|k|z)?sh["\`]$' }
   dash-c: { regex: '^["\`]-c["\`]$' }
+  # The command a shell runs, when it is not fixed in the source: fmt.Sprintf(...), "tar czf " + dir, or a
+  # variable or parameter (cmd := "tar czf " + dir; exec.Command("sh", "-c", cmd)).
+  open-command:
+    not: { matches: constant }
 rule:
   kind: call_expression
   any:
-    # exec.Command("sh", "-c", "tar czf " + dir)
+    # exec.Command("sh", "-c", "tar czf " + dir), exec.Command("bash", "-c", script)
     - all:
         - has: { field: function, regex: '^exec\\.Command$' }
         - has:
@@ -49,7 +111,7 @@ rule:
             all:
               - has: { nthChild: 1, matches: shell }
               - has: { nthChild: 2, matches: dash-c }
-              - has: { nthChild: 3, matches: built-string }
+              - has: { nthChild: 3, matches: open-command }
     # exec.CommandContext(ctx, "bash", "-c", fmt.Sprintf(...))
     - all:
         - has: { field: function, regex: '^exec\\.CommandContext$' }
@@ -58,7 +120,7 @@ rule:
             all:
               - has: { nthChild: 2, matches: shell }
               - has: { nthChild: 3, matches: dash-c }
-              - has: { nthChild: 4, matches: built-string }
+              - has: { nthChild: 4, matches: open-command }
 `,
   'ast-grep/rules/go-jwt-hardcoded-secret.yml': `id: go-jwt-hardcoded-secret
 language: go
@@ -71,40 +133,136 @@ metadata:
   agentgateSeverity: high
   fix: Read the signing key from the environment or a secret manager (e.g. os.Getenv("JWT_SECRET")) and refuse to start when it is empty.
 utils:
-  # []byte("literal")
+  literal:
+    any:
+      - kind: interpreted_string_literal
+      - kind: raw_string_literal
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions written there), and the file's package-level constants.
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: method_declaration
+      - kind: func_literal
+  # A statement that gives $LB a literal value, and one that gives it anything else.
+  gives-literal:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $LB } } }, { has: { field: right, has: { matches: literal } } }]
+      - any: [{ kind: var_spec }, { kind: const_spec }]
+        all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, has: { matches: literal } } }]
+  gives-other:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $LB } } }, { has: { field: right, has: { not: { matches: literal } } } }]
+      - kind: var_spec
+        all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, has: { not: { matches: literal } } } }]
+      - kind: assignment_statement
+        has: { field: left, has: { pattern: $LB } }
+  # A name ($LB) that a package-level const, or the statements before it, give only literal values, and that
+  # is not a parameter of a function around it: \`const secret = "s3cr3t"\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - any:
+          - inside:
+              stopBy: end
+              kind: source_file
+              has: { kind: const_declaration, has: { kind: const_spec, matches: gives-literal } }
+          - inside:
+              stopBy: end
+              follows:
+                stopBy: end
+                not: { matches: scope }
+                any: [{ matches: gives-literal }, { has: { stopBy: { matches: scope }, matches: gives-literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              any: [{ matches: gives-other }, { has: { stopBy: { matches: scope }, matches: gives-other } }]
+      - not:
+          inside:
+            stopBy: end
+            matches: scope
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
+  # []byte("literal"), or []byte(name) of a name holding only a literal
   literal-key:
-    any: [{ kind: type_conversion_expression }, { kind: call_expression }]
-    regex: '^\\[\\]byte\\(\\s*("([^"\\\\]|\\\\.)*"|\`[^\`]*\`)\\s*\\)$'
+    any:
+      - any: [{ kind: type_conversion_expression }, { kind: call_expression }]
+        regex: '^\\[\\]byte\\(\\s*("([^"\\\\]|\\\\.)*"|\`[^\`]*\`)\\s*\\)$'
+      - kind: type_conversion_expression
+        all:
+          - has: { field: type, regex: '^\\[\\]byte$' }
+          - has: { field: operand, matches: literal-bound }
+  key-name: { regex: '(?i)(jwt|signing_?key|hmac_?(key|secret))' }
+  # A statement that gives $KB such a key.
+  gives-key:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $KB } } }, { has: { field: right, has: { matches: literal-key } } }]
+      - kind: var_spec
+        all: [{ has: { field: name, pattern: $KB } }, { has: { field: value, has: { matches: literal-key } } }]
+      - kind: assignment_statement
+        all: [{ has: { field: left, has: { pattern: $KB } } }, { has: { field: right, has: { matches: literal-key } } }]
+  # A variable ($KB) that a package-level var or a statement before it sets to such a key: \`var key =
+  # []byte(secret)\`. A name such as jwtKey is reported where it is declared, so it is left out here.
+  key-bound:
+    all:
+      - kind: identifier
+      - not: { matches: key-name }
+      - pattern: $KB
+      - any:
+          - inside:
+              stopBy: end
+              kind: source_file
+              has: { kind: var_declaration, has: { kind: var_spec, matches: gives-key } }
+          - inside:
+              stopBy: end
+              follows:
+                stopBy: end
+                not: { matches: scope }
+                any: [{ matches: gives-key }, { has: { stopBy: { matches: scope }, matches: gives-key } }]
+  hardcoded-key:
+    any: [{ matches: literal-key }, { matches: key-bound }]
 rule:
   any:
-    # token.SignedString([]byte("secret"))
+    # token.SignedString([]byte("secret")), token.SignedString(key) with key := []byte(secret)
     - kind: call_expression
       all:
         - has: { field: function, regex: '\\.SignedString$' }
-        - has: { field: arguments, has: { nthChild: 1, matches: literal-key } }
-    # var jwtKey = []byte("secret"), jwtSecret := []byte("secret")
-    - matches: literal-key
-      inside:
-        kind: expression_list
-        inside:
-          any: [{ kind: var_spec }, { kind: short_var_declaration }, { kind: const_spec }, { kind: assignment_statement }]
-          has: { field: left, regex: '(?i)(jwt|signing_?key|hmac_?(key|secret))' }
-    - matches: literal-key
-      inside:
-        kind: expression_list
-        inside:
-          kind: var_spec
-          has: { field: name, regex: '(?i)(jwt|signing_?key|hmac_?(key|secret))' }
-    # jwt.Parse(s, func(*jwt.Token) (interface{}, error) { return []byte("secret"), nil })
-    - matches: literal-key
-      inside:
-        kind: expression_list
-        inside:
-          kind: return_statement
-          inside:
-            stopBy: end
-            kind: call_expression
-            has: { field: function, regex: '(^|\\.)(jwt\\.)?(Parse|ParseWithClaims)$' }
+        - has: { field: arguments, has: { nthChild: 1, matches: hardcoded-key } }
+    # var jwtKey = []byte("secret"), jwtSecret := []byte(secret)
+    - all:
+        - any: [{ kind: type_conversion_expression }, { kind: call_expression }]
+        - inside:
+            kind: expression_list
+            inside:
+              any: [{ kind: var_spec }, { kind: short_var_declaration }, { kind: const_spec }, { kind: assignment_statement }]
+              has: { field: left, regex: '(?i)(jwt|signing_?key|hmac_?(key|secret))' }
+        - matches: literal-key
+    - all:
+        - any: [{ kind: type_conversion_expression }, { kind: call_expression }]
+        - inside:
+            kind: expression_list
+            inside:
+              kind: var_spec
+              has: { field: name, regex: '(?i)(jwt|signing_?key|hmac_?(key|secret))' }
+        - matches: literal-key
+    # jwt.Parse(s, func(*jwt.Token) (interface{}, error) { return []byte("secret"), nil }), or return key
+    - all:
+        - any: [{ kind: type_conversion_expression }, { kind: call_expression }, { kind: identifier }]
+        - inside:
+            kind: expression_list
+            inside:
+              kind: return_statement
+              inside:
+                stopBy: end
+                kind: call_expression
+                has: { field: function, regex: '(^|\\.)(jwt\\.)?(Parse|ParseWithClaims)$' }
+        - matches: hardcoded-key
 `,
   'ast-grep/rules/go-sql-string-concat.yml': `id: go-sql-string-concat
 language: go
@@ -122,10 +280,94 @@ utils:
       - kind: interpreted_string_literal
       - kind: raw_string_literal
       - kind: int_literal
+      - kind: float_literal
+      - kind: rune_literal
+      - kind: 'true'
+      - kind: 'false'
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions written there), and the file's package-level constants.
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: method_declaration
+      - kind: func_literal
+  # A statement that gives $LB a literal value, and one that gives it anything else.
+  gives-literal:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $LB } } }, { has: { field: right, has: { matches: literal } } }]
+      - any: [{ kind: var_spec }, { kind: const_spec }]
+        all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, has: { matches: literal } } }]
+  gives-other:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $LB } } }, { has: { field: right, has: { not: { matches: literal } } } }]
+      - kind: var_spec
+        all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, has: { not: { matches: literal } } } }]
+      - kind: assignment_statement
+        has: { field: left, has: { pattern: $LB } }
+  # A name ($LB) that a package-level const, or the statements before it, give only literal values, and that
+  # is not a parameter of a function around it: \`const table = "users"\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - any:
+          - inside:
+              stopBy: end
+              kind: source_file
+              has: { kind: const_declaration, has: { kind: const_spec, matches: gives-literal } }
+          - inside:
+              stopBy: end
+              follows:
+                stopBy: end
+                not: { matches: scope }
+                any: [{ matches: gives-literal }, { has: { stopBy: { matches: scope }, matches: gives-literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              any: [{ matches: gives-other }, { has: { stopBy: { matches: scope }, matches: gives-other } }]
+      - not:
+          inside:
+            stopBy: end
+            matches: scope
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
+  # A value fixed in the source: a literal, a name holding only literals, or literals and such names joined
+  # with +.
+  constant:
+    any:
+      - matches: literal
+      - matches: literal-bound
+      - any:
+          - kind: parenthesized_expression
+          - kind: binary_expression
+            has: { field: operator, regex: '^\\+$' }
+        not:
+          has:
+            stopBy: end
+            any:
+              - { kind: identifier, not: { matches: literal-bound } }
+              - kind: call_expression
+              - kind: selector_expression
+              - kind: index_expression
+              - kind: unary_expression
+              - kind: type_conversion_expression
+  # A string put together at run time: fmt.Sprintf(...) or a + chain, with a part that is neither a literal
+  # nor a name holding one.
   built-string:
     any:
       - kind: call_expression
-        has: { field: function, regex: '^fmt\\.Sprintf$' }
+        all:
+          - has: { field: function, regex: '^fmt\\.Sprintf$' }
+          - has:
+              field: arguments
+              has:
+                not: { nthChild: 1 }
+                any: [{ kind: identifier }, { kind: call_expression }, { kind: selector_expression }, { kind: index_expression }, { kind: binary_expression }, { kind: unary_expression }, { kind: type_conversion_expression }, { kind: variadic_argument }]
+                all: [{ not: { matches: constant } }]
       - kind: binary_expression
         all:
           - has: { field: operator, regex: '^\\+$' }
@@ -138,34 +380,103 @@ utils:
                 - not: { matches: literal }
                 - not: { kind: binary_expression, has: { field: operator, regex: '^\\+$' } }
                 - not: { kind: parenthesized_expression }
+                - not: { matches: literal-bound }
   plus:
     kind: binary_expression
     has: { field: operator, regex: '^\\+$' }
   # Text that starts like a statement (after fmt.Sprintf's parenthesis). One case only, so prose is not SQL.
   sql-text:
     regex: '^(fmt\\.Sprintf\\(\\s*)?["\`]\\s*(SELECT\\s[\\s\\S]*\\sFROM\\s|select\\s[\\s\\S]*\\sfrom\\s|INSERT\\s+(IGNORE\\s+)?INTO\\s|insert\\s+(ignore\\s+)?into\\s|UPDATE\\s+\\S+\\s+SET\\s|update\\s+\\S+\\s+set\\s|DELETE\\s+FROM\\s|delete\\s+from\\s|REPLACE\\s+INTO\\s|replace\\s+into\\s|MERGE\\s+INTO\\s|merge\\s+into\\s)'
-  # An argument of a database/sql, sqlx, pgx or gorm call that runs SQL text.
+  # A database/sql, sqlx, pgx or gorm call that runs SQL text.
+  query-call:
+    kind: call_expression
+    has:
+      field: function
+      kind: selector_expression
+      has:
+        field: field
+        regex: '^(Query|QueryRow|QueryContext|QueryRowContext|Exec|ExecContext|Prepare|PrepareContext|Queryx|QueryRowx|QueryxContext|QueryRowxContext|MustExec|NamedExec|NamedQuery|Raw)$'
+  # An argument of such a call.
   query-argument:
-    inside:
-      kind: argument_list
-      inside:
-        kind: call_expression
-        has:
-          field: function
-          kind: selector_expression
-          has:
-            field: field
-            regex: '^(Query|QueryRow|QueryContext|QueryRowContext|Exec|ExecContext|Prepare|PrepareContext|Queryx|QueryRowx|QueryxContext|QueryRowxContext|MustExec|NamedExec|NamedQuery|Raw)$'
-rule:
-  matches: built-string
-  # Report a + chain once, at its outermost expression.
-  not:
+    inside: { kind: argument_list, inside: { matches: query-call } }
+  # A statement that gives $BV a built string.
+  gives-built:
     any:
-      - inside: { matches: plus }
-      - inside: { kind: parenthesized_expression, inside: { matches: plus } }
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $BV } } }, { has: { field: right, has: { matches: built-string } } }]
+      - kind: var_spec
+        all: [{ has: { field: name, pattern: $BV } }, { has: { field: value, has: { matches: built-string } } }]
+      - kind: assignment_statement
+        all:
+          - has: { field: left, has: { pattern: $BV } }
+          - any:
+              - has: { field: right, has: { matches: built-string } }
+              - all: [{ has: { field: operator, regex: '^\\+=$' } }, { has: { field: right, has: { not: { matches: constant } } } }]
+  # A statement that sets $BV to something not built.
+  resets-variable:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $BV } } }, { has: { field: right, not: { has: { matches: built-string } } } }]
+      - kind: var_spec
+        all: [{ has: { field: name, pattern: $BV } }, { has: { field: value, not: { has: { matches: built-string } } } }]
+      - kind: assignment_statement
+        all:
+          - has: { field: left, has: { pattern: $BV } }
+          - has: { field: operator, regex: '^=$' }
+          - has: { field: right, not: { has: { matches: built-string } } }
+  # A statement before the node, in one of its enclosing blocks, that builds $BV (or a block holding one); and
+  # one that unconditionally sets it to something not built.
+  builds-statement:
+    not: { matches: scope }
+    any: [{ matches: gives-built }, { has: { stopBy: { matches: scope }, matches: gives-built } }]
+  resets-statement:
+    any:
+      - matches: resets-variable
+      - { kind: var_declaration, has: { matches: resets-variable } }
+  # A variable ($BV) built by a statement before it and not set to something else since:
+  # \`q := "SELECT ... " + id; db.Query(q)\`.
+  built-variable:
+    all:
+      - kind: identifier
+      - pattern: $BV
+      # The latest statement before the node that builds it ($BUILD: relational rules try the nearest block
+      # first, and in it the nearest statement first)...
+      - inside: { stopBy: end, follows: { stopBy: end, all: [{ matches: builds-statement }, { pattern: $BUILD }] } }
+      # ...not followed by one that sets it to something not built (\`q = "SELECT 1"\`), in the same block or in
+      # a block nearer the node.
+      - not:
+          any:
+            - inside:
+                stopBy: end
+                follows: { stopBy: end, all: [{ matches: resets-statement }, { follows: { stopBy: end, pattern: $BUILD } }] }
+            - inside:
+                stopBy: end
+                follows: { stopBy: end, matches: resets-statement }
+                inside: { stopBy: end, follows: { stopBy: end, pattern: $BUILD } }
+rule:
   any:
-    - matches: sql-text
-    - matches: query-argument
+    - all:
+        - any: [{ kind: call_expression }, { kind: binary_expression }]
+        # Report a + chain once, at its outermost expression.
+        - not:
+            any:
+              - inside: { matches: plus }
+              - inside: { kind: parenthesized_expression, inside: { matches: plus } }
+        # Where the text goes or what it says first (cheap), then whether it is built (looks at variables).
+        - any:
+            - matches: sql-text
+            - matches: query-argument
+        - matches: built-string
+    # The statement was built on an earlier line and is run here: \`db.Query(q)\`, \`db.QueryContext(ctx, q)\`.
+    - all:
+        - matches: query-call
+        - any:
+            - all:
+                - has: { field: function, regex: 'Context$' }
+                - has: { field: arguments, has: { nthChild: 2, matches: built-variable } }
+            - all:
+                - has: { field: function, not: { regex: 'Context$' } }
+                - has: { field: arguments, has: { nthChild: 1, matches: built-variable } }
 `,
   'ast-grep/rules/go-tls-insecure-skip-verify.yml': `id: go-tls-insecure-skip-verify
 language: go
@@ -177,18 +488,71 @@ metadata:
   cweName: Improper Certificate Validation
   agentgateSeverity: high
   fix: Remove InsecureSkipVerify; to trust a private CA, add its certificate to a x509.CertPool and set it as RootCAs.
+utils:
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions written there), and the file's package-level constants.
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: method_declaration
+      - kind: func_literal
+  gives-true:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $TB } } }, { has: { field: right, has: { kind: 'true' } } }]
+      - any: [{ kind: var_spec }, { kind: const_spec }]
+        all: [{ has: { field: name, pattern: $TB } }, { has: { field: value, has: { kind: 'true' } } }]
+  gives-other:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $TB } } }, { has: { field: right, has: { not: { kind: 'true' } } } }]
+      - kind: var_spec
+        all: [{ has: { field: name, pattern: $TB } }, { has: { field: value, has: { not: { kind: 'true' } } } }]
+      - kind: assignment_statement
+        has: { field: left, has: { pattern: $TB } }
+  # true, or a name ($TB) that a package-level const or the statements before it set only to true, and that
+  # is not a parameter of a function around it: \`skip := true\`.
+  on:
+    any:
+      - kind: 'true'
+      - all:
+          - kind: identifier
+          - pattern: $TB
+          - any:
+              - inside:
+                  stopBy: end
+                  kind: source_file
+                  has: { kind: const_declaration, has: { kind: const_spec, matches: gives-true } }
+              - inside:
+                  stopBy: end
+                  follows:
+                    stopBy: end
+                    not: { matches: scope }
+                    any: [{ matches: gives-true }, { has: { stopBy: { matches: scope }, matches: gives-true } }]
+          - not:
+              inside:
+                stopBy: end
+                follows:
+                  stopBy: end
+                  not: { matches: scope }
+                  any: [{ matches: gives-other }, { has: { stopBy: { matches: scope }, matches: gives-other } }]
+          - not:
+              inside:
+                stopBy: end
+                matches: scope
+                has: { field: parameters, has: { stopBy: end, pattern: $TB } }
 rule:
   any:
-    # &tls.Config{InsecureSkipVerify: true}
+    # &tls.Config{InsecureSkipVerify: true}, also with the value held in a variable or constant
     - kind: keyed_element
       all:
         - has: { field: key, regex: '^InsecureSkipVerify$' }
-        - has: { field: value, regex: '^true$' }
+        - has: { field: value, any: [{ matches: on }, { has: { matches: on } }] }
     # cfg.InsecureSkipVerify = true
     - kind: assignment_statement
       all:
         - has: { field: left, regex: '\\.InsecureSkipVerify$' }
-        - has: { field: right, regex: '^true$' }
+        - has: { field: right, has: { matches: on } }
 `,
   'ast-grep/rules/go-weak-hash-password.yml': `id: go-weak-hash-password
 language: go
@@ -202,26 +566,146 @@ metadata:
   fix: Hash passwords with golang.org/x/crypto/bcrypt or argon2 (bcrypt.GenerateFromPassword, argon2.IDKey).
 utils:
   password-ish: { regex: '(?i)(passw(or)?d|passwd|pwd|passphrase)' }
-rule:
-  kind: call_expression
-  all:
-    - has: { field: function, regex: '^(md5|sha1)\\.(Sum|New)$' }
-    - any:
-        # md5.Sum([]byte(password))
-        - has: { field: arguments, matches: password-ish }
-        # ...or the hash is made inside a function whose name says it handles passwords.
-        - inside:
+  # md5.Sum(...), md5.New(), sha1.Sum(...), sha1.New()
+  weak-hash:
+    kind: call_expression
+    has: { field: function, regex: '^(md5|sha1)\\.(Sum|New)$' }
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions written there).
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: method_declaration
+      - kind: func_literal
+  # A password-named target: u.SetPassword(...), SavePasswordHash(...), u.Password = ..., User{Password: ...},
+  # passwordHash := ...
+  password-target:
+    any:
+      - { kind: identifier, matches: password-ish }
+      - { kind: selector_expression, has: { field: field, matches: password-ish } }
+  password-sink:
+    any:
+      - kind: call_expression
+        has: { field: function, matches: password-target }
+      - kind: assignment_statement
+        has: { field: left, has: { matches: password-target } }
+      - kind: short_var_declaration
+        has: { field: left, has: { matches: password-target } }
+      - kind: keyed_element
+        has: { field: key, matches: password-ish }
+  # The value handed to a password sink.
+  password-sink-value:
+    any:
+      - inside: { kind: argument_list, inside: { kind: call_expression, matches: password-sink } }
+      - inside: { field: right, any: [{ kind: assignment_statement }, { kind: short_var_declaration }], matches: password-sink }
+      - inside: { field: value, kind: keyed_element, matches: password-sink }
+  # A statement that gives $HO a value made by a weak hash.
+  gives-hash:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $HO } } }, { has: { field: right, has: { stopBy: end, matches: weak-hash } } }]
+      - kind: var_spec
+        all: [{ has: { field: name, pattern: $HO } }, { has: { field: value, has: { stopBy: end, matches: weak-hash } } }]
+      - kind: assignment_statement
+        all: [{ has: { field: left, has: { pattern: $HO } } }, { has: { field: right, has: { stopBy: end, matches: weak-hash } } }]
+  # A value made by a weak hash, directly or through a variable ($HO) a statement before it set from one:
+  # \`hex.EncodeToString(sum[:])\` after \`sum := md5.Sum(b)\`, or \`h.Sum(nil)\` after \`h := sha1.New()\`.
+  weak-made:
+    any:
+      - has: { stopBy: end, matches: weak-hash }
+      - has:
+          stopBy: end
+          kind: identifier
+          pattern: $HO
+          inside:
             stopBy: end
-            any:
-              - kind: function_declaration
-                has: { field: name, matches: password-ish }
-              - kind: method_declaration
-                has: { field: name, matches: password-ish }
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              any: [{ matches: gives-hash }, { has: { stopBy: { matches: scope }, matches: gives-hash } }]
+  gives-weak:
+    any:
+      - kind: short_var_declaration
+        all: [{ has: { field: left, has: { pattern: $HD } } }, { has: { field: right, matches: weak-made } }]
+      - kind: var_spec
+        all: [{ has: { field: name, pattern: $HD } }, { has: { field: value, matches: weak-made } }]
+      - kind: assignment_statement
+        all: [{ has: { field: left, has: { pattern: $HD } } }, { has: { field: right, matches: weak-made } }]
+  # A variable ($HD) that a statement before it gives a value made by a weak hash.
+  weak-variable:
+    all:
+      - kind: identifier
+      - pattern: $HD
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            any: [{ matches: gives-weak }, { has: { stopBy: { matches: scope }, matches: gives-weak } }]
+  # A later statement that writes a password-like value into the hash object $H.
+  writes-password:
+    any:
+      - kind: call_expression
+        all:
+          - has: { field: function, kind: selector_expression, all: [{ has: { field: operand, pattern: $H } }, { has: { field: field, regex: '^(Write|WriteString)$' } }] }
+          - has: { field: arguments, matches: password-ish }
+      - kind: call_expression
+        all:
+          - has: { field: function, regex: '^io\\.WriteString$' }
+          - has: { field: arguments, all: [{ has: { nthChild: 1, pattern: $H } }, { has: { nthChild: 2, matches: password-ish } }] }
+rule:
+  any:
+    - all:
+        - matches: weak-hash
+        - any:
+            # md5.Sum([]byte(password))
+            - has: { field: arguments, matches: password-ish }
+            # h := md5.New(); ... h.Write([]byte(password)): the hash object is later given a password.
+            - all:
+                - inside:
+                    kind: expression_list
+                    inside: { any: [{ kind: short_var_declaration }, { kind: assignment_statement }], has: { field: left, has: { kind: identifier, pattern: $H } } }
+                - inside:
+                    stopBy: end
+                    precedes:
+                      stopBy: end
+                      not: { matches: scope }
+                      any: [{ matches: writes-password }, { has: { stopBy: { matches: scope }, matches: writes-password } }]
+            # u.Password = hex.EncodeToString(md5.Sum(b)[:]): the digest is stored as the password.
+            - inside: { stopBy: end, matches: password-sink-value }
+            # ...or the hash is made inside a function whose name says it handles passwords, and is not given
+            # only a literal.
+            - all:
+                - inside:
+                    stopBy: end
+                    any:
+                      - kind: function_declaration
+                        has: { field: name, matches: password-ish }
+                      - kind: method_declaration
+                        has: { field: name, matches: password-ish }
+                - not:
+                    has:
+                      field: arguments
+                      has:
+                        nthChild: 1
+                        any:
+                          - kind: interpreted_string_literal
+                          - kind: raw_string_literal
+                          - kind: type_conversion_expression
+                            has: { field: operand, any: [{ kind: interpreted_string_literal }, { kind: raw_string_literal }] }
+    # sum := md5.Sum([]byte(pw)); ... u.SetPassword(hex.EncodeToString(sum[:])): a weak digest made on an
+    # earlier line is stored or checked as a password.
+    - all:
+        - matches: password-sink
+        - any:
+            - has: { field: arguments, has: { any: [{ matches: weak-variable }, { has: { stopBy: end, matches: weak-variable } }] } }
+            - has: { field: right, has: { any: [{ matches: weak-variable }, { has: { stopBy: end, matches: weak-variable } }] } }
+            - has: { field: value, any: [{ matches: weak-variable }, { has: { stopBy: end, matches: weak-variable } }] }
 `,
   'ast-grep/rules/js-child-process-exec-interpolated.yml': `id: js-child-process-exec-interpolated
 language: tsx
 severity: error
-message: A shell command is built from interpolated or concatenated strings, so a value containing shell syntax can run other commands.
+message: A shell runs a command that is not fixed in the source (built from interpolated or concatenated strings, or passed in a variable), so a value containing shell syntax can run other commands.
 note: Run the program without a shell, with execFile or spawn and an argument array, and validate the values you pass.
 metadata:
   cwe: CWE-78
@@ -235,12 +719,62 @@ utils:
       - kind: number
       - kind: template_string
         not: { has: { kind: template_substitution } }
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: function_expression
+      - kind: arrow_function
+      - kind: method_definition
+      - kind: generator_function_declaration
+      - kind: generator_function
+      - kind: class_declaration
+      - kind: class
+  # A variable ($LB) that the statements before it give only literal values, and that is not a parameter of
+  # a function around it: \`const cmd = 'npm test'; exec(cmd)\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              any:
+                - kind: variable_declarator
+                  all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, matches: literal } }]
+                - kind: assignment_expression
+                  all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, matches: literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: variable_declarator
+                    all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, not: { matches: literal } } }]
+                  - kind: assignment_expression
+                    all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, not: { matches: literal } } }]
+                  - kind: augmented_assignment_expression
+                    has: { field: left, pattern: $LB }
+      - not:
+          inside:
+            stopBy: end
+            matches: scope
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
   # A string put together at run time: a template with substitutions (not a tagged one, whose tag decides
-  # how values are used), or a + chain with at least one operand that is not a literal.
+  # how values are used), a + chain, util.format(...) or '...'.concat(...), with a part that is not fixed.
   built-string:
     any:
       - kind: template_string
-        has: { kind: template_substitution }
+        has: { kind: template_substitution, not: { has: { any: [{ matches: literal }, { matches: literal-bound }] } } }
         not: { inside: { kind: call_expression } }
       - kind: binary_expression
         all:
@@ -254,12 +788,106 @@ utils:
                 - not: { matches: literal }
                 - not: { kind: binary_expression, has: { field: operator, regex: '^\\+$' } }
                 - not: { kind: parenthesized_expression }
-  built-first-argument:
-    has: { field: arguments, has: { nthChild: 1, matches: built-string } }
+                - not: { matches: literal-bound }
+      - kind: call_expression
+        all:
+          - has: { field: function, regex: '^(util\\.)?format$|\\.concat$' }
+          - has: { field: arguments, has: { not: { any: [{ matches: literal }, { matches: literal-bound }] }, any: [{ kind: identifier }, { kind: member_expression }, { kind: call_expression }, { kind: subscript_expression }, { kind: template_string }, { kind: binary_expression }] } }
+  # A command fixed in the source: a literal, literals joined with +, or a variable holding only literals.
+  constant:
+    any:
+      - matches: literal
+      - matches: literal-bound
+      - kind: binary_expression
+        has: { field: operator, regex: '^\\+$' }
+        not: { matches: built-string }
+      - kind: template_string
+        not: { matches: built-string }
+      - kind: parenthesized_expression
+        has: { matches: literal }
+  # A declaration or assignment that builds $BV (or += of something not fixed), and one that sets it to
+  # something not built.
+  builds-variable:
+    any:
+      - kind: variable_declarator
+        all: [{ has: { field: name, pattern: $BV } }, { has: { field: value, matches: built-string } }]
+      - kind: assignment_expression
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, matches: built-string } }]
+      - kind: augmented_assignment_expression
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, not: { matches: literal } } }]
+  resets-variable:
+    any:
+      - kind: variable_declarator
+        all: [{ has: { field: name, pattern: $BV } }, { has: { field: value, not: { matches: built-string } } }]
+      - kind: assignment_expression
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, not: { matches: built-string } } }]
+  # A statement before the node, in one of its enclosing blocks, that builds $BV (or a block holding one); and
+  # one that unconditionally sets it to something not built.
+  builds-statement:
+    not: { matches: scope }
+    any: [{ matches: builds-variable }, { has: { stopBy: { matches: scope }, matches: builds-variable } }]
+  resets-statement:
+    any:
+      - { any: [{ kind: lexical_declaration }, { kind: variable_declaration }], has: { matches: resets-variable } }
+      - { kind: expression_statement, has: { matches: resets-variable } }
+  # A variable ($BV) built by a statement before it and not set to something else since:
+  # \`const cmd = 'git log ' + ref; exec(cmd)\`.
+  built-variable:
+    all:
+      - kind: identifier
+      - pattern: $BV
+      # The latest statement before the node that builds it ($BUILD: relational rules try the nearest block
+      # first, and in it the nearest statement first)...
+      - inside: { stopBy: end, follows: { stopBy: end, all: [{ matches: builds-statement }, { pattern: $BUILD }] } }
+      # ...not followed by one that sets it to something not built (\`cmd = 'npm test'\`), in the same block or in
+      # a block nearer the node.
+      - not:
+          any:
+            - inside:
+                stopBy: end
+                follows: { stopBy: end, all: [{ matches: resets-statement }, { follows: { stopBy: end, pattern: $BUILD } }] }
+            - inside:
+                stopBy: end
+                follows: { stopBy: end, matches: resets-statement }
+                inside: { stopBy: end, follows: { stopBy: end, pattern: $BUILD } }
+  dynamic-first-argument:
+    has: { field: arguments, has: { nthChild: 1, not: { matches: constant } } }
+  # The file loads a module whose exec runs a shell, so a bare exec(...) is that one.
+  loads-shell-module:
+    inside:
+      stopBy: end
+      kind: program
+      has: { stopBy: end, kind: string, regex: '^[''"\`]((node:)?child_process|shelljs|execa|zx)[''"\`]$' }
+  shell-option:
+    kind: pair
+    all:
+      - has: { field: key, regex: '^[''"]?shell[''"]?$' }
+      - has: { field: value, any: [{ kind: 'true' }, { kind: string }] }
+  # { shell: true } in the call, or an options variable declared with it before the call.
+  shell-options:
+    has:
+      field: arguments
+      any:
+        - has: { kind: object, has: { matches: shell-option } }
+        - has:
+            kind: identifier
+            pattern: $OPTS
+            inside:
+              stopBy: end
+              follows:
+                stopBy: end
+                not: { matches: scope }
+                has:
+                  stopBy: { matches: scope }
+                  kind: variable_declarator
+                  all:
+                    - has: { field: name, pattern: $OPTS }
+                    - has: { field: value, kind: object, has: { matches: shell-option } }
 rule:
   kind: call_expression
   any:
-    # exec(\`git log \${ref}\`), execSync('rm -rf ' + dir), a promisified exec, child_process.exec(...), shelljs
+    # exec(\`git log \${ref}\`), execSync('rm -rf ' + dir), exec(cmd) with a command from a variable or a
+    # parameter, a promisified exec, child_process.exec(...), shelljs
     - all:
         - has:
             field: function
@@ -272,23 +900,20 @@ rule:
                   - has: { field: object, regex: '(?i)(child_?process|^cp$|^proc$|^shell(js)?$)' }
               - kind: call_expression
                 regex: '^(util\\.)?promisify\\(([\\w.]+\\.)?exec\\)$'
-        - matches: built-first-argument
-    # spawn(\`...\`, { shell: true }) and friends hand the string to a shell too.
+        - matches: dynamic-first-argument
+        # A bare exec that is handed a plain variable counts in a file that loads a shell-running module.
+        - any:
+            - has: { field: arguments, has: { nthChild: 1, any: [{ matches: built-string }, { matches: built-variable }] } }
+            - has: { field: function, not: { kind: identifier } }
+            - matches: loads-shell-module
+    # spawn(cmd, { shell: true }), spawn(\`...\`, args, opts) with opts = { shell: true }: the string goes to a shell.
     - all:
-        - has: { field: function, regex: '(^|\\.)(spawn|spawnSync|execFile|execFileSync)$' }
-        - matches: built-first-argument
-        - has:
-            field: arguments
-            has:
-              kind: object
-              has:
-                kind: pair
-                all:
-                  - has: { field: key, regex: '^[''"]?shell[''"]?$' }
-                  - has: { field: value, kind: 'true' }
-    # spawn('sh', ['-c', \`... \${x}\`])
+        - has: { field: function, regex: '(^|\\.)(spawn|spawnSync|execFile|execFileSync|execa|execaSync)$' }
+        - matches: dynamic-first-argument
+        - matches: shell-options
+    # spawn('sh', ['-c', \`... \${x}\`]), spawn('bash', ['-c', script])
     - all:
-        - has: { field: function, regex: '(^|\\.)(spawn|spawnSync|execFile|execFileSync)$' }
+        - has: { field: function, regex: '(^|\\.)(spawn|spawnSync|execFile|execFileSync|execa|execaSync)$' }
         - has:
             field: arguments
             all:
@@ -298,7 +923,9 @@ rule:
                   kind: array
                   all:
                     - has: { regex: '^[''"\`]-c[''"\`]$' }
-                    - has: { matches: built-string }
+                    - has:
+                        any: [{ kind: identifier }, { kind: member_expression }, { kind: call_expression }, { kind: subscript_expression }, { kind: template_string }, { kind: binary_expression }]
+                        not: { matches: constant }
 `,
   'ast-grep/rules/js-dom-html-injection.yml': `id: js-dom-html-injection
 language: tsx
@@ -314,17 +941,88 @@ utils:
   sanitized:
     kind: call_expression
     has: { field: function, regex: '(?i)(sanitize|purify|escape|encodeHtml|htmlEncode)' }
-  # Markup that cannot carry someone else's HTML: literals, empty values, sanitizer output, and templates
-  # whose every substitution is sanitizer output.
-  safe-html:
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: function_expression
+      - kind: arrow_function
+      - kind: method_definition
+      - kind: generator_function_declaration
+      - kind: generator_function
+      - kind: class_declaration
+      - kind: class
+  # A value written here that cannot carry someone else's markup: literals, empty values, sanitizer output.
+  safe-value:
     any:
       - kind: string
       - kind: number
       - kind: 'null'
       - kind: undefined
-      - matches: sanitized
       - kind: template_string
-        not: { has: { kind: template_substitution, not: { has: { matches: sanitized } } } }
+        not: { has: { kind: template_substitution } }
+      - matches: sanitized
+  # A variable ($SB) that the statements before it give only such values, and that is not a parameter of a
+  # function around it: \`const markup = '<b>x</b>'; el.innerHTML = markup\`.
+  safe-bound:
+    all:
+      - kind: identifier
+      - pattern: $SB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              any:
+                - kind: variable_declarator
+                  all: [{ has: { field: name, pattern: $SB } }, { has: { field: value, matches: safe-value } }]
+                - kind: assignment_expression
+                  all: [{ has: { field: left, pattern: $SB } }, { has: { field: right, matches: safe-value } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: variable_declarator
+                    all: [{ has: { field: name, pattern: $SB } }, { has: { field: value, not: { matches: safe-value } } }]
+                  - kind: assignment_expression
+                    all: [{ has: { field: left, pattern: $SB } }, { has: { field: right, not: { matches: safe-value } } }]
+                  - kind: augmented_assignment_expression
+                    has: { field: left, pattern: $SB }
+      - not:
+          inside:
+            stopBy: end
+            matches: scope
+            has: { field: parameters, has: { stopBy: end, pattern: $SB } }
+  # Markup that cannot carry someone else's HTML: safe values, variables holding only those, and + chains
+  # and templates made of nothing else.
+  safe-html:
+    any:
+      - matches: safe-value
+      - matches: safe-bound
+      - any:
+          - kind: template_string
+          - kind: parenthesized_expression
+          - kind: binary_expression
+            has: { field: operator, regex: '^\\+$' }
+        not:
+          has:
+            stopBy: { matches: sanitized }
+            any:
+              - { kind: identifier, not: { matches: safe-bound } }
+              - { kind: call_expression, not: { matches: sanitized } }
+              - kind: member_expression
+              - kind: subscript_expression
+              - kind: new_expression
+              - kind: await_expression
+              - kind: this
 rule:
   any:
     - any: [{ kind: assignment_expression }, { kind: augmented_assignment_expression }]
@@ -356,22 +1054,142 @@ utils:
       - kind: string
       - kind: template_string
         not: { has: { kind: template_substitution } }
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: function_expression
+      - kind: arrow_function
+      - kind: method_definition
+      - kind: generator_function_declaration
+      - kind: generator_function
+      - kind: class_declaration
+      - kind: class
+  # A variable ($LB) that the statements before it give only literal values, and that is not a parameter of
+  # a function around it: \`const expr = '1 + 1'; eval(expr)\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              any:
+                - kind: variable_declarator
+                  all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, matches: literal } }]
+                - kind: assignment_expression
+                  all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, matches: literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: variable_declarator
+                    all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, not: { matches: literal } } }]
+                  - kind: assignment_expression
+                    all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, not: { matches: literal } } }]
+                  - kind: augmented_assignment_expression
+                    has: { field: left, pattern: $LB }
+      - not:
+          inside:
+            stopBy: end
+            matches: scope
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
+  # Code fixed in the source: a literal, a variable holding only literals, or literals and such variables
+  # joined with +.
+  constant:
+    any:
+      - matches: literal
+      - matches: literal-bound
+      - any:
+          - kind: parenthesized_expression
+          - kind: binary_expression
+            has: { field: operator, regex: '^\\+$' }
+        not:
+          has:
+            stopBy: end
+            any:
+              - { kind: identifier, not: { matches: literal-bound } }
+              - kind: call_expression
+              - kind: member_expression
+              - kind: subscript_expression
+              - kind: new_expression
+              - kind: await_expression
+              - kind: yield_expression
+              - kind: this
+              - kind: binary_expression
+                has: { field: operator, not: { regex: '^\\+$' } }
   built-string:
     any:
       - kind: template_string
         has: { kind: template_substitution }
       - kind: binary_expression
         has: { field: operator, regex: '^\\+$' }
+        not: { matches: constant }
+  # A declaration or assignment that builds $BV (or += of something not fixed), and one that sets it to
+  # something not built.
+  builds-variable:
+    any:
+      - kind: variable_declarator
+        all: [{ has: { field: name, pattern: $BV } }, { has: { field: value, matches: built-string } }]
+      - kind: assignment_expression
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, matches: built-string } }]
+      - kind: augmented_assignment_expression
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, not: { matches: constant } } }]
+  resets-variable:
+    any:
+      - kind: variable_declarator
+        all: [{ has: { field: name, pattern: $BV } }, { has: { field: value, not: { matches: built-string } } }]
+      - kind: assignment_expression
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, not: { matches: built-string } } }]
+  # A statement before the node, in one of its enclosing blocks, that builds $BV (or a block holding one); and
+  # one that unconditionally sets it to something not built.
+  builds-statement:
+    not: { matches: scope }
+    any: [{ matches: builds-variable }, { has: { stopBy: { matches: scope }, matches: builds-variable } }]
+  resets-statement:
+    any:
+      - { any: [{ kind: lexical_declaration }, { kind: variable_declaration }], has: { matches: resets-variable } }
+      - { kind: expression_statement, has: { matches: resets-variable } }
+  # A variable ($BV) built by a statement before it and not set to something else since:
+  # \`const cb = 'tick(' + n + ')'; setTimeout(cb)\`.
+  built-variable:
+    all:
+      - kind: identifier
+      - pattern: $BV
+      # The latest statement before the node that builds it ($BUILD: relational rules try the nearest block
+      # first, and in it the nearest statement first)...
+      - inside: { stopBy: end, follows: { stopBy: end, all: [{ matches: builds-statement }, { pattern: $BUILD }] } }
+      # ...not followed by one that sets it to something not built (\`cb = 'tick()'\`), in the same block or in
+      # a block nearer the node.
+      - not:
+          any:
+            - inside:
+                stopBy: end
+                follows: { stopBy: end, all: [{ matches: resets-statement }, { follows: { stopBy: end, pattern: $BUILD } }] }
+            - inside:
+                stopBy: end
+                follows: { stopBy: end, matches: resets-statement }
+                inside: { stopBy: end, follows: { stopBy: end, pattern: $BUILD } }
   # Function(..., body) and new Function(..., body): the last argument is the body.
   dynamic-body:
-    has: { field: arguments, has: { nthChild: { position: 1, reverse: true }, not: { matches: literal } } }
+    has: { field: arguments, has: { nthChild: { position: 1, reverse: true }, not: { matches: constant } } }
 rule:
   any:
     # eval(code), window.eval(code), globalThis.eval(code)
     - kind: call_expression
       all:
         - has: { field: function, regex: '^((window|globalThis|global|self)\\.)?eval$' }
-        - has: { field: arguments, has: { nthChild: 1, not: { matches: literal } } }
+        - has: { field: arguments, has: { nthChild: 1, not: { matches: constant } } }
     - kind: call_expression
       all:
         - has: { field: function, regex: '^((window|globalThis|global|self)\\.)?Function$' }
@@ -380,11 +1198,11 @@ rule:
       all:
         - has: { field: constructor, regex: '^((window|globalThis|global|self)\\.)?Function$' }
         - matches: dynamic-body
-    # setTimeout("code" + x) compiles a string argument the way eval does.
+    # setTimeout("code" + x) compiles a string argument the way eval does, also when it was built earlier.
     - kind: call_expression
       all:
         - has: { field: function, regex: '^((window|globalThis|global|self)\\.)?(setTimeout|setInterval)$' }
-        - has: { field: arguments, has: { nthChild: 1, matches: built-string } }
+        - has: { field: arguments, has: { nthChild: 1, any: [{ matches: built-string }, { matches: built-variable }] } }
 `,
   'ast-grep/rules/js-jwt-hardcoded-secret.yml': `id: js-jwt-hardcoded-secret
 language: tsx
@@ -397,32 +1215,93 @@ metadata:
   agentgateSeverity: high
   fix: Load the signing secret from the environment or a secret manager (e.g. process.env.JWT_SECRET) and fail at startup when it is missing.
 utils:
+  # A literal; a public key or certificate written in the source is not a secret.
   literal:
     any:
       - kind: string
       - kind: template_string
         not: { has: { kind: template_substitution } }
+    not: { regex: 'BEGIN ([A-Z]+ )?PUBLIC KEY|BEGIN CERTIFICATE' }
   # A literal, or a literal fallback such as process.env.JWT_SECRET || 'dev-secret'.
-  hardcoded:
+  hardcoded-value:
     any:
       - matches: literal
       - kind: binary_expression
         all:
           - has: { field: operator, regex: '^(\\|\\||\\?\\?)$' }
           - has: { field: right, matches: literal }
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: function_expression
+      - kind: arrow_function
+      - kind: method_definition
+      - kind: generator_function_declaration
+      - kind: generator_function
+      - kind: class_declaration
+      - kind: class
+  # A constant ($HB) that the statements before it set to such a value, that nothing before it sets to
+  # anything else, and that is not a parameter of a function around it: \`const SECRET = 's3cr3t'\`.
+  hardcoded-bound:
+    all:
+      - kind: identifier
+      - pattern: $HB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              any:
+                - kind: variable_declarator
+                  all: [{ has: { field: name, pattern: $HB } }, { has: { field: value, matches: hardcoded-value } }]
+                - kind: assignment_expression
+                  all: [{ has: { field: left, pattern: $HB } }, { has: { field: right, matches: hardcoded-value } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: variable_declarator
+                    all: [{ has: { field: name, pattern: $HB } }, { has: { field: value, not: { matches: hardcoded-value } } }]
+                  - kind: assignment_expression
+                    all: [{ has: { field: left, pattern: $HB } }, { has: { field: right, not: { matches: hardcoded-value } } }]
+      - not:
+          inside:
+            stopBy: end
+            matches: scope
+            has: { field: parameters, has: { stopBy: end, pattern: $HB } }
+  hardcoded:
+    any: [{ matches: hardcoded-value }, { matches: hardcoded-bound }]
 rule:
   any:
-    # jwt.sign(payload, 'secret'), jwt.verify(token, 'secret'), sign/verify imported from jsonwebtoken
+    # jwt.sign(payload, 'secret'), jwt.verify(token, SECRET) with const SECRET = 'secret', sign/verify
+    # imported from jsonwebtoken
     - kind: call_expression
       all:
         - has: { field: function, regex: '^((jwt|JWT|jsonwebtoken|jsonWebToken)\\.)?(sign|verify)$' }
         - has: { field: arguments, has: { nthChild: 2, matches: hardcoded } }
+        # A bare sign(data, KEY) with a constant counts in a file that loads jsonwebtoken.
+        - any:
+            - has: { field: function, kind: member_expression }
+            - has: { field: arguments, has: { nthChild: 2, matches: hardcoded-value } }
+            - inside:
+                stopBy: end
+                kind: program
+                has: { stopBy: end, kind: string, regex: '^[''"\`]jsonwebtoken[''"\`]$' }
     # passport-jwt: new JwtStrategy({ secretOrKey: 'secret' }, ...)
     - kind: pair
       all:
         - has: { field: key, regex: '^[''"]?(secretOrKey|secretOrPrivateKey|secretOrPublicKey)[''"]?$' }
         - has: { field: value, matches: hardcoded }
-    # expressjwt({ secret: 'secret' }), JwtModule.register({ secret: 'secret' })
+    # expressjwt({ secret: 'secret' }), JwtModule.register({ secret: SECRET })
     - kind: pair
       all:
         - has: { field: key, regex: '^[''"]?secret[''"]?$' }
@@ -446,12 +1325,88 @@ utils:
   sanitized:
     kind: call_expression
     has: { field: function, regex: '(?i)(sanitize|purify|escape|encodeHtml|htmlEncode)' }
-  safe-html:
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: function_expression
+      - kind: arrow_function
+      - kind: method_definition
+      - kind: generator_function_declaration
+      - kind: generator_function
+      - kind: class_declaration
+      - kind: class
+  # A value written here that cannot carry someone else's markup: literals, empty values, sanitizer output.
+  safe-value:
     any:
       - kind: string
+      - kind: number
+      - kind: 'null'
+      - kind: undefined
       - kind: template_string
-        not: { has: { kind: template_substitution, not: { has: { matches: sanitized } } } }
+        not: { has: { kind: template_substitution } }
       - matches: sanitized
+  # A variable ($SB) that the statements before it give only such values, and that is not a parameter of a
+  # function around it: \`const markup = '<b>x</b>'\`.
+  safe-bound:
+    all:
+      - kind: identifier
+      - pattern: $SB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              any:
+                - kind: variable_declarator
+                  all: [{ has: { field: name, pattern: $SB } }, { has: { field: value, matches: safe-value } }]
+                - kind: assignment_expression
+                  all: [{ has: { field: left, pattern: $SB } }, { has: { field: right, matches: safe-value } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: variable_declarator
+                    all: [{ has: { field: name, pattern: $SB } }, { has: { field: value, not: { matches: safe-value } } }]
+                  - kind: assignment_expression
+                    all: [{ has: { field: left, pattern: $SB } }, { has: { field: right, not: { matches: safe-value } } }]
+                  - kind: augmented_assignment_expression
+                    has: { field: left, pattern: $SB }
+      - not:
+          inside:
+            stopBy: end
+            matches: scope
+            has: { field: parameters, has: { stopBy: end, pattern: $SB } }
+  # Markup that cannot carry someone else's HTML: safe values, variables holding only those, and + chains
+  # and templates made of nothing else.
+  safe-html:
+    any:
+      - matches: safe-value
+      - matches: safe-bound
+      - any:
+          - kind: template_string
+          - kind: parenthesized_expression
+          - kind: binary_expression
+            has: { field: operator, regex: '^\\+$' }
+        not:
+          has:
+            stopBy: { matches: sanitized }
+            any:
+              - { kind: identifier, not: { matches: safe-bound } }
+              - { kind: call_expression, not: { matches: sanitized } }
+              - kind: member_expression
+              - kind: subscript_expression
+              - kind: new_expression
+              - kind: await_expression
+              - kind: this
   # { __html: <safe> }: the only shape that is known to be harmless.
   safe-object:
     kind: object
@@ -476,7 +1431,7 @@ rule:
   'ast-grep/rules/js-sql-string-concat.yml': `id: js-sql-string-concat
 language: tsx
 severity: error
-message: A SQL statement is built by concatenation or template interpolation, so a value containing quotes or SQL can change the query.
+message: A SQL statement is built by concatenation, formatting or template interpolation, so a value containing quotes or SQL can change the query.
 note: Pass values as bind parameters (query('... WHERE id = $1', [id])) or use a tagged sql template, never by string building.
 metadata:
   cwe: CWE-89
@@ -490,12 +1445,65 @@ utils:
       - kind: number
       - kind: template_string
         not: { has: { kind: template_substitution } }
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: function_expression
+      - kind: arrow_function
+      - kind: method_definition
+      - kind: generator_function_declaration
+      - kind: generator_function
+      - kind: class_declaration
+      - kind: class
+  # A variable ($LB) that the statements before it give only literal values, and that is not a parameter of
+  # a function around it: \`const TABLE = 'users'\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              any:
+                - kind: variable_declarator
+                  all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, matches: literal } }]
+                - kind: assignment_expression
+                  all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, matches: literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: variable_declarator
+                    all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, not: { matches: literal } } }]
+                  - kind: assignment_expression
+                    all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, not: { matches: literal } } }]
+                  - kind: augmented_assignment_expression
+                    has: { field: left, pattern: $LB }
+      - not:
+          inside:
+            stopBy: end
+            matches: scope
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
+  fixed:
+    any: [{ matches: literal }, { matches: literal-bound }]
   # A string put together at run time: a template with substitutions (not a tagged one such as sql\`...\`,
-  # whose tag turns values into parameters), or a + chain with an operand that is not a literal.
+  # whose tag turns values into parameters), a + chain, util.format(...) or '...'.concat(...), with a part
+  # that is neither a literal nor a variable holding one.
   built-string:
     any:
       - kind: template_string
-        has: { kind: template_substitution }
+        has: { kind: template_substitution, not: { has: { matches: fixed } } }
         not: { inside: { kind: call_expression } }
       - kind: binary_expression
         all:
@@ -509,55 +1517,143 @@ utils:
                 - not: { matches: literal }
                 - not: { kind: binary_expression, has: { field: operator, regex: '^\\+$' } }
                 - not: { kind: parenthesized_expression }
+                - not: { matches: literal-bound }
+      - kind: call_expression
+        all:
+          - has:
+              field: function
+              any:
+                - regex: '^(util\\.)?format$'
+                - kind: member_expression
+                  all:
+                    - has: { field: property, regex: '^concat$' }
+                    - has: { field: object, any: [{ kind: string }, { kind: template_string }] }
+          - has:
+              field: arguments
+              has:
+                any: [{ kind: identifier }, { kind: member_expression }, { kind: call_expression }, { kind: subscript_expression }, { kind: template_string }, { kind: binary_expression }]
+                not: { matches: fixed }
   plus:
     kind: binary_expression
     has: { field: operator, regex: '^\\+$' }
-  # Text that starts like a statement. Keywords in one case only, so UI text ("Select a file from") is not SQL.
+  # Text that starts like a statement (after util.format's parenthesis). Keywords in one case only, so UI
+  # text ("Select a file from") is not SQL.
   sql-text:
-    regex: '^[''"\`]\\s*(SELECT\\s[\\s\\S]*\\sFROM\\s|select\\s[\\s\\S]*\\sfrom\\s|INSERT\\s+(IGNORE\\s+)?INTO\\s|insert\\s+(ignore\\s+)?into\\s|UPDATE\\s+\\S+\\s+SET\\s|update\\s+\\S+\\s+set\\s|DELETE\\s+FROM\\s|delete\\s+from\\s|REPLACE\\s+INTO\\s|replace\\s+into\\s|MERGE\\s+INTO\\s|merge\\s+into\\s)'
-  # The first argument of a call that runs SQL text: a method only SQL clients have, or a generic name
-  # (execute, raw, unsafe, literal) on an object named like a database handle.
+    regex: '^((util\\.)?format\\(\\s*)?[''"\`]\\s*(SELECT\\s[\\s\\S]*\\sFROM\\s|select\\s[\\s\\S]*\\sfrom\\s|INSERT\\s+(IGNORE\\s+)?INTO\\s|insert\\s+(ignore\\s+)?into\\s|UPDATE\\s+\\S+\\s+SET\\s|update\\s+\\S+\\s+set\\s|DELETE\\s+FROM\\s|delete\\s+from\\s|REPLACE\\s+INTO\\s|replace\\s+into\\s|MERGE\\s+INTO\\s|merge\\s+into\\s)'
+  # A call that runs SQL text: a method only SQL clients have, or a generic name (execute, raw, unsafe,
+  # literal) on an object named like a database handle.
+  query-call:
+    kind: call_expression
+    has:
+      field: function
+      kind: member_expression
+      any:
+        - has:
+            field: property
+            regex: '^(query|\\$queryRawUnsafe|\\$executeRawUnsafe|whereRaw|orWhereRaw|havingRaw|orHavingRaw|orderByRaw|groupByRaw|joinRaw|fromRaw|selectRaw)$'
+        - all:
+            - has: { field: property, regex: '^(execute|raw|unsafe|literal)$' }
+            - has:
+                field: object
+                regex: '(?i)(^|\\.|_)(db|database|knex|sql|sequelize|pool|conn|connection|client|trx|tx|prisma|pg|mysql|sqlite|postgres)$'
+  # The first argument of such a call.
   query-argument:
     nthChild: 1
-    inside:
-      kind: arguments
-      inside:
-        kind: call_expression
-        has:
-          field: function
-          kind: member_expression
-          any:
-            - has:
-                field: property
-                regex: '^(query|\\$queryRawUnsafe|\\$executeRawUnsafe|whereRaw|orWhereRaw|havingRaw|orHavingRaw|orderByRaw|groupByRaw|joinRaw|fromRaw|selectRaw)$'
-            - all:
-                - has: { field: property, regex: '^(execute|raw|unsafe|literal)$' }
-                - has:
-                    field: object
-                    regex: '(?i)(^|\\.|_)(db|database|knex|sql|sequelize|pool|conn|connection|client|trx|tx|prisma|pg|mysql|sqlite|postgres)$'
+    inside: { kind: arguments, inside: { matches: query-call } }
   sql-name:
     regex: '^(sql|SQL|stmt)([A-Z_0-9]\\w*)?$|^\\w*[a-z0-9](Sql|SQL|Stmt)([A-Z_0-9]\\w*)?$|^\\w*_(sql|SQL|stmt)(_\\w*)?$'
+  # A declaration or assignment that builds $BV (or += of something not fixed), and one that sets it to
+  # something not built.
+  builds-variable:
+    any:
+      - kind: variable_declarator
+        all: [{ has: { field: name, pattern: $BV } }, { has: { field: value, matches: built-string } }]
+      - kind: assignment_expression
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, matches: built-string } }]
+      - kind: augmented_assignment_expression
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, not: { matches: fixed } } }]
+  resets-variable:
+    any:
+      - kind: variable_declarator
+        all: [{ has: { field: name, pattern: $BV } }, { has: { field: value, not: { matches: built-string } } }]
+      - kind: assignment_expression
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, not: { matches: built-string } } }]
+  # A statement before the node, in one of its enclosing blocks, that builds $BV (or a block holding one); and
+  # one that unconditionally sets it to something not built.
+  builds-statement:
+    not: { matches: scope }
+    any: [{ matches: builds-variable }, { has: { stopBy: { matches: scope }, matches: builds-variable } }]
+  resets-statement:
+    any:
+      - { any: [{ kind: lexical_declaration }, { kind: variable_declaration }], has: { matches: resets-variable } }
+      - { kind: expression_statement, has: { matches: resets-variable } }
+  # A variable ($BV) built by a statement before it and not set to something else since:
+  # \`const q = 'SELECT ... ' + id; db.query(q)\`.
+  built-variable:
+    all:
+      - any: [{ kind: identifier }, { kind: shorthand_property_identifier }]
+      - pattern: $BV
+      # The latest statement before the node that builds it ($BUILD: relational rules try the nearest block
+      # first, and in it the nearest statement first)...
+      - inside: { stopBy: end, follows: { stopBy: end, all: [{ matches: builds-statement }, { pattern: $BUILD }] } }
+      # ...not followed by one that sets it to something not built (\`q = 'SELECT 1'\`), in the same block or in
+      # a block nearer the node.
+      - not:
+          any:
+            - inside:
+                stopBy: end
+                follows: { stopBy: end, all: [{ matches: resets-statement }, { follows: { stopBy: end, pattern: $BUILD } }] }
+            - inside:
+                stopBy: end
+                follows: { stopBy: end, matches: resets-statement }
+                inside: { stopBy: end, follows: { stopBy: end, pattern: $BUILD } }
 rule:
-  all:
-    - any: [{ kind: template_string }, { kind: binary_expression }]
-    - matches: built-string
-    # Report a + chain once, at its outermost expression.
-    - not:
-        any:
-          - inside: { matches: plus }
-          - inside: { kind: parenthesized_expression, inside: { matches: plus } }
-    - any:
-        - matches: sql-text
-        - matches: query-argument
-        - inside: { kind: variable_declarator, has: { field: name, matches: sql-name } }
-        - inside:
-            any: [{ kind: assignment_expression }, { kind: augmented_assignment_expression }]
+  any:
+    - all:
+        - any:
+            - kind: template_string
+            - kind: binary_expression
+            - kind: call_expression
+              has: { field: function, regex: '^(util\\.)?format$|\\.concat$' }
+        # Report a + chain once, at its outermost expression.
+        - not:
+            any:
+              - inside: { matches: plus }
+              - inside: { kind: parenthesized_expression, inside: { matches: plus } }
+        # Where the text goes or what it says first (cheap), then whether it is built (looks at variables).
+        - any:
+            - matches: sql-text
+            - matches: query-argument
+            - inside: { kind: variable_declarator, has: { field: name, matches: sql-name } }
+            - inside:
+                any: [{ kind: assignment_expression }, { kind: augmented_assignment_expression }]
+                has:
+                  field: left
+                  any:
+                    - matches: sql-name
+                    - kind: member_expression
+                      has: { field: property, matches: sql-name }
+        - matches: built-string
+    # The statement was built on an earlier line and is run here: \`db.query(q)\`, \`pool.query({ text: q })\`.
+    - all:
+        - matches: query-call
+        - has:
+            field: arguments
             has:
-              field: left
+              nthChild: 1
               any:
-                - matches: sql-name
-                - kind: member_expression
-                  has: { field: property, matches: sql-name }
+                - matches: built-variable
+                - kind: object
+                  has:
+                    any:
+                      - kind: pair
+                        all:
+                          - has: { field: key, regex: '^[''"]?(text|sql)[''"]?$' }
+                          - has: { field: value, matches: built-variable }
+                      - all:
+                          - kind: shorthand_property_identifier
+                          - regex: '^(text|sql)$'
+                          - matches: built-variable
 `,
   'ast-grep/rules/js-tls-verify-disabled.yml': `id: js-tls-verify-disabled
 language: tsx
@@ -578,17 +1674,72 @@ utils:
         regex: '^(\\([^)]*\\)|\\w+)\\s*=>\\s*(\\{\\s*(return\\s*(undefined|null)?\\s*;?\\s*)?\\}|undefined|null|\\(?\\s*undefined\\s*\\)?)$'
       - kind: function_expression
         regex: '^function\\s*\\w*\\s*\\([^)]*\\)\\s*\\{\\s*(return\\s*(undefined|null)?\\s*;?\\s*)?\\}$'
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: function_expression
+      - kind: arrow_function
+      - kind: method_definition
+      - kind: generator_function_declaration
+      - kind: generator_function
+      - kind: class_declaration
+      - kind: class
+  # \`false\`, or a variable ($FB) that the statements before it set only to false and that is not a
+  # parameter of a function around it: \`const rejectUnauthorized = false; https.get(url, { rejectUnauthorized })\`.
+  off:
+    any:
+      - kind: 'false'
+      - all:
+          - any: [{ kind: identifier }, { kind: shorthand_property_identifier }]
+          - pattern: $FB
+          - inside:
+              stopBy: end
+              follows:
+                stopBy: end
+                not: { matches: scope }
+                has:
+                  stopBy: { matches: scope }
+                  any:
+                    - kind: variable_declarator
+                      all: [{ has: { field: name, pattern: $FB } }, { has: { field: value, kind: 'false' } }]
+                    - kind: assignment_expression
+                      all: [{ has: { field: left, pattern: $FB } }, { has: { field: right, kind: 'false' } }]
+          - not:
+              inside:
+                stopBy: end
+                follows:
+                  stopBy: end
+                  not: { matches: scope }
+                  has:
+                    stopBy: { matches: scope }
+                    any:
+                      - kind: variable_declarator
+                        all: [{ has: { field: name, pattern: $FB } }, { has: { field: value, not: { kind: 'false' } } }]
+                      - kind: assignment_expression
+                        all: [{ has: { field: left, pattern: $FB } }, { has: { field: right, not: { kind: 'false' } } }]
+          - not:
+              inside:
+                stopBy: end
+                matches: scope
+                has: { field: parameters, has: { stopBy: end, pattern: $FB } }
 rule:
   any:
-    # { rejectUnauthorized: false } (https, tls, pg, ...), { strictSSL: false } (request)
+    # { rejectUnauthorized: false } (https, tls, pg, ...), { strictSSL: false } (request), also with the
+    # value held in a variable, or shorthand \`{ rejectUnauthorized }\`
     - kind: pair
       all:
         - has: { field: key, regex: '^[''"]?(rejectUnauthorized|strictSSL)[''"]?$' }
-        - has: { field: value, kind: 'false' }
+        - has: { field: value, matches: off }
+    - all:
+        - kind: shorthand_property_identifier
+        - regex: '^(rejectUnauthorized|strictSSL)$'
+        - matches: off
     - kind: assignment_expression
       all:
         - has: { field: left, kind: member_expression, has: { field: property, regex: '^(rejectUnauthorized|strictSSL)$' } }
-        - has: { field: right, kind: 'false' }
+        - has: { field: right, matches: off }
     # process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0' turns verification off for the whole process.
     - kind: assignment_expression
       all:
@@ -619,8 +1770,82 @@ utils:
       - kind: string
       - kind: template_string
         not: { has: { kind: template_substitution } }
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: function_expression
+      - kind: arrow_function
+      - kind: method_definition
+      - kind: generator_function_declaration
+      - kind: generator_function
+      - kind: class_declaration
+      - kind: class
+  # A variable ($LB) that the statements before it give only literal values, and that is not a parameter of
+  # a function around it: \`const SRC = 'x + 1'; new vm.Script(SRC)\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              any:
+                - kind: variable_declarator
+                  all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, matches: literal } }]
+                - kind: assignment_expression
+                  all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, matches: literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: variable_declarator
+                    all: [{ has: { field: name, pattern: $LB } }, { has: { field: value, not: { matches: literal } } }]
+                  - kind: assignment_expression
+                    all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, not: { matches: literal } } }]
+                  - kind: augmented_assignment_expression
+                    has: { field: left, pattern: $LB }
+      - not:
+          inside:
+            stopBy: end
+            matches: scope
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
+  # Code fixed in the source: a literal, a variable holding only literals, or literals and such variables
+  # joined with +.
+  constant:
+    any:
+      - matches: literal
+      - matches: literal-bound
+      - any:
+          - kind: parenthesized_expression
+          - kind: binary_expression
+            has: { field: operator, regex: '^\\+$' }
+        not:
+          has:
+            stopBy: end
+            any:
+              - { kind: identifier, not: { matches: literal-bound } }
+              - kind: call_expression
+              - kind: member_expression
+              - kind: subscript_expression
+              - kind: new_expression
+              - kind: await_expression
+              - kind: yield_expression
+              - kind: this
+              - kind: binary_expression
+                has: { field: operator, not: { regex: '^\\+$' } }
   dynamic-first-argument:
-    has: { field: arguments, has: { nthChild: 1, not: { matches: literal } } }
+    has: { field: arguments, has: { nthChild: 1, not: { matches: constant } } }
 rule:
   any:
     # vm.runInContext(code, ctx), runInNewContext(code) after a destructured import, ...
@@ -662,29 +1887,144 @@ utils:
       - has:
           field: arguments
           has: { nthChild: 1, regex: '^[''"\`](?i:md4|md5|sha1|sha-1|ripemd160|rmd160)[''"\`]$' }
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks (not
+  # the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_declaration
+      - kind: function_expression
+      - kind: arrow_function
+      - kind: method_definition
+      - kind: generator_function_declaration
+      - kind: generator_function
+      - kind: class_declaration
+      - kind: class
+  # A password-named target: user.setPassword(...), savePasswordHash(...), user.password = ..., { password: ... }.
+  password-sink:
+    any:
+      - kind: call_expression
+        has:
+          field: function
+          any:
+            - { kind: identifier, matches: password-ish }
+            - { kind: member_expression, has: { field: property, matches: password-ish } }
+      - kind: assignment_expression
+        has:
+          field: left
+          any:
+            - { kind: identifier, matches: password-ish }
+            - { kind: member_expression, has: { field: property, matches: password-ish } }
+      - kind: pair
+        has: { field: key, matches: password-ish }
+      - kind: variable_declarator
+        has: { field: name, matches: password-ish }
+  # The value handed to a password sink.
+  password-sink-value:
+    any:
+      - inside: { kind: arguments, inside: { kind: call_expression, matches: password-sink } }
+      - inside: { field: right, kind: assignment_expression, matches: password-sink }
+      - inside: { field: value, kind: pair, matches: password-sink }
+      - inside: { field: value, kind: variable_declarator, matches: password-sink }
+  # A value made by a weak hash, directly or through a hash object ($HO) that a statement before it made:
+  # \`createHash('md5').update(x).digest('hex')\`, or \`h.digest('hex')\` after \`const h = createHash('sha1')\`.
+  weak-made:
+    any:
+      - matches: weak-hash
+      - has: { stopBy: end, matches: weak-hash }
+      - has:
+          stopBy: end
+          kind: identifier
+          pattern: $HO
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                kind: variable_declarator
+                all:
+                  - has: { field: name, pattern: $HO }
+                  - has: { field: value, any: [{ matches: weak-hash }, { has: { stopBy: end, matches: weak-hash } }] }
+  # A variable ($HD) that a statement before it gives a value made by a weak hash.
+  weak-variable:
+    all:
+      - kind: identifier
+      - pattern: $HD
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              any:
+                - kind: variable_declarator
+                  all: [{ has: { field: name, pattern: $HD } }, { has: { field: value, matches: weak-made } }]
+                - kind: assignment_expression
+                  all: [{ has: { field: left, pattern: $HD } }, { has: { field: right, matches: weak-made } }]
 rule:
-  kind: call_expression
-  matches: weak-hash
   any:
-    # createHash('md5').update(password): the hash object's update call takes a password-like value.
-    - inside:
-        kind: member_expression
-        has: { field: property, regex: '^update$' }
-        inside:
-          kind: call_expression
-          has: { field: arguments, has: { nthChild: 1, matches: password-ish } }
-    # ...or the hash is made inside a function whose name says it handles passwords.
-    - inside:
-        stopBy: end
-        any:
-          - kind: function_declaration
-            has: { field: name, matches: password-ish }
-          - kind: method_definition
-            has: { field: name, matches: password-ish }
-          - kind: variable_declarator
-            all:
-              - has: { field: name, matches: password-ish }
-              - has: { field: value, any: [{ kind: arrow_function }, { kind: function_expression }] }
+    - all:
+        - matches: weak-hash
+        - any:
+            # createHash('md5').update(password): the hash object's update call takes a password-like value.
+            - inside:
+                kind: member_expression
+                has: { field: property, regex: '^update$' }
+                inside:
+                  kind: call_expression
+                  has: { field: arguments, has: { nthChild: 1, matches: password-ish } }
+            # const h = createHash('sha1'); ... h.update(password): the hash object is later given a password.
+            - all:
+                - inside: { kind: variable_declarator, has: { field: name, pattern: $H } }
+                - inside:
+                    stopBy: end
+                    precedes:
+                      stopBy: end
+                      not: { matches: scope }
+                      has:
+                        stopBy: { matches: scope }
+                        kind: call_expression
+                        all:
+                          - has: { field: function, kind: member_expression, all: [{ has: { field: object, pattern: $H } }, { has: { field: property, regex: '^update$' } }] }
+                          - has: { field: arguments, has: { nthChild: 1, matches: password-ish } }
+            # user.password = createHash('md5').update(x).digest('hex'): the digest is stored as the password.
+            - inside: { stopBy: end, matches: password-sink-value }
+            # ...or the hash is made inside a function whose name says it handles passwords, and is not given
+            # only a literal.
+            - all:
+                - inside:
+                    stopBy: end
+                    any:
+                      - kind: function_declaration
+                        has: { field: name, matches: password-ish }
+                      - kind: method_definition
+                        has: { field: name, matches: password-ish }
+                      - kind: variable_declarator
+                        all:
+                          - has: { field: name, matches: password-ish }
+                          - has: { field: value, any: [{ kind: arrow_function }, { kind: function_expression }] }
+                - not:
+                    inside:
+                      kind: member_expression
+                      has: { field: property, regex: '^update$' }
+                      inside:
+                        kind: call_expression
+                        has:
+                          field: arguments
+                          has:
+                            nthChild: 1
+                            any: [{ kind: string }, { kind: template_string, not: { has: { kind: template_substitution } } }]
+    # const digest = createHash('md5').update(pw).digest('hex'); ... user.setPassword(digest): a weak digest
+    # made on an earlier line is stored or checked as a password.
+    - all:
+        - matches: password-sink
+        - any:
+            - has: { field: arguments, has: { matches: weak-variable } }
+            - has: { field: arguments, has: { stopBy: end, kind: call_expression, has: { field: function, kind: member_expression, has: { field: object, matches: weak-variable } } } }
+            - has: { field: right, any: [{ matches: weak-variable }, { has: { stopBy: end, matches: weak-variable } }] }
+            - has: { field: value, any: [{ matches: weak-variable }, { has: { stopBy: end, matches: weak-variable } }] }
 `,
   'ast-grep/rules/py-eval-dynamic.yml': `id: py-eval-dynamic
 language: python
@@ -703,10 +2043,80 @@ utils:
         not: { has: { kind: interpolation } }
       - kind: concatenated_string
         not: { has: { stopBy: end, kind: interpolation } }
+      - kind: integer
+      - kind: float
+      - kind: 'true'
+      - kind: 'false'
+      - kind: none
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks and the
+  # module (not the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_definition
+      - kind: class_definition
+      - kind: lambda
+  # A variable ($LB) that the statements before it give only literal values, and that is not a parameter of
+  # a function around it: \`CMD = "make build"\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              kind: assignment
+              all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, matches: literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: assignment
+                    all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, not: { matches: literal } } }]
+                  - kind: augmented_assignment
+                    has: { field: left, pattern: $LB }
+                  - kind: for_statement
+                    has: { field: left, pattern: $LB }
+      - not:
+          inside:
+            stopBy: end
+            kind: function_definition
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
+  # A value fixed in the source: a literal, a variable holding only literals, or an expression, list or
+  # tuple made of nothing else ("ls " + "-la", ["ls", "-l"]).
+  constant:
+    any:
+      - matches: literal
+      - matches: literal-bound
+      - any:
+          - kind: binary_operator
+          - kind: parenthesized_expression
+          - kind: list
+          - kind: tuple
+          - kind: string
+          - kind: concatenated_string
+        not:
+          has:
+            stopBy: end
+            any:
+              - { kind: identifier, not: { matches: literal-bound } }
+              - kind: call
+              - kind: attribute
+              - kind: subscript
+              - kind: await
+              - kind: list_splat
+              - kind: dictionary_splat
 rule:
   kind: call
   all:
-    - has: { field: arguments, has: { nthChild: 1, not: { matches: literal } } }
     - any:
         - has: { field: function, regex: '^(builtins\\.)?(eval|exec)$' }
         # compile(source, filename, mode): a bare compile with fewer arguments is py_compile's, not the builtin.
@@ -717,6 +2127,8 @@ rule:
                 any:
                   - has: { nthChild: 3, regex: '^[''"](exec|eval|single)[''"]$' }
                   - has: { kind: keyword_argument, has: { field: name, regex: '^mode$' } }
+    # Checked last: looking for where a variable got its value walks the enclosing blocks.
+    - has: { field: arguments, has: { nthChild: 1, not: { matches: constant } } }
 `,
   'ast-grep/rules/py-jwt-hardcoded-secret.yml': `id: py-jwt-hardcoded-secret
 language: python
@@ -747,25 +2159,71 @@ utils:
         all:
           - has: { field: function, regex: '^(os\\.environ\\.get|os\\.getenv)$' }
           - has: { field: arguments, has: { nthChild: 2, matches: literal } }
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks and the
+  # module (not the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_definition
+      - kind: class_definition
+      - kind: lambda
+  # A constant ($HB) that the statements before it set to a hard-coded value, that nothing before it sets to
+  # anything else, and that is not a parameter of a function around it: \`SECRET = "s3cr3t"\`. A name such
+  # as JWT_SECRET is reported where it is assigned, so it is left out here.
+  hardcoded-bound:
+    all:
+      - kind: identifier
+      - not: { matches: secret-name }
+      - pattern: $HB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              kind: assignment
+              all: [{ has: { field: left, pattern: $HB } }, { has: { field: right, matches: hardcoded } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: assignment
+                    all: [{ has: { field: left, pattern: $HB } }, { has: { field: right, not: { matches: hardcoded } } }]
+                  - kind: augmented_assignment
+                    has: { field: left, pattern: $HB }
+      - not:
+          inside:
+            stopBy: end
+            kind: function_definition
+            has: { field: parameters, has: { stopBy: end, pattern: $HB } }
+  secret-name: { regex: '(?i)jwt_?secret(_?key)?[''"]?\\]?$' }
+  key:
+    any: [{ matches: hardcoded }, { matches: hardcoded-bound }]
 rule:
   any:
-    # jwt.encode(payload, "secret", algorithm="HS256"), jwt.decode(token, "secret", ...), key="secret"
+    # jwt.encode(payload, "secret", algorithm="HS256"), jwt.decode(token, SECRET, ...) with SECRET = "secret",
+    # key="secret"
     - kind: call
       all:
         - has: { field: function, regex: '^(\\w+\\.)?jwt\\.(encode|decode)$' }
         - has:
             field: arguments
             any:
-              - has: { nthChild: 2, matches: hardcoded }
+              - has: { nthChild: 2, matches: key }
               - has:
                   kind: keyword_argument
                   all:
                     - has: { field: name, regex: '^key$' }
-                    - has: { field: value, matches: hardcoded }
+                    - has: { field: value, matches: key }
     # app.config["JWT_SECRET_KEY"] = "secret", JWT_SECRET = "secret" (Flask-JWT-Extended, settings modules)
     - kind: assignment
       all:
-        - has: { field: left, regex: '(?i)jwt_?secret(_?key)?[''"]?\\]?$' }
+        - has: { field: left, matches: secret-name }
         - has: { field: right, matches: hardcoded }
 `,
   'ast-grep/rules/py-os-system.yml': `id: py-os-system
@@ -785,13 +2243,84 @@ utils:
         not: { has: { kind: interpolation } }
       - kind: concatenated_string
         not: { has: { stopBy: end, kind: interpolation } }
+      - kind: integer
+      - kind: float
+      - kind: 'true'
+      - kind: 'false'
+      - kind: none
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks and the
+  # module (not the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_definition
+      - kind: class_definition
+      - kind: lambda
+  # A variable ($LB) that the statements before it give only literal values, and that is not a parameter of
+  # a function around it: \`CMD = "make build"\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              kind: assignment
+              all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, matches: literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: assignment
+                    all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, not: { matches: literal } } }]
+                  - kind: augmented_assignment
+                    has: { field: left, pattern: $LB }
+                  - kind: for_statement
+                    has: { field: left, pattern: $LB }
+      - not:
+          inside:
+            stopBy: end
+            kind: function_definition
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
+  # A value fixed in the source: a literal, a variable holding only literals, or an expression, list or
+  # tuple made of nothing else ("ls " + "-la", ["ls", "-l"]).
+  constant:
+    any:
+      - matches: literal
+      - matches: literal-bound
+      - any:
+          - kind: binary_operator
+          - kind: parenthesized_expression
+          - kind: list
+          - kind: tuple
+          - kind: string
+          - kind: concatenated_string
+        not:
+          has:
+            stopBy: end
+            any:
+              - { kind: identifier, not: { matches: literal-bound } }
+              - kind: call
+              - kind: attribute
+              - kind: subscript
+              - kind: await
+              - kind: list_splat
+              - kind: dictionary_splat
 rule:
   kind: call
   all:
     - has:
         field: function
         regex: '^(os\\.(system|popen[234]?)|(subprocess|commands)\\.(getoutput|getstatusoutput)|asyncio\\.create_subprocess_shell)$'
-    - not: { has: { field: arguments, has: { nthChild: 1, matches: literal } } }
+    - not: { has: { field: arguments, has: { nthChild: 1, matches: constant } } }
 `,
   'ast-grep/rules/py-pickle-load.yml': `id: py-pickle-load
 language: python
@@ -803,11 +2332,72 @@ metadata:
   cweName: Deserialization of Untrusted Data
   agentgateSeverity: high
   fix: Exchange data as JSON or another data-only format; unpickle only files your own process wrote and nobody else can modify.
+utils:
+  loader-module: { regex: '^((c|_)?pickle|cPickle|dill|cloudpickle|marshal|jsonpickle|joblib|pandas)$' }
+  loader-name: { regex: '^(loads?|Unpickler|decode|read_pickle)$' }
+  # A name ($LOADER) the module imports from a pickle-like module: \`from pickle import loads\`,
+  # \`from dill import load as restore\`.
+  imported-loader:
+    all:
+      - kind: identifier
+      - pattern: $LOADER
+      # An import at the top of the module (a direct child, so the check does not read the whole file).
+      - inside:
+          stopBy: end
+          kind: module
+          has:
+            kind: import_from_statement
+            all:
+              - has: { field: module_name, matches: loader-module }
+              - has:
+                  any:
+                    - kind: dotted_name
+                      matches: loader-name
+                      has: { kind: identifier, pattern: $LOADER }
+                    - kind: aliased_import
+                      all:
+                        - has: { field: name, matches: loader-name }
+                        - has: { field: alias, pattern: $LOADER }
+  # A module alias ($MOD) for a pickle-like module: \`import pickle as pk\`.
+  module-alias:
+    all:
+      - kind: identifier
+      - pattern: $MOD
+      - inside:
+          stopBy: end
+          kind: module
+          has:
+            kind: import_statement
+            has:
+              kind: aliased_import
+              all:
+                - has: { field: name, matches: loader-module }
+                - has: { field: alias, pattern: $MOD }
 rule:
   kind: call
-  has:
-    field: function
-    regex: '^(((c|_)?pickle|cPickle|dill|cloudpickle)\\.(loads?|Unpickler)|marshal\\.loads?|jsonpickle\\.(decode|loads)|(pd|pandas)\\.read_pickle|joblib\\.load)$'
+  all:
+    - has:
+        field: function
+        any:
+          - regex: '^(((c|_)?pickle|cPickle|dill|cloudpickle)\\.(loads?|Unpickler)|marshal\\.loads?|jsonpickle\\.(decode|loads)|(pd|pandas)\\.read_pickle|joblib\\.load)$'
+          - matches: imported-loader
+          - kind: attribute
+            all:
+              - has: { field: object, matches: module-alias }
+              - has: { field: attribute, matches: loader-name }
+    # Bytes written in the source (pickle.loads(b"\\x80...")) are the author's own data, not someone else's.
+    - not:
+        all:
+          - has: { field: function, regex: '(^|\\.)(loads|decode)$' }
+          - has:
+              field: arguments
+              has:
+                nthChild: 1
+                any:
+                  - kind: string
+                    not: { has: { kind: interpolation } }
+                  - kind: concatenated_string
+                    not: { has: { stopBy: end, kind: interpolation } }
 `,
   'ast-grep/rules/py-sql-string-concat.yml': `id: py-sql-string-concat
 language: python
@@ -828,15 +2418,90 @@ utils:
         not: { has: { stopBy: end, kind: interpolation } }
       - kind: integer
       - kind: float
-  # A string put together at run time: an f-string with fields, a + chain with an operand that is not a
-  # literal, "..." % values, or "...".format(...).
+      - kind: 'true'
+      - kind: 'false'
+      - kind: none
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks and the
+  # module (not the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_definition
+      - kind: class_definition
+      - kind: lambda
+  # A variable ($LB) that the statements before it give only literal values, and that is not a parameter of
+  # a function around it: \`CMD = "make build"\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              kind: assignment
+              all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, matches: literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: assignment
+                    all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, not: { matches: literal } } }]
+                  - kind: augmented_assignment
+                    has: { field: left, pattern: $LB }
+                  - kind: for_statement
+                    has: { field: left, pattern: $LB }
+      - not:
+          inside:
+            stopBy: end
+            kind: function_definition
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
+  # A value fixed in the source: a literal, a variable holding only literals, or an expression, list or
+  # tuple made of nothing else ("users", ("a", 1)).
+  constant:
+    any:
+      - matches: literal
+      - matches: literal-bound
+      - any:
+          - kind: binary_operator
+          - kind: parenthesized_expression
+          - kind: list
+          - kind: tuple
+          - kind: string
+          - kind: concatenated_string
+        not:
+          has:
+            stopBy: end
+            any:
+              - { kind: identifier, not: { matches: literal-bound } }
+              - kind: call
+              - kind: attribute
+              - kind: subscript
+              - kind: await
+              - kind: list_splat
+              - kind: dictionary_splat
+  fixed:
+    any: [{ matches: literal }, { matches: literal-bound }]
+  # A field of an f-string whose value is not fixed in the source.
+  open-interpolation:
+    kind: interpolation
+    has: { field: expression, not: { matches: fixed } }
+  # A string put together at run time: an f-string with fields, a + chain, "..." % values or
+  # "...".format(...), with a part that is neither a literal nor a variable holding one.
   built-string:
     any:
       - kind: string
-        has: { kind: interpolation }
+        has: { matches: open-interpolation }
         not: { inside: { kind: concatenated_string } }
       - kind: concatenated_string
-        has: { stopBy: end, kind: interpolation }
+        has: { stopBy: end, matches: open-interpolation }
       - kind: binary_operator
         all:
           - has: { field: operator, regex: '^\\+$' }
@@ -849,53 +2514,107 @@ utils:
                 - not: { matches: literal }
                 - not: { kind: binary_operator, has: { field: operator, regex: '^\\+$' } }
                 - not: { kind: parenthesized_expression }
+                - not: { matches: literal-bound }
       - kind: binary_operator
         all:
           - has: { field: operator, regex: '^%$' }
           - has: { field: left, any: [{ kind: string }, { kind: concatenated_string }] }
+          - has: { field: right, not: { matches: constant } }
       - kind: call
-        has:
-          field: function
-          kind: attribute
-          all:
-            - has: { field: object, any: [{ kind: string }, { kind: concatenated_string }] }
-            - has: { field: attribute, regex: '^format$' }
+        all:
+          - has:
+              field: function
+              kind: attribute
+              all:
+                - has: { field: object, any: [{ kind: string }, { kind: concatenated_string }] }
+                - has: { field: attribute, regex: '^format$' }
+          - has:
+              field: arguments
+              any:
+                - has: { not: { any: [{ kind: keyword_argument }, { matches: constant }] }, any: [{ kind: identifier }, { kind: call }, { kind: attribute }, { kind: subscript }, { kind: binary_operator }, { kind: string }, { kind: list_splat }, { kind: dictionary_splat }, { kind: conditional_expression }] }
+                - has: { kind: keyword_argument, has: { field: value, not: { matches: constant } } }
   plus:
     kind: binary_operator
     has: { field: operator, regex: '^\\+$' }
   # Text that starts like a statement. Keywords in one case only, so UI text ("Select a file from") is not SQL.
   sql-text:
-    regex: '^[rRbBuUfF]{0,2}(''''''|"""|''|")\\s*(SELECT\\s[\\s\\S]*\\sFROM\\s|select\\s[\\s\\S]*\\sfrom\\s|INSERT\\s+(IGNORE\\s+)?INTO\\s|insert\\s+(ignore\\s+)?into\\s|UPDATE\\s+\\S+\\s+SET\\s|update\\s+\\S+\\s+set\\s|DELETE\\s+FROM\\s|delete\\s+from\\s|REPLACE\\s+INTO\\s|replace\\s+into\\s|MERGE\\s+INTO\\s|merge\\s+into\\s)'
-  # The first argument of a call whose name says it runs SQL text.
+    regex: '^[rRbBuUfF]{0,2}(|"""|''|")\\s*(SELECT\\s[\\s\\S]*\\sFROM\\s|select\\s[\\s\\S]*\\sfrom\\s|INSERT\\s+(IGNORE\\s+)?INTO\\s|insert\\s+(ignore\\s+)?into\\s|UPDATE\\s+\\S+\\s+SET\\s|update\\s+\\S+\\s+set\\s|DELETE\\s+FROM\\s|delete\\s+from\\s|REPLACE\\s+INTO\\s|replace\\s+into\\s|MERGE\\s+INTO\\s|merge\\s+into\\s)'
+  # A call whose name says it runs SQL text.
+  query-call:
+    kind: call
+    has:
+      field: function
+      regex: '(^|\\.)(execute|executemany|executescript|mogrify|raw|read_sql|read_sql_query)$|^(sqlalchemy\\.|sa\\.)?text$'
+  # The first argument of such a call.
   query-argument:
     nthChild: 1
-    inside:
-      kind: argument_list
-      inside:
-        kind: call
-        has:
-          field: function
-          regex: '(^|\\.)(execute|executemany|executescript|mogrify|raw|read_sql|read_sql_query)$|^(sqlalchemy\\.|sa\\.)?text$'
+    inside: { kind: argument_list, inside: { matches: query-call } }
   sql-name:
     regex: '^(sql|SQL|stmt|STMT)(_\\w*)?$|^\\w*_(sql|SQL|stmt|STMT)(_\\w*)?$'
-rule:
-  matches: built-string
-  # Report a + chain once, at its outermost expression.
-  not:
+  # An assignment that builds $BV (or += of something not fixed), and one that sets it to something not built.
+  builds-variable:
     any:
-      - inside: { matches: plus }
-      - inside: { kind: parenthesized_expression, inside: { matches: plus } }
-  any:
-    - matches: sql-text
-    - matches: query-argument
-    - inside:
-        any: [{ kind: assignment }, { kind: augmented_assignment }]
-        has:
-          field: left
+      - kind: assignment
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, matches: built-string } }]
+      - kind: augmented_assignment
+        all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, not: { matches: constant } } }]
+  resets-variable:
+    kind: assignment
+    all: [{ has: { field: left, pattern: $BV } }, { has: { field: right, not: { matches: built-string } } }]
+  # A statement before the node, in one of its enclosing blocks, that builds $BV (or a block holding one); and
+  # one that unconditionally sets it to something not built.
+  builds-statement:
+    not: { matches: scope }
+    any: [{ matches: builds-variable }, { has: { stopBy: { matches: scope }, matches: builds-variable } }]
+  resets-statement:
+    kind: expression_statement
+    has: { matches: resets-variable }
+  # A variable ($BV) built by a statement before it and not set to something else since:
+  # \`q = "SELECT ... %s" % uid; cur.execute(q)\`.
+  built-variable:
+    all:
+      - kind: identifier
+      - pattern: $BV
+      # The latest statement before the node that builds it ($BUILD: relational rules try the nearest block
+      # first, and in it the nearest statement first)...
+      - inside: { stopBy: end, follows: { stopBy: end, all: [{ matches: builds-statement }, { pattern: $BUILD }] } }
+      # ...not followed by one that sets it to something not built (\`q = 'SELECT 1'\`), in the same block or in
+      # a block nearer the node.
+      - not:
           any:
-            - matches: sql-name
-            - kind: attribute
-              has: { field: attribute, matches: sql-name }
+            - inside:
+                stopBy: end
+                follows: { stopBy: end, all: [{ matches: resets-statement }, { follows: { stopBy: end, pattern: $BUILD } }] }
+            - inside:
+                stopBy: end
+                follows: { stopBy: end, matches: resets-statement }
+                inside: { stopBy: end, follows: { stopBy: end, pattern: $BUILD } }
+rule:
+  any:
+    - all:
+        - any: [{ kind: string }, { kind: concatenated_string }, { kind: binary_operator }, { kind: call }]
+        # Report a + chain once, at its outermost expression.
+        - not:
+            any:
+              - inside: { matches: plus }
+              - inside: { kind: parenthesized_expression, inside: { matches: plus } }
+        # Where the text goes or what it says first (cheap), then whether it is built (looks at variables).
+        - any:
+            - matches: sql-text
+            - matches: query-argument
+            - inside:
+                any: [{ kind: assignment }, { kind: augmented_assignment }]
+                has:
+                  field: left
+                  any:
+                    - matches: sql-name
+                    - kind: attribute
+                      has: { field: attribute, matches: sql-name }
+        - matches: built-string
+    # The statement was built on an earlier line and is run here: \`cursor.execute(q)\`.
+    - all:
+        - matches: query-call
+        - has: { field: arguments, has: { nthChild: 1, matches: built-variable } }
 `,
   'ast-grep/rules/py-subprocess-shell-true.yml': `id: py-subprocess-shell-true
 language: python
@@ -914,6 +2633,103 @@ utils:
         not: { has: { kind: interpolation } }
       - kind: concatenated_string
         not: { has: { stopBy: end, kind: interpolation } }
+      - kind: integer
+      - kind: float
+      - kind: 'true'
+      - kind: 'false'
+      - kind: none
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks and the
+  # module (not the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_definition
+      - kind: class_definition
+      - kind: lambda
+  # A variable ($LB) that the statements before it give only literal values, and that is not a parameter of
+  # a function around it: \`CMD = "make build"\`.
+  literal-bound:
+    all:
+      - kind: identifier
+      - pattern: $LB
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              kind: assignment
+              all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, matches: literal } }]
+      - not:
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                any:
+                  - kind: assignment
+                    all: [{ has: { field: left, pattern: $LB } }, { has: { field: right, not: { matches: literal } } }]
+                  - kind: augmented_assignment
+                    has: { field: left, pattern: $LB }
+                  - kind: for_statement
+                    has: { field: left, pattern: $LB }
+      - not:
+          inside:
+            stopBy: end
+            kind: function_definition
+            has: { field: parameters, has: { stopBy: end, pattern: $LB } }
+  # A value fixed in the source: a literal, a variable holding only literals, or an expression, list or
+  # tuple made of nothing else ("ls " + "-la", ["ls", "-l"]).
+  constant:
+    any:
+      - matches: literal
+      - matches: literal-bound
+      - any:
+          - kind: binary_operator
+          - kind: parenthesized_expression
+          - kind: list
+          - kind: tuple
+          - kind: string
+          - kind: concatenated_string
+        not:
+          has:
+            stopBy: end
+            any:
+              - { kind: identifier, not: { matches: literal-bound } }
+              - kind: call
+              - kind: attribute
+              - kind: subscript
+              - kind: await
+              - kind: list_splat
+              - kind: dictionary_splat
+  # True, or a variable that the statements before it set only to True: \`use_shell = True\`.
+  on:
+    any:
+      - kind: 'true'
+      - all:
+          - kind: identifier
+          - pattern: $TB
+          - inside:
+              stopBy: end
+              follows:
+                stopBy: end
+                not: { matches: scope }
+                has:
+                  stopBy: { matches: scope }
+                  kind: assignment
+                  all: [{ has: { field: left, pattern: $TB } }, { has: { field: right, kind: 'true' } }]
+          - not:
+              inside:
+                stopBy: end
+                follows:
+                  stopBy: end
+                  not: { matches: scope }
+                  has:
+                    stopBy: { matches: scope }
+                    kind: assignment
+                    all: [{ has: { field: left, pattern: $TB } }, { has: { field: right, not: { kind: 'true' } } }]
 rule:
   kind: call
   all:
@@ -924,9 +2740,25 @@ rule:
           kind: keyword_argument
           all:
             - has: { field: name, regex: '^shell$' }
-            - has: { field: value, kind: 'true' }
-    # A fixed command string gives the shell nothing to misread.
-    - not: { has: { field: arguments, has: { nthChild: 1, matches: literal } } }
+            - has: { field: value, matches: on }
+    # A fixed command (a literal, a list starting with one, a variable holding one) gives the shell nothing to
+    # misread.
+    - has:
+        field: arguments
+        any:
+          - has:
+              nthChild: 1
+              not:
+                any:
+                  - kind: keyword_argument
+                  - matches: constant
+                  # ["ls", path]: the shell runs the first item; the rest become its $0, $1, ... and are not parsed.
+                  - { kind: list, has: { nthChild: 1, matches: constant } }
+          - has:
+              kind: keyword_argument
+              all:
+                - has: { field: name, regex: '^args$' }
+                - has: { field: value, not: { matches: constant } }
 `,
   'ast-grep/rules/py-tls-verify-disabled.yml': `id: py-tls-verify-disabled
 language: python
@@ -938,13 +2770,58 @@ metadata:
   cweName: Improper Certificate Validation
   agentgateSeverity: high
   fix: Keep verification on; to trust a private CA, pass its bundle with verify="/path/to/ca.pem" or load it into an ssl.SSLContext.
+utils:
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks and the
+  # module (not the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_definition
+      - kind: class_definition
+      - kind: lambda
+  # False, or a variable ($FB) that the statements before it set only to False and that is not a parameter
+  # of a function around it: \`VERIFY_TLS = False\`.
+  off:
+    any:
+      - kind: 'false'
+      - all:
+          - kind: identifier
+          - pattern: $FB
+          - inside:
+              stopBy: end
+              follows:
+                stopBy: end
+                not: { matches: scope }
+                has:
+                  stopBy: { matches: scope }
+                  kind: assignment
+                  all: [{ has: { field: left, pattern: $FB } }, { has: { field: right, kind: 'false' } }]
+          - not:
+              inside:
+                stopBy: end
+                follows:
+                  stopBy: end
+                  not: { matches: scope }
+                  has:
+                    stopBy: { matches: scope }
+                    kind: assignment
+                    all: [{ has: { field: left, pattern: $FB } }, { has: { field: right, not: { kind: 'false' } } }]
+          - not:
+              inside:
+                stopBy: end
+                kind: function_definition
+                has: { field: parameters, has: { stopBy: end, pattern: $FB } }
 rule:
   any:
-    # requests.get(url, verify=False), httpx.Client(verify=False), ...
+    # requests.get(url, verify=False), httpx.Client(verify=VERIFY) with VERIFY = False, ...
     - kind: keyword_argument
       all:
         - has: { field: name, regex: '^verify$' }
-        - has: { field: value, kind: 'false' }
+        - has: { field: value, matches: off }
+    # session.verify = False (requests.Session)
+    - kind: assignment
+      all:
+        - has: { field: left, kind: attribute, has: { field: attribute, regex: '^verify$' } }
+        - has: { field: right, matches: off }
     # urllib3.PoolManager(cert_reqs="CERT_NONE"), ssl.wrap_socket(s, cert_reqs=ssl.CERT_NONE)
     - kind: keyword_argument
       all:
@@ -956,7 +2833,7 @@ rule:
     - kind: assignment
       all:
         - has: { field: left, regex: '\\.check_hostname$' }
-        - has: { field: right, kind: 'false' }
+        - has: { field: right, matches: off }
     - kind: assignment
       all:
         - has: { field: left, regex: '\\.verify_mode$' }
@@ -974,6 +2851,8 @@ metadata:
   fix: Hash passwords with a slow, salted algorithm such as argon2 or bcrypt, or hashlib.scrypt.
 utils:
   password-ish: { regex: '(?i)(passw(or)?d|passwd|pwd|passphrase)' }
+  # hashlib.md5(...), hashlib.new("sha1", ...), md5(...) imported from hashlib, cryptography's hashes.MD5(),
+  # pycryptodome's MD5.new(...)
   weak-hash:
     kind: call
     any:
@@ -981,16 +2860,122 @@ utils:
       - all:
           - has: { field: function, regex: '^hashlib\\.new$' }
           - has: { field: arguments, has: { nthChild: 1, regex: '^[rbuRBU]?[''"](?i:md4|md5|sha1|sha-1)[''"]$' } }
-rule:
-  matches: weak-hash
-  any:
-    # hashlib.md5(password.encode()), hashlib.new("sha1", pwd)
-    - has: { field: arguments, matches: password-ish }
-    # ...or the hash is made inside a function whose name says it handles passwords.
-    - inside:
-        stopBy: end
-        kind: function_definition
+      - has: { field: function, regex: '^(\\w+\\.)*hashes\\.(MD5|SHA1)$' }
+      - has: { field: function, regex: '^(Crypto\\.Hash\\.)?(MD5|MD4|SHA|SHA1)\\.new$' }
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks and the
+  # module (not the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_definition
+      - kind: class_definition
+      - kind: lambda
+  # A password-named target: user.set_password(...), user.password = ..., row["password"] = ...,
+  # User(password=...), {"password": ...}.
+  password-target:
+    any:
+      - { kind: identifier, matches: password-ish }
+      - { kind: attribute, has: { field: attribute, matches: password-ish } }
+      - { kind: subscript, has: { field: subscript, kind: string, matches: password-ish } }
+  password-sink:
+    any:
+      - kind: call
+        has: { field: function, matches: password-target }
+      - kind: assignment
+        has: { field: left, matches: password-target }
+      - kind: keyword_argument
         has: { field: name, matches: password-ish }
+      - kind: pair
+        has: { field: key, kind: string, matches: password-ish }
+  # The value handed to a password sink.
+  password-sink-value:
+    any:
+      - inside: { kind: argument_list, inside: { kind: call, matches: password-sink } }
+      - inside: { field: right, kind: assignment, matches: password-sink }
+      - inside: { field: value, kind: keyword_argument, matches: password-sink }
+      - inside: { field: value, kind: pair, matches: password-sink }
+  # A value made by a weak hash, directly or through a hash object ($HO) a statement before it made:
+  # \`hashlib.md5(x).hexdigest()\`, or \`h.hexdigest()\` after \`h = hashlib.sha1()\`.
+  weak-made:
+    any:
+      - matches: weak-hash
+      - has: { stopBy: end, matches: weak-hash }
+      - has:
+          stopBy: end
+          kind: identifier
+          pattern: $HO
+          inside:
+            stopBy: end
+            follows:
+              stopBy: end
+              not: { matches: scope }
+              has:
+                stopBy: { matches: scope }
+                kind: assignment
+                all:
+                  - has: { field: left, pattern: $HO }
+                  - has: { field: right, any: [{ matches: weak-hash }, { has: { stopBy: end, matches: weak-hash } }] }
+  # A variable ($HD) that a statement before it gives a value made by a weak hash.
+  weak-variable:
+    all:
+      - kind: identifier
+      - pattern: $HD
+      - inside:
+          stopBy: end
+          follows:
+            stopBy: end
+            not: { matches: scope }
+            has:
+              stopBy: { matches: scope }
+              kind: assignment
+              all: [{ has: { field: left, pattern: $HD } }, { has: { field: right, matches: weak-made } }]
+rule:
+  any:
+    - all:
+        - matches: weak-hash
+        - any:
+            # hashlib.md5(password.encode()), hashlib.new("sha1", pwd)
+            - has: { field: arguments, matches: password-ish }
+            # h = hashlib.md5(); ... h.update(password.encode()): the hash object is later given a password.
+            - all:
+                - inside: { stopBy: end, kind: assignment, has: { field: left, kind: identifier, pattern: $H } }
+                - inside:
+                    stopBy: end
+                    precedes:
+                      stopBy: end
+                      not: { matches: scope }
+                      has:
+                        stopBy: { matches: scope }
+                        kind: call
+                        all:
+                          - has: { field: function, kind: attribute, all: [{ has: { field: object, pattern: $H } }, { has: { field: attribute, regex: '^update$' } }] }
+                          - has: { field: arguments, matches: password-ish }
+            # user.password = hashlib.md5(x).hexdigest(): the digest is stored as the password.
+            - inside: { stopBy: end, matches: password-sink-value }
+            # ...or the hash is made inside a function whose name says it handles passwords, and is not given
+            # only a literal.
+            - all:
+                - inside:
+                    stopBy: end
+                    kind: function_definition
+                    has: { field: name, matches: password-ish }
+                - not:
+                    has:
+                      field: arguments
+                      has:
+                        nthChild: 1
+                        any:
+                          - kind: string
+                            not: { has: { kind: interpolation } }
+                          - kind: concatenated_string
+                            not: { has: { stopBy: end, kind: interpolation } }
+    # digest = hashlib.md5(pw).hexdigest(); ... user.set_password(digest): a weak digest made on an earlier
+    # line is stored or checked as a password.
+    - all:
+        - matches: password-sink
+        - any:
+            - has: { field: arguments, has: { any: [{ matches: weak-variable }, { has: { stopBy: end, matches: weak-variable } }] } }
+            - has: { field: right, any: [{ matches: weak-variable }, { has: { stopBy: end, matches: weak-variable } }] }
+            - has: { field: value, any: [{ matches: weak-variable }, { has: { stopBy: end, matches: weak-variable } }] }
 `,
   'ast-grep/rules/py-yaml-unsafe-load.yml': `id: py-yaml-unsafe-load
 language: python
@@ -1003,23 +2988,123 @@ metadata:
   agentgateSeverity: high
   fix: Use yaml.safe_load(data), or yaml.load(data, Loader=yaml.SafeLoader).
 utils:
-  safe-loader: { regex: '(^|\\.)(C?SafeLoader|C?BaseLoader)$' }
+  safe-loader-name: { regex: '(^|\\.)(C?SafeLoader|C?BaseLoader)$' }
+  # Where a variable's value can come from: the statements before a node in its enclosing blocks and the
+  # module (not the bodies of other functions or classes written there).
+  scope:
+    any:
+      - kind: function_definition
+      - kind: class_definition
+      - kind: lambda
+  # yaml.SafeLoader, or a variable ($SL) that the statements before it set only to a safe loader.
+  safe-loader:
+    any:
+      - matches: safe-loader-name
+      - all:
+          - kind: identifier
+          - pattern: $SL
+          - inside:
+              stopBy: end
+              follows:
+                stopBy: end
+                not: { matches: scope }
+                has:
+                  stopBy: { matches: scope }
+                  kind: assignment
+                  all: [{ has: { field: left, pattern: $SL } }, { has: { field: right, matches: safe-loader-name } }]
+          - not:
+              inside:
+                stopBy: end
+                follows:
+                  stopBy: end
+                  not: { matches: scope }
+                  has:
+                    stopBy: { matches: scope }
+                    kind: assignment
+                    all: [{ has: { field: left, pattern: $SL } }, { has: { field: right, not: { matches: safe-loader-name } } }]
+  # The yaml module under another name ($MOD): \`import yaml as y\`.
+  yaml-alias:
+    all:
+      - kind: identifier
+      - pattern: $MOD
+      # An import at the top of the module (a direct child, so the check does not read the whole file).
+      - inside:
+          stopBy: end
+          kind: module
+          has:
+            kind: import_statement
+            has:
+              kind: aliased_import
+              all:
+                - has: { field: name, regex: '^yaml$' }
+                - has: { field: alias, pattern: $MOD }
+  # A name ($FN) imported from yaml: \`from yaml import load\`, \`from yaml import unsafe_load as ul\`; NAMES
+  # below narrows it by the imported name.
+  yaml-import:
+    kind: import_from_statement
+    has: { field: module_name, regex: '^yaml$' }
+  unsafe-name: { regex: '^(unsafe_load|unsafe_load_all|full_load|full_load_all)$' }
+  load-name: { regex: '^(load|load_all)$' }
+  unsafe-function:
+    any:
+      - regex: '^yaml\\.(unsafe_load|unsafe_load_all|full_load|full_load_all)$'
+      - kind: attribute
+        all: [{ has: { field: object, matches: yaml-alias } }, { has: { field: attribute, matches: unsafe-name } }]
+      - kind: identifier
+        pattern: $FN
+        inside:
+          stopBy: end
+          kind: module
+          has:
+            matches: yaml-import
+            has:
+              any:
+                - { kind: dotted_name, matches: unsafe-name, has: { kind: identifier, pattern: $FN } }
+                - { kind: aliased_import, all: [{ has: { field: name, matches: unsafe-name } }, { has: { field: alias, pattern: $FN } }] }
+  load-function:
+    any:
+      - regex: '^yaml\\.(load|load_all)$'
+      - kind: attribute
+        all: [{ has: { field: object, matches: yaml-alias } }, { has: { field: attribute, matches: load-name } }]
+      - kind: identifier
+        pattern: $FN
+        inside:
+          stopBy: end
+          kind: module
+          has:
+            matches: yaml-import
+            has:
+              any:
+                - { kind: dotted_name, matches: load-name, has: { kind: identifier, pattern: $FN } }
+                - { kind: aliased_import, all: [{ has: { field: name, matches: load-name } }, { has: { field: alias, pattern: $FN } }] }
 rule:
   kind: call
-  any:
-    - has: { field: function, regex: '^yaml\\.(unsafe_load|unsafe_load_all|full_load|full_load_all)$' }
-    - all:
-        - has: { field: function, regex: '^yaml\\.(load|load_all)$' }
-        - not:
-            has:
-              field: arguments
-              any:
-                - has:
-                    kind: keyword_argument
-                    all:
-                      - has: { field: name, regex: '^Loader$' }
-                      - has: { field: value, matches: safe-loader }
-                - has: { nthChild: 2, matches: safe-loader }
+  all:
+    - any:
+        - has: { field: function, matches: unsafe-function }
+        - all:
+            - has: { field: function, matches: load-function }
+            - not:
+                has:
+                  field: arguments
+                  any:
+                    - has:
+                        kind: keyword_argument
+                        all:
+                          - has: { field: name, regex: '^Loader$' }
+                          - has: { field: value, matches: safe-loader }
+                    - has: { nthChild: 2, matches: safe-loader }
+    # A document written in the source (yaml.load("a: 1")) is the author's own.
+    - not:
+        has:
+          field: arguments
+          has:
+            nthChild: 1
+            any:
+              - kind: string
+                not: { has: { kind: interpolation } }
+              - kind: concatenated_string
+                not: { has: { stopBy: end, kind: interpolation } }
 `,
   'ast-grep/sgconfig.yml': `# ast-grep project config for agentgate's SAST rule pack. Relative paths resolve against this file, so
 # the engine can run \`ast-grep scan --config <this file> --json=stream --include-metadata <paths>\` from any cwd.
@@ -1038,17 +3123,27 @@ languageGlobs:
 # metavariable-regex matches from the start of the bound text in semgrep and opengrep (PCRE2, anchored),
 # unlike ast-grep's regexes, so each one starts with ^ or .*. test/gates/semgrep-pack.test.ts checks this pack
 # against the engines' rule schema and the checks their rule parser makes when it loads a config.
+# A value that reaches a sink from elsewhere in the file is followed the way the ast-grep rules follow it, with
+# what semgrep offers: constant propagation (on by default: a variable or module constant set to a literal
+# matches "...", so \`const SECRET = 'x'; jwt.sign(p, SECRET)\` is caught and \`cmd = 'ls'; os.system(cmd)\` is
+# not), symbolic propagation (\`options: symbolic_propagation\`: \`q = "SELECT " + id; db.query(q)\` matches the
+# pattern for the inline string, and a later \`q = "SELECT 1"\` replaces it), pattern-inside sequences
+# (\`$H = createHash(...)\` ... \`$H.update(password)\`, \`q += ...\` in a branch) and import resolution
+# (\`from pickle import loads as unpickle\`).
 rules:
   # ---------------------------------------------------------------- JavaScript / TypeScript
   - id: js-child-process-exec-interpolated
     languages: [javascript, typescript]
     severity: ERROR
-    message: "A shell command is built from interpolated or concatenated strings, so a value containing shell syntax can run other commands."
+    message: "A shell runs a command that is not fixed in the source (built from interpolated or concatenated strings, or passed in a variable), so a value containing shell syntax can run other commands."
     metadata:
       cwe:
         - "CWE-78: Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')"
       agentgate-severity: critical
       fix: "Run the program without a shell, with execFile or spawn and an argument array, and validate the values you pass."
+    options:
+      # \`cmd = 'git log ' + ref; exec(cmd)\` matches the patterns written for \`exec('git log ' + ref)\`.
+      symbolic_propagation: true
     pattern-either:
       # exec(\`git log \${ref}\`), execSync('rm -rf ' + dir), a promisified exec
       - patterns:
@@ -1059,36 +3154,62 @@ rules:
           - metavariable-regex:
               metavariable: $EXEC
               regex: ^(exec|execSync|execAsync|execPromise|execP|execPromised|execaCommand|execaCommandSync|(util\\.)?promisify\\(([\\w.]+\\.)?exec\\))$
-      # child_process.exec(...), cp.execSync(...), require('child_process').exec(...), shelljs
+      # exec(cmd) with a command from a variable or a parameter, in a file that loads child_process; a
+      # variable holding a literal is a constant to semgrep, so "..." leaves it out.
       - patterns:
           - pattern-either:
-              - pattern: $CP.$METHOD(\`...\${...}...\`, ...)
-              - pattern: $CP.$METHOD("..." + $X, ...)
-              - pattern: $CP.$METHOD($X + "...", ...)
+              - pattern-inside: |
+                  $M = require("$MOD")
+                  ...
+              - pattern-inside: |
+                  import $M from "$MOD"
+                  ...
+              - pattern-inside: |
+                  import { $F } from "$MOD"
+                  ...
+          - metavariable-regex:
+              metavariable: $MOD
+              regex: ^['"]?(node:)?(child_process|shelljs|execa|zx)['"]?$
+          - pattern: $EXEC($CMD, ...)
+          - metavariable-regex:
+              metavariable: $EXEC
+              regex: ^(exec|execSync|execAsync|execPromise|execP|execPromised|execaCommand|execaCommandSync|(util\\.)?promisify\\(([\\w.]+\\.)?exec\\))$
+          - pattern-not: $EXEC("...", ...)
+      # child_process.exec(...), cp.execSync(cmd), require('child_process').exec(...), shelljs
+      - patterns:
+          - pattern: $CP.$METHOD($CMD, ...)
+          - pattern-not: $CP.$METHOD("...", ...)
           - metavariable-regex:
               metavariable: $METHOD
               regex: ^(exec|execSync)$
           - metavariable-regex:
               metavariable: $CP
               regex: (?i)^(.*child_?process|cp$|proc$|shell(js)?$)
-      # spawn(\`...\`, { shell: true }) hands the string to a shell too
+      # spawn(cmd, { shell: true }) hands the string to a shell too, also with the options in a variable
       - patterns:
           - pattern-either:
-              - pattern: '$SPAWN(\`...\${...}...\`, ..., {..., shell: true, ...})'
-              - pattern: '$SPAWN("..." + $X, ..., {..., shell: true, ...})'
-              - pattern: '$SPAWN($X + "...", ..., {..., shell: true, ...})'
+              - pattern: '$SPAWN($CMD, ..., {..., shell: $SH, ...})'
+              - patterns:
+                  - pattern-inside: |
+                      $OPTS = {..., shell: $SH, ...}
+                      ...
+                  - pattern: $SPAWN($CMD, ..., $OPTS)
           - metavariable-regex:
               metavariable: $SPAWN
-              regex: ^(.*\\.)?(spawn|spawnSync|execFile|execFileSync)$
-      # spawn('sh', ['-c', \`... \${x}\`])
+              regex: ^(.*\\.)?(spawn|spawnSync|execFile|execFileSync|execa|execaSync)$
+          - metavariable-pattern:
+              metavariable: $SH
+              pattern-either:
+                - pattern: "true"
+                - pattern: '"..."'
+          - pattern-not: $SPAWN("...", ...)
+      # spawn('sh', ['-c', script]) with a script that is not a literal
       - patterns:
-          - pattern-either:
-              - pattern: '$SPAWN("=~/^\\S*\\b(ba|da|k|z)?sh$/", [..., "-c", \`...\${...}...\`, ...], ...)'
-              - pattern: '$SPAWN("=~/^\\S*\\b(ba|da|k|z)?sh$/", [..., "-c", "..." + $X, ...], ...)'
-              - pattern: '$SPAWN("=~/^\\S*\\b(ba|da|k|z)?sh$/", [..., "-c", $X + "...", ...], ...)'
+          - pattern: '$SPAWN("=~/^\\S*\\b(ba|da|k|z)?sh$/", [..., "-c", $SCRIPT, ...], ...)'
+          - pattern-not: '$SPAWN("=~/^\\S*\\b(ba|da|k|z)?sh$/", [..., "-c", "...", ...], ...)'
           - metavariable-regex:
               metavariable: $SPAWN
-              regex: ^(.*\\.)?(spawn|spawnSync|execFile|execFileSync)$
+              regex: ^(.*\\.)?(spawn|spawnSync|execFile|execFileSync|execa|execaSync)$
   - id: js-dom-html-injection
     languages: [javascript, typescript]
     severity: ERROR
@@ -1098,6 +3219,9 @@ rules:
         - "CWE-79: Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')"
       agentgate-severity: high
       fix: "Set textContent or build elements with createElement, or pass the markup through a sanitizer such as DOMPurify.sanitize first."
+    options:
+      # \`html = '<b>' + name; el.innerHTML = html\`: the HTML is checked as the value it holds.
+      symbolic_propagation: true
     patterns:
       - pattern-either:
           - pattern: $EL.innerHTML = $HTML
@@ -1107,10 +3231,27 @@ rules:
           - pattern: $EL.insertAdjacentHTML($POS, $HTML)
           - pattern: document.write($HTML, ...)
           - pattern: document.writeln($HTML, ...)
+      # Literal markup, a constant holding it (semgrep propagates constants), empty values, sanitizer output.
+      - pattern-not: $EL.innerHTML = "..."
+      - pattern-not: $EL.outerHTML = "..."
+      - pattern-not: $EL.innerHTML += "..."
+      - pattern-not: $EL.insertAdjacentHTML($POS, "...")
+      - pattern-not: document.write("...", ...)
+      - pattern-not: document.writeln("...", ...)
       - metavariable-regex:
           metavariable: $HTML
           regex: |-
             ^(?!("[^"]*"|'[^']*'|\`[^\`$]*\`|null|undefined)$)(?![\\w.]*(?i:sanitize|purify|escape)\\w*\\()
+      # ...nor a variable set from a sanitizer before it
+      - pattern-not-inside: |
+          $HTML = $PURIFIER.sanitize(...)
+          ...
+      - pattern-not-inside: |
+          $HTML = sanitize(...)
+          ...
+      - pattern-not-inside: |
+          $HTML = escapeHtml(...)
+          ...
   - id: js-eval-dynamic
     languages: [javascript, typescript]
     severity: ERROR
@@ -1120,7 +3261,11 @@ rules:
         - "CWE-95: Improper Neutralization of Directives in Dynamically Evaluated Code ('Eval Injection')"
       agentgate-severity: critical
       fix: "Do not evaluate strings as code; parse data with JSON.parse and dispatch to known functions instead."
+    options:
+      # \`cb = 'refresh(' + id + ')'; setTimeout(cb)\` matches the patterns written for the inline string.
+      symbolic_propagation: true
     pattern-either:
+      # eval(code): not a literal, nor a constant holding one (semgrep propagates constants)
       - patterns:
           - pattern-either:
               - pattern: eval($CODE)
@@ -1140,6 +3285,7 @@ rules:
               - pattern: $TIMER(\`...\${...}...\`, ...)
               - pattern: $TIMER("..." + $X, ...)
               - pattern: $TIMER($X + "...", ...)
+          - pattern-not: $TIMER("...", ...)
           - metavariable-regex:
               metavariable: $TIMER
               regex: ^(setTimeout|setInterval)$
@@ -1152,6 +3298,9 @@ rules:
         - "CWE-798: Use of Hard-coded Credentials"
       agentgate-severity: high
       fix: "Load the signing secret from the environment or a secret manager (e.g. process.env.JWT_SECRET) and fail at startup when it is missing."
+    # A variable set to a literal is a constant to semgrep, so "..." below also matches
+    # \`const SECRET = 'x'; jwt.sign(p, SECRET)\`; the pattern-inside forms say so for readers and for a
+    # secret written as \`process.env.X || 'dev'\`.
     pattern-either:
       - patterns:
           - pattern-either:
@@ -1161,9 +3310,24 @@ rules:
               - pattern: $JWT.verify($TOKEN, $ENV || "...", ...)
               - pattern: $JWT.sign($PAYLOAD, $ENV ?? "...", ...)
               - pattern: $JWT.verify($TOKEN, $ENV ?? "...", ...)
+              - patterns:
+                  - pattern-either:
+                      - pattern-inside: |
+                          $SECRET = "..."
+                          ...
+                      - pattern-inside: |
+                          $SECRET = $ENV || "..."
+                          ...
+                      - pattern-inside: |
+                          $SECRET = $ENV ?? "..."
+                          ...
+                  - pattern-either:
+                      - pattern: $JWT.sign($PAYLOAD, $SECRET, ...)
+                      - pattern: $JWT.verify($TOKEN, $SECRET, ...)
           - metavariable-regex:
               metavariable: $JWT
               regex: ^(jwt|JWT|jsonwebtoken|jsonWebToken)$
+          - pattern-not: $JWT.verify($TOKEN, "=~/BEGIN ([A-Z]+ )?PUBLIC KEY|BEGIN CERTIFICATE/", ...)
       - pattern: sign($PAYLOAD, "...", ...)
       - pattern: verify($TOKEN, "...", ...)
       - pattern: '{..., secretOrKey: "...", ...}'
@@ -1184,10 +3348,14 @@ rules:
         - "CWE-79: Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')"
       agentgate-severity: high
       fix: "Render the value as text through JSX, or sanitize it first, e.g. { __html: DOMPurify.sanitize(html) }."
+    options:
+      symbolic_propagation: true
     patterns:
       - pattern-either:
           - pattern: <$EL ... dangerouslySetInnerHTML={$HTML} />
           - pattern: '{dangerouslySetInnerHTML: $HTML}'
+      - pattern-not: '<$EL ... dangerouslySetInnerHTML={{__html: "..."}} />'
+      - pattern-not: '{dangerouslySetInnerHTML: {__html: "..."}}'
       - metavariable-regex:
           metavariable: $HTML
           regex: |-
@@ -1195,12 +3363,15 @@ rules:
   - id: js-sql-string-concat
     languages: [javascript, typescript]
     severity: ERROR
-    message: "A SQL statement is built by concatenation or template interpolation, so a value containing quotes or SQL can change the query."
+    message: "A SQL statement is built by concatenation, formatting or template interpolation, so a value containing quotes or SQL can change the query."
     metadata:
       cwe:
         - "CWE-89: Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')"
       agentgate-severity: high
       fix: "Pass values as bind parameters (query('... WHERE id = $1', [id])) or use a tagged sql template, never by string building."
+    options:
+      # \`q = 'SELECT ... ' + id; db.query(q)\` matches the patterns written for the inline string.
+      symbolic_propagation: true
     pattern-either:
       # a built string passed to a method only SQL clients have
       - patterns:
@@ -1208,6 +3379,18 @@ rules:
               - pattern: $DB.$METHOD(\`...\${...}...\`, ...)
               - pattern: $DB.$METHOD("..." + ..., ...)
               - pattern: $DB.$METHOD($X + ..., ...)
+              - pattern: $DB.$METHOD(util.format("...", ...), ...)
+              - pattern: $DB.$METHOD("...".concat(...), ...)
+              # pg's query config object: pool.query({ text, values })
+              - pattern: '$DB.$METHOD({..., text: \`...\${...}...\`, ...}, ...)'
+              - pattern: '$DB.$METHOD({..., text: "..." + $X, ...}, ...)'
+              # ...or extended with += on an earlier line, also in an if or a loop (a string built in one statement
+              # before is matched above through symbolic propagation, which also sees a later reset to a literal)
+              - patterns:
+                  - pattern-inside: |
+                      $Q += $PART
+                      ...
+                  - pattern: $DB.$METHOD($Q, ...)
           - pattern-not: $DB.$METHOD("...", ...)
           - metavariable-regex:
               metavariable: $METHOD
@@ -1218,6 +3401,14 @@ rules:
               - pattern: $DB.$METHOD(\`...\${...}...\`, ...)
               - pattern: $DB.$METHOD("..." + ..., ...)
               - pattern: $DB.$METHOD($X + ..., ...)
+              - pattern: $DB.$METHOD(util.format("...", ...), ...)
+              # ...or extended with += on an earlier line, also in an if or a loop (a string built in one statement
+              # before is matched above through symbolic propagation, which also sees a later reset to a literal)
+              - patterns:
+                  - pattern-inside: |
+                      $Q += $PART
+                      ...
+                  - pattern: $DB.$METHOD($Q, ...)
           - pattern-not: $DB.$METHOD("...", ...)
           - metavariable-regex:
               metavariable: $METHOD
@@ -1225,15 +3416,21 @@ rules:
           - metavariable-regex:
               metavariable: $DB
               regex: (?i)^(.*[._])?(db|database|knex|sql|sequelize|pool|conn|connection|client|trx|tx|prisma|pg|mysql|sqlite|postgres)$
-      # SQL-shaped text built anywhere
+      # SQL-shaped text built anywhere (a constant in the template or after + is folded into a literal)
       - patterns:
           - pattern: '\`$SQL\${...}...\`'
+          - pattern-not: '"..."'
           - metavariable-regex:
               metavariable: $SQL
               regex: |-
                 ^[\`'"]?\\s*(SELECT|select|INSERT\\s+(IGNORE\\s+)?INTO|insert\\s+(ignore\\s+)?into|UPDATE|update|DELETE\\s+FROM|delete\\s+from|REPLACE\\s+INTO|replace\\s+into|MERGE\\s+INTO|merge\\s+into)\\s
       - patterns:
-          - pattern: '"$SQL" + $X'
+          - pattern-either:
+              - pattern: '"$SQL" + $X'
+              - pattern: util.format("$SQL", ..., $X, ...)
+              - pattern: '"$SQL".concat(..., $X, ...)'
+          - pattern-not: '"..."'
+          - pattern-not: util.format("...", ..., "...")
           - metavariable-regex:
               metavariable: $SQL
               regex: |-
@@ -1259,6 +3456,8 @@ rules:
           - metavariable-regex:
               metavariable: $NAME
               regex: ^(.*\\.)?((sql|SQL|stmt)([A-Z_0-9]\\w*)?|\\w*[a-z0-9](Sql|SQL|Stmt)([A-Z_0-9]\\w*)?|\\w*_(sql|SQL|stmt)(_\\w*)?)$
+          # ...unless it is made of constants only (semgrep folds them into a literal)
+          - pattern-not: $NAME = "..."
   - id: js-tls-verify-disabled
     languages: [javascript, typescript]
     severity: ERROR
@@ -1268,6 +3467,9 @@ rules:
         - "CWE-295: Improper Certificate Validation"
       agentgate-severity: high
       fix: "Keep certificate verification on; to trust a private CA, pass its certificate with the ca option or NODE_EXTRA_CA_CERTS."
+    # false held in a variable or constant is a constant to semgrep, so \`{ rejectUnauthorized: VERIFY }\` with
+    # \`const VERIFY = false\`, and the shorthand \`{ rejectUnauthorized }\` after \`const rejectUnauthorized =
+    # false\`, match the patterns written with false.
     pattern-either:
       - pattern: '{..., rejectUnauthorized: false, ...}'
       - pattern: '{..., strictSSL: false, ...}'
@@ -1291,6 +3493,7 @@ rules:
       agentgate-severity: critical
       fix: "Do not compile code built at run time; if untrusted code must run, isolate it in a separate process or sandbox."
     pattern-either:
+      # a literal, or a constant holding one (semgrep propagates constants), gives the code no one else's text
       - patterns:
           - pattern-either:
               - pattern: $VM.$RUN($CODE, ...)
@@ -1325,6 +3528,72 @@ rules:
           - metavariable-regex:
               metavariable: $DATA
               regex: (?i).*(passw(or)?d|passwd|pwd|passphrase)
+      # const h = createHash('md5'); ... h.update(password): the hash object is later given a password
+      - patterns:
+          - pattern-either:
+              - pattern-inside: |
+                  $H = $CRYPTO.createHash("$ALG")
+                  ...
+                  $H.update($DATA, ...)
+              - pattern-inside: |
+                  $H = createHash("$ALG")
+                  ...
+                  $H.update($DATA, ...)
+          - pattern-either:
+              - pattern: $CRYPTO.createHash("$ALG")
+              - pattern: createHash("$ALG")
+          - metavariable-regex:
+              metavariable: $ALG
+              regex: |-
+                ^[\`'"]?(?i:md4|md5|sha1|sha-1|ripemd160|rmd160)[\`'"]?$
+          - metavariable-regex:
+              metavariable: $DATA
+              regex: (?i).*(passw(or)?d|passwd|pwd|passphrase)
+      # a weak digest written straight into a password-named call, field or key
+      - patterns:
+          - pattern-either:
+              - pattern: $OBJ.$PW(..., $V, ...)
+              - pattern: $OBJ.$PW = $V
+              - pattern: '{..., $PW: $V, ...}'
+          - metavariable-regex:
+              metavariable: $PW
+              regex: (?i)^.*(passw(or)?d|passwd|pwd|passphrase)
+          - metavariable-pattern:
+              metavariable: $V
+              pattern-either:
+                - pattern: <... $CRYPTO.createHash("=~/^(?i:md4|md5|sha1|sha-1|ripemd160|rmd160)$/") ...>
+                - pattern: <... createHash("=~/^(?i:md4|md5|sha1|sha-1|ripemd160|rmd160)$/") ...>
+          - focus-metavariable: $V
+      # ...or made on an earlier line, directly or through a hash object, and stored or checked as a password
+      - patterns:
+          - pattern-either:
+              - pattern-inside: |
+                  $D = <... $CRYPTO.createHash("$ALG") ...>
+                  ...
+              - pattern-inside: |
+                  $D = <... createHash("$ALG") ...>
+                  ...
+              - pattern-inside: |
+                  $H = <... $CRYPTO.createHash("$ALG") ...>
+                  ...
+                  $D = <... $H ...>
+                  ...
+              - pattern-inside: |
+                  $H = <... createHash("$ALG") ...>
+                  ...
+                  $D = <... $H ...>
+                  ...
+          - pattern-either:
+              - pattern: $OBJ.$PW(..., <... $D ...>, ...)
+              - pattern: $OBJ.$PW = <... $D ...>
+              - pattern: '{..., $PW: <... $D ...>, ...}'
+          - metavariable-regex:
+              metavariable: $ALG
+              regex: |-
+                ^[\`'"]?(?i:md4|md5|sha1|sha-1|ripemd160|rmd160)[\`'"]?$
+          - metavariable-regex:
+              metavariable: $PW
+              regex: (?i)^.*(passw(or)?d|passwd|pwd|passphrase)
       # ...or the hash is made inside a function whose name says it handles passwords
       - patterns:
           - pattern-inside: |
@@ -1337,6 +3606,8 @@ rules:
           - pattern-either:
               - pattern: $CRYPTO.createHash("$ALG")
               - pattern: createHash("$ALG")
+          - pattern-not-inside: $CRYPTO.createHash("$ALG").update("...", ...)
+          - pattern-not-inside: createHash("$ALG").update("...", ...)
           - metavariable-regex:
               metavariable: $ALG
               regex: |-
@@ -1351,6 +3622,8 @@ rules:
         - "CWE-95: Improper Neutralization of Directives in Dynamically Evaluated Code ('Eval Injection')"
       agentgate-severity: critical
       fix: "Do not evaluate strings as code; parse data with json.loads or ast.literal_eval and dispatch to known functions instead."
+    # A variable set to a literal is a constant to semgrep, so "..." also leaves out \`EXPR = "1 + 2"; eval(EXPR)\`;
+    # a value built on an earlier line, or read from input, is not, and is reported.
     patterns:
       - pattern-either:
           - pattern: eval($CODE, ...)
@@ -1370,6 +3643,9 @@ rules:
         - "CWE-798: Use of Hard-coded Credentials"
       agentgate-severity: high
       fix: "Read the signing key from the environment or a secret manager (e.g. os.environ[\\"JWT_SECRET\\"]) and fail at startup when it is missing."
+    # A module constant set to a literal is a constant to semgrep, so "..." also matches
+    # \`SECRET = "x"; jwt.encode(p, SECRET)\`; the pattern-inside forms say so for readers and cover a literal
+    # fallback held in a variable.
     pattern-either:
       - pattern: jwt.encode($PAYLOAD, "...", ...)
       - pattern: jwt.decode($TOKEN, "...", ...)
@@ -1381,6 +3657,29 @@ rules:
       - pattern: jwt.decode($TOKEN, os.environ.get($NAME, "..."), ...)
       - pattern: jwt.decode($TOKEN, os.getenv($NAME, "..."), ...)
       - pattern: jwt.decode($TOKEN, $ENV or "...", ...)
+      - patterns:
+          - pattern-either:
+              - pattern-inside: |
+                  $SECRET = "..."
+                  ...
+              - pattern-inside: |
+                  $SECRET = os.environ.get($NAME, "...")
+                  ...
+              - pattern-inside: |
+                  $SECRET = os.getenv($NAME, "...")
+                  ...
+              - pattern-inside: |
+                  $SECRET = $ENV or "..."
+                  ...
+          - pattern-either:
+              - pattern: jwt.encode($PAYLOAD, $SECRET, ...)
+              - pattern: jwt.decode($TOKEN, $SECRET, ...)
+              - pattern: jwt.encode(..., key=$SECRET, ...)
+              - pattern: jwt.decode(..., key=$SECRET, ...)
+          # JWT_SECRET = "..." is reported where it is assigned (below).
+          - metavariable-regex:
+              metavariable: $SECRET
+              regex: (?i)^(?!.*jwt_?secret(_?key)?$)
       - patterns:
           - pattern-either:
               - pattern: $CONFIG["$KEY"] = "..."
@@ -1398,6 +3697,8 @@ rules:
         - "CWE-78: Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')"
       agentgate-severity: critical
       fix: "Use subprocess.run with an argument list and without shell=True, and validate the values you pass."
+    # A constant command (a literal, literals joined, or a variable set to one) is folded into "..." by
+    # semgrep's constant propagation, so only commands not fixed in the source are reported.
     patterns:
       - pattern-either:
           - pattern: os.system(...)
@@ -1423,23 +3724,30 @@ rules:
         - "CWE-502: Deserialization of Untrusted Data"
       agentgate-severity: high
       fix: "Exchange data as JSON or another data-only format; unpickle only files your own process wrote and nobody else can modify."
-    pattern-either:
-      - pattern: pickle.load(...)
-      - pattern: pickle.loads(...)
-      - pattern: pickle.Unpickler(...)
-      - pattern: cPickle.load(...)
-      - pattern: cPickle.loads(...)
-      - pattern: _pickle.load(...)
-      - pattern: _pickle.loads(...)
-      - pattern: dill.load(...)
-      - pattern: dill.loads(...)
-      - pattern: cloudpickle.load(...)
-      - pattern: cloudpickle.loads(...)
-      - pattern: marshal.load(...)
-      - pattern: marshal.loads(...)
-      - pattern: jsonpickle.decode(...)
-      - pattern: pandas.read_pickle(...)
-      - pattern: joblib.load(...)
+    # semgrep resolves imports, so \`from pickle import loads as unpickle; unpickle(data)\` and
+    # \`import dill as dl; dl.load(f)\` match these patterns too.
+    patterns:
+      - pattern-either:
+          - pattern: pickle.load(...)
+          - pattern: pickle.loads(...)
+          - pattern: pickle.Unpickler(...)
+          - pattern: cPickle.load(...)
+          - pattern: cPickle.loads(...)
+          - pattern: _pickle.load(...)
+          - pattern: _pickle.loads(...)
+          - pattern: dill.load(...)
+          - pattern: dill.loads(...)
+          - pattern: cloudpickle.load(...)
+          - pattern: cloudpickle.loads(...)
+          - pattern: marshal.load(...)
+          - pattern: marshal.loads(...)
+          - pattern: jsonpickle.decode(...)
+          - pattern: jsonpickle.loads(...)
+          - pattern: pandas.read_pickle(...)
+          - pattern: joblib.load(...)
+      # Bytes written in the source are the author's own data.
+      - pattern-not: $MODULE.loads("...", ...)
+      - pattern-not: jsonpickle.decode("...", ...)
   - id: py-sql-string-concat
     languages: [python]
     severity: ERROR
@@ -1449,8 +3757,11 @@ rules:
         - "CWE-89: Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')"
       agentgate-severity: high
       fix: "Pass values as query parameters, e.g. cursor.execute(\\"SELECT * FROM t WHERE id = %s\\", (id,)), never by string building."
+    options:
+      # \`q = "SELECT ... %s" % uid; cur.execute(q)\` matches the patterns written for the inline string.
+      symbolic_propagation: true
     pattern-either:
-      # a built string passed to a call that runs SQL text
+      # a built string passed to a call that runs SQL text (a constant folded into it leaves it a literal)
       - patterns:
           - pattern-either:
               - pattern: $DB.$METHOD(f"...{...}...", ...)
@@ -1458,24 +3769,40 @@ rules:
               - pattern: $DB.$METHOD("...".format(...), ...)
               - pattern: $DB.$METHOD("..." + $X, ...)
               - pattern: $DB.$METHOD($X + "...", ...)
+              # ...or extended with += on an earlier line, also in an if or a loop (a string built in one statement
+              # before is matched above through symbolic propagation, which also sees a later reset to a literal)
+              - patterns:
+                  - pattern-inside: |
+                      $Q += $PART
+                      ...
+                  - pattern: $DB.$METHOD($Q, ...)
           - pattern-not: $DB.$METHOD("...", ...)
+          - pattern-not: $DB.$METHOD("..." % ("...", ...), ...)
+          - pattern-not: $DB.$METHOD("...".format("...", ...), ...)
           - metavariable-regex:
               metavariable: $METHOD
               regex: ^(execute|executemany|executescript|mogrify|raw|read_sql|read_sql_query)$
-      - pattern: sqlalchemy.text(f"...{...}...")
-      - pattern: sqlalchemy.text("..." % ...)
-      - pattern: sqlalchemy.text("...".format(...))
+      - patterns:
+          - pattern-either:
+              - pattern: sqlalchemy.text(f"...{...}...")
+              - pattern: sqlalchemy.text("..." % ...)
+              - pattern: sqlalchemy.text("...".format(...))
+          - pattern-not: sqlalchemy.text("...")
       # SQL-shaped text built anywhere
       - patterns:
           - pattern-either:
               - pattern: '"$SQL" % $X'
               - pattern: '"$SQL".format(...)'
+          - pattern-not: '"..." % ("...", ...)'
+          - pattern-not: '"...".format("...", ...)'
+          - pattern-not: '"..."'
           - metavariable-regex:
               metavariable: $SQL
               regex: |-
                 ^[rRbBuUfF]{0,2}['"]*\\s*(SELECT\\s[\\s\\S]*\\sFROM\\s|select\\s[\\s\\S]*\\sfrom\\s|INSERT\\s+(IGNORE\\s+)?INTO\\s|insert\\s+(ignore\\s+)?into\\s|UPDATE\\s+\\S+\\s+SET\\s|update\\s+\\S+\\s+set\\s|DELETE\\s+FROM\\s|delete\\s+from\\s|REPLACE\\s+INTO\\s|replace\\s+into\\s|MERGE\\s+INTO\\s|merge\\s+into\\s)
       - patterns:
           - pattern: '"$SQL" + $X'
+          - pattern-not: '"..."'
           - metavariable-regex:
               metavariable: $SQL
               regex: |-
@@ -1484,8 +3811,11 @@ rules:
               metavariable: $X
               regex: |-
                 ^(?![rRbBuU]?["'])
-      - pattern-regex: |-
-          \\b[fF][rR]?['"]{1,3}\\s*(SELECT|select|INSERT\\s+INTO|insert\\s+into|UPDATE|update|DELETE\\s+FROM|delete\\s+from)\\s[^\\n]*\\{[^{]
+      - patterns:
+          - pattern-regex: |-
+              \\b[fF][rR]?['"]{1,3}\\s*(SELECT|select|INSERT\\s+INTO|insert\\s+into|UPDATE|update|DELETE\\s+FROM|delete\\s+from)\\s[^\\n]*\\{[^{]
+          # an f-string whose only fields are constants (f"... {TABLE}") is folded into a literal
+          - pattern-not: '"..."'
       # a built string stored in a variable named like SQL
       - patterns:
           - pattern-either:
@@ -1510,12 +3840,16 @@ rules:
         - "CWE-78: Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')"
       agentgate-severity: critical
       fix: "Pass the command as a list without shell=True, e.g. subprocess.run([\\"git\\", \\"checkout\\", branch]), and validate the values you pass."
+    # shell=True held in a variable is a constant to semgrep and matches shell=True; so does a command held
+    # in a constant, which the pattern-nots leave out.
     patterns:
       - pattern: subprocess.$FUNC(..., shell=True, ...)
       - metavariable-regex:
           metavariable: $FUNC
           regex: ^(run|call|check_call|check_output|Popen)$
       - pattern-not: subprocess.$FUNC("...", ..., shell=True, ...)
+      - pattern-not: subprocess.$FUNC(["...", ...], ..., shell=True, ...)
+      - pattern-not: subprocess.$FUNC(..., args="...", ..., shell=True, ...)
   - id: py-tls-verify-disabled
     languages: [python]
     severity: ERROR
@@ -1525,8 +3859,10 @@ rules:
         - "CWE-295: Improper Certificate Validation"
       agentgate-severity: high
       fix: "Keep verification on; to trust a private CA, pass its bundle with verify=\\"/path/to/ca.pem\\" or load it into an ssl.SSLContext."
+    # verify=False held in a variable or module constant is a constant to semgrep and matches verify=False.
     pattern-either:
       - pattern: $FUNC(..., verify=False, ...)
+      - pattern: $SESSION.verify = False
       - pattern: $FUNC(..., cert_reqs=ssl.CERT_NONE, ...)
       - pattern: $FUNC(..., cert_reqs="CERT_NONE", ...)
       - pattern: ssl._create_unverified_context
@@ -1555,6 +3891,68 @@ rules:
           - metavariable-regex:
               metavariable: $DATA
               regex: (?i).*(passw(or)?d|passwd|pwd|passphrase)
+      # h = hashlib.md5(); ... h.update(password.encode()): the hash object is later given a password
+      - patterns:
+          - pattern-inside: |
+              $H = $WEAK
+              ...
+              $H.update($DATA, ...)
+          - metavariable-pattern:
+              metavariable: $WEAK
+              pattern-either:
+                - pattern: hashlib.md5(...)
+                - pattern: hashlib.sha1(...)
+                - pattern: hashlib.new("=~/^(?i:md4|md5|sha1|sha-1)$/", ...)
+                - pattern: hashes.Hash(hashes.MD5(), ...)
+                - pattern: hashes.Hash(hashes.SHA1(), ...)
+          - focus-metavariable: $WEAK
+          - metavariable-regex:
+              metavariable: $DATA
+              regex: (?i).*(passw(or)?d|passwd|pwd|passphrase)
+      # a weak digest written straight into a password-named call, attribute, key or keyword
+      - patterns:
+          - pattern-either:
+              - pattern: $OBJ.$PW(..., $V, ...)
+              - pattern: $OBJ.$PW = $V
+              - pattern: $CALL(..., $PW=$V, ...)
+          - metavariable-regex:
+              metavariable: $PW
+              regex: (?i)^.*(passw(or)?d|passwd|pwd|passphrase)
+          - metavariable-pattern:
+              metavariable: $V
+              pattern-either:
+                - pattern: <... hashlib.md5(...) ...>
+                - pattern: <... hashlib.sha1(...) ...>
+                - pattern: <... hashes.MD5() ...>
+                - pattern: <... hashes.SHA1() ...>
+          - focus-metavariable: $V
+      # ...or made on an earlier line, directly or through a hash object, and stored or checked as a password
+      - patterns:
+          - pattern-either:
+              - pattern-inside: |
+                  $D = $WEAK
+                  ...
+              - pattern-inside: |
+                  $H = $WEAK
+                  ...
+                  $D = <... $H ...>
+                  ...
+          - metavariable-pattern:
+              metavariable: $WEAK
+              pattern-either:
+                - pattern: <... hashlib.md5(...) ...>
+                - pattern: <... hashlib.sha1(...) ...>
+                - pattern: <... hashlib.new("=~/^(?i:md4|md5|sha1|sha-1)$/", ...) ...>
+                - pattern: <... hashes.MD5() ...>
+                - pattern: <... hashes.SHA1() ...>
+          - pattern-either:
+              - pattern: $OBJ.$PW(..., <... $D ...>, ...)
+              - pattern: $OBJ.$PW = <... $D ...>
+              - pattern: $CALL(..., $PW=<... $D ...>, ...)
+          - metavariable-regex:
+              metavariable: $PW
+              regex: (?i)^.*(passw(or)?d|passwd|pwd|passphrase)
+      # ...or the hash is made inside a function whose name says it handles passwords, from more than a literal
       - patterns:
           - pattern-inside: |
               def $FN(...):
@@ -1571,6 +3969,7 @@ rules:
                       metavariable: $ALG
                       regex: |-
                         ^[rbuRBU]?["']?(?i:md4|md5|sha1|sha-1)["']?$
+          - pattern-not: hashlib.$HASH("...", ...)
   - id: py-yaml-unsafe-load
     languages: [python]
     severity: ERROR
@@ -1580,6 +3979,10 @@ rules:
         - "CWE-502: Deserialization of Untrusted Data"
       agentgate-severity: high
       fix: "Use yaml.safe_load(data), or yaml.load(data, Loader=yaml.SafeLoader)."
+    options:
+      # \`SAFE = yaml.SafeLoader; yaml.load(doc, Loader=SAFE)\` matches the pattern-nots written for SafeLoader.
+      symbolic_propagation: true
+    # semgrep resolves imports, so \`from yaml import load\` and \`import yaml as y\` match these patterns too.
     pattern-either:
       - pattern: yaml.unsafe_load(...)
       - pattern: yaml.unsafe_load_all(...)
@@ -1589,36 +3992,32 @@ rules:
           - pattern-either:
               - pattern: yaml.load(...)
               - pattern: yaml.load_all(...)
-          - pattern-not: yaml.$LOAD(..., Loader=$LOADER, ...)
-          - pattern-not: yaml.$LOAD($DATA, $LOADER)
-      - patterns:
-          - pattern-either:
-              - pattern: yaml.load(..., Loader=$LOADER, ...)
-              - pattern: yaml.load_all(..., Loader=$LOADER, ...)
-              - pattern: yaml.load($DATA, $LOADER)
-              - pattern: yaml.load_all($DATA, $LOADER)
-          - metavariable-regex:
-              metavariable: $LOADER
-              regex: ^(?!(yaml\\.)?(C?SafeLoader|C?BaseLoader)$)
+          - pattern-not: yaml.$LOAD(..., Loader=yaml.SafeLoader, ...)
+          - pattern-not: yaml.$LOAD(..., Loader=yaml.CSafeLoader, ...)
+          - pattern-not: yaml.$LOAD(..., Loader=yaml.BaseLoader, ...)
+          - pattern-not: yaml.$LOAD(..., Loader=yaml.CBaseLoader, ...)
+          - pattern-not: yaml.$LOAD($DATA, yaml.SafeLoader)
+          - pattern-not: yaml.$LOAD($DATA, yaml.CSafeLoader)
+          - pattern-not: yaml.$LOAD($DATA, yaml.BaseLoader)
+          - pattern-not: yaml.$LOAD($DATA, yaml.CBaseLoader)
+          # a document written in the source is the author's own
+          - pattern-not: yaml.$LOAD("...", ...)
   # ---------------------------------------------------------------- Go
   - id: go-exec-sh-concat
     languages: [go]
     severity: ERROR
-    message: "exec.Command runs a shell (sh -c) on a command built by concatenation or fmt.Sprintf, so a value containing shell syntax can run other commands."
+    message: "exec.Command runs a shell (sh -c) on a command that is not fixed in the source (built by concatenation or fmt.Sprintf, or passed in a variable), so a value containing shell syntax can run other commands."
     metadata:
       cwe:
         - "CWE-78: Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')"
       agentgate-severity: critical
       fix: "Call the program directly with separate arguments, e.g. exec.Command(\\"git\\", \\"checkout\\", branch), and validate the values you pass."
+    # A command held in a constant (const script = "make build", or a local set to a literal) is folded into
+    # "..." by semgrep's constant propagation and left out; one built or passed in a variable is reported.
     patterns:
       - pattern-either:
           - pattern: exec.Command("=~/^\\S*\\b(ba|da|k|z)?sh$/", "-c", $CMD, ...)
           - pattern: exec.CommandContext($CTX, "=~/^\\S*\\b(ba|da|k|z)?sh$/", "-c", $CMD, ...)
-      - metavariable-pattern:
-          metavariable: $CMD
-          pattern-either:
-            - pattern: fmt.Sprintf(...)
-            - pattern: $A + $B
       - pattern-not: exec.Command("...", "...", "...", ...)
       - pattern-not: exec.CommandContext($CTX, "...", "...", "...", ...)
   - id: go-jwt-hardcoded-secret
@@ -1631,7 +4030,31 @@ rules:
       agentgate-severity: high
       fix: "Read the signing key from the environment or a secret manager (e.g. os.Getenv(\\"JWT_SECRET\\")) and refuse to start when it is empty."
     pattern-either:
+      # token.SignedString([]byte("secret")); a constant inside []byte(...) is folded into "..."
       - pattern: $TOKEN.SignedString([]byte("..."))
+      # key := []byte(secret); ... token.SignedString(key), or the key function returns it
+      - patterns:
+          - pattern-either:
+              - pattern-inside: |
+                  $LOCALKEY := []byte("...")
+                  ...
+              - pattern-inside: |
+                  var $LOCALKEY = []byte("...")
+                  ...
+              - pattern-inside: |
+                  $LOCALKEY = []byte("...")
+                  ...
+          - pattern-either:
+              - pattern: $TOKEN.SignedString($LOCALKEY)
+              - patterns:
+                  - pattern-either:
+                      - pattern-inside: jwt.Parse(...)
+                      - pattern-inside: jwt.ParseWithClaims(...)
+                  - pattern: return $LOCALKEY, nil
+          # jwtKey, signingKey, ... are reported where they are declared (below).
+          - metavariable-regex:
+              metavariable: $LOCALKEY
+              regex: (?i)^(?!.*(jwt|signing_?key|hmac_?(key|secret)))
       - patterns:
           - pattern-either:
               - pattern: var $KEY = []byte("...")
@@ -1654,8 +4077,12 @@ rules:
         - "CWE-89: Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')"
       agentgate-severity: high
       fix: "Pass values as query arguments with placeholders, e.g. db.Query(\\"SELECT * FROM t WHERE id = $1\\", id), never by string building."
+    options:
+      # \`q := "SELECT ... " + id; db.Query(q)\` matches the patterns written for the inline string.
+      symbolic_propagation: true
     pattern-either:
-      # a built string passed to a database/sql, sqlx, pgx or gorm call that runs SQL text
+      # a built string passed to a database/sql, sqlx, pgx or gorm call that runs SQL text; a constant folded
+      # into it leaves it a literal
       - patterns:
           - pattern-either:
               - pattern: $DB.$METHOD(..., fmt.Sprintf(...), ...)
@@ -1666,15 +4093,32 @@ rules:
               regex: ^(Query|QueryRow|QueryContext|QueryRowContext|Exec|ExecContext|Prepare|PrepareContext|Queryx|QueryRowx|QueryxContext|QueryRowxContext|MustExec|NamedExec|NamedQuery|Raw)$
           - pattern-not: $DB.$METHOD("...", ...)
           - pattern-not: $DB.$METHOD($CTX, "...", ...)
+          - pattern-not: $DB.$METHOD(fmt.Sprintf("...", "..."), ...)
+      # ...or extended with += on an earlier line, also in an if or a loop, and run here (a string built in one
+      # statement before is matched above through symbolic propagation, which also sees a later reset)
+      - patterns:
+          - pattern-inside: |
+              $Q += $PART
+              ...
+          - pattern-either:
+              - pattern: $DB.$METHOD($Q, ...)
+              - pattern: $DB.$METHOD($CTX, $Q, ...)
+          - metavariable-regex:
+              metavariable: $METHOD
+              regex: ^(Query|QueryRow|QueryContext|QueryRowContext|Exec|ExecContext|Prepare|PrepareContext|Queryx|QueryRowx|QueryxContext|QueryRowxContext|MustExec|NamedExec|NamedQuery|Raw)$
+          - pattern-not: $DB.$METHOD("...", ...)
+          - pattern-not: $DB.$METHOD($CTX, "...", ...)
       # SQL-shaped text built anywhere
       - patterns:
           - pattern: fmt.Sprintf("$SQL", ...)
+          - pattern-not: fmt.Sprintf("...", "...")
           - metavariable-regex:
               metavariable: $SQL
               regex: |-
                 ^[\`"]?\\s*(SELECT\\s[\\s\\S]*\\sFROM\\s|select\\s[\\s\\S]*\\sfrom\\s|INSERT\\s+(IGNORE\\s+)?INTO\\s|insert\\s+(ignore\\s+)?into\\s|UPDATE\\s+\\S+\\s+SET\\s|update\\s+\\S+\\s+set\\s|DELETE\\s+FROM\\s|delete\\s+from\\s|REPLACE\\s+INTO\\s|replace\\s+into\\s|MERGE\\s+INTO\\s|merge\\s+into\\s)
       - patterns:
           - pattern: '"$SQL" + $X'
+          - pattern-not: '"..."'
           - metavariable-regex:
               metavariable: $SQL
               regex: |-
@@ -1692,6 +4136,8 @@ rules:
         - "CWE-295: Improper Certificate Validation"
       agentgate-severity: high
       fix: "Remove InsecureSkipVerify; to trust a private CA, add its certificate to a x509.CertPool and set it as RootCAs."
+    # true held in a variable or constant is a constant to semgrep, so \`InsecureSkipVerify: skip\` after
+    # \`skip := true\` matches the patterns written with true.
     pattern-either:
       - patterns:
           - pattern-inside: tls.Config{...}
@@ -1714,20 +4160,92 @@ rules:
           - metavariable-regex:
               metavariable: $DATA
               regex: (?i).*(passw(or)?d|passwd|pwd|passphrase)
+      # h := md5.New(); ... h.Write([]byte(password)): the hash object is later given a password
       - patterns:
           - pattern-either:
               - pattern-inside: |
-                  $HASH := md5.New()
+                  $HASH := $NEW()
                   ...
+                  $HASH.Write($DATA)
               - pattern-inside: |
-                  $HASH := sha1.New()
+                  $HASH := $NEW()
                   ...
-          - pattern-either:
-              - pattern: $HASH.Write($DATA)
-              - pattern: io.WriteString($HASH, $DATA)
+                  io.WriteString($HASH, $DATA)
+          - pattern: $NEW()
+          - metavariable-regex:
+              metavariable: $NEW
+              regex: ^(md5|sha1)\\.New$
           - metavariable-regex:
               metavariable: $DATA
               regex: (?i).*(passw(or)?d|passwd|pwd|passphrase)
+      # a weak digest written straight into a password-named call, field or struct key
+      - patterns:
+          - pattern-either:
+              - pattern: $OBJ.$PW(..., $V, ...)
+              - pattern: $OBJ.$PW = $V
+              - pattern: '$TYPE{..., $PW: $V, ...}'
+          - metavariable-regex:
+              metavariable: $PW
+              regex: (?i)^.*(passw(or)?d|passwd|pwd|passphrase)
+          - metavariable-pattern:
+              metavariable: $V
+              pattern-either:
+                - pattern: <... md5.Sum(...) ...>
+                - pattern: <... sha1.Sum(...) ...>
+          - focus-metavariable: $V
+      # ...or made on an earlier line, directly or through a hash object, and stored or checked as a password
+      - patterns:
+          - pattern-either:
+              - pattern-inside: |
+                  $D := $WEAK
+                  ...
+              - pattern-inside: |
+                  $H := $WEAK
+                  ...
+                  $D := <... $H ...>
+                  ...
+          - metavariable-pattern:
+              metavariable: $WEAK
+              pattern-either:
+                - pattern: <... md5.Sum(...) ...>
+                - pattern: <... sha1.Sum(...) ...>
+                - pattern: md5.New()
+                - pattern: sha1.New()
+          - pattern-either:
+              - pattern: $OBJ.$PW(..., <... $D ...>, ...)
+              - pattern: $OBJ.$PW = <... $D ...>
+              - pattern: '$TYPE{..., $PW: <... $D ...>, ...}'
+          - metavariable-regex:
+              metavariable: $PW
+              regex: (?i)^.*(passw(or)?d|passwd|pwd|passphrase)
+      # ...or the hash is made inside a function whose name says it handles passwords, from more than a literal
+      - patterns:
+          - pattern-either:
+              - pattern-inside: |
+                  func $FN(...) {
+                    ...
+                  }
+              - pattern-inside: |
+                  func $FN(...) $RET {
+                    ...
+                  }
+              - pattern-inside: |
+                  func ($RECV $RTYPE) $FN(...) {
+                    ...
+                  }
+              - pattern-inside: |
+                  func ($RECV $RTYPE) $FN(...) $RET {
+                    ...
+                  }
+          - metavariable-regex:
+              metavariable: $FN
+              regex: (?i).*(passw(or)?d|passwd|pwd|passphrase)
+          - pattern-either:
+              - pattern: md5.Sum(...)
+              - pattern: md5.New()
+              - pattern: sha1.Sum(...)
+              - pattern: sha1.New()
+          - pattern-not: $HASHPKG.Sum([]byte("..."))
 `,
 };
 
@@ -1735,6 +4253,6 @@ rules:
  * The ast-grep rules of SAST_PACK, parsed: one object per YAML document, with `file` naming its file,
  * as JSON text; and the sgconfig.yml `languageGlobs` (which language each file pattern is scanned as).
  */
-export const AST_GREP_RULES_JSON = "[{\"file\":\"ast-grep/rules/go-exec-sh-concat.yml\",\"id\":\"go-exec-sh-concat\",\"language\":\"go\",\"severity\":\"error\",\"message\":\"exec.Command runs a shell (sh -c) on a command built by concatenation or fmt.Sprintf, so a value containing shell syntax can run other commands.\",\"note\":\"Call the program directly with separate arguments, e.g. exec.Command(\\\"git\\\", \\\"checkout\\\", branch), and validate the values you pass.\",\"metadata\":{\"cwe\":\"CWE-78\",\"cweName\":\"Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Call the program directly with separate arguments, e.g. exec.Command(\\\"git\\\", \\\"checkout\\\", branch), and validate the values you pass.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"interpreted_string_literal\"},{\"kind\":\"raw_string_literal\"},{\"kind\":\"int_literal\"}]},\"built-string\":{\"any\":[{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"^fmt\\\\.Sprintf$\"}},{\"kind\":\"binary_expression\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},{\"has\":{\"stopBy\":\"end\",\"all\":[{\"any\":[{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"left\"}},{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"right\"}}]},{\"not\":{\"matches\":\"literal\"}},{\"not\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}},{\"not\":{\"kind\":\"parenthesized_expression\"}}]}}]}]},\"shell\":{\"regex\":\"^[\\\"`](/usr)?(/bin/)?(ba|da|k|z)?sh[\\\"`]$\"},\"dash-c\":{\"regex\":\"^[\\\"`]-c[\\\"`]$\"}},\"rule\":{\"kind\":\"call_expression\",\"any\":[{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^exec\\\\.Command$\"}},{\"has\":{\"field\":\"arguments\",\"all\":[{\"has\":{\"nthChild\":1,\"matches\":\"shell\"}},{\"has\":{\"nthChild\":2,\"matches\":\"dash-c\"}},{\"has\":{\"nthChild\":3,\"matches\":\"built-string\"}}]}}]},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^exec\\\\.CommandContext$\"}},{\"has\":{\"field\":\"arguments\",\"all\":[{\"has\":{\"nthChild\":2,\"matches\":\"shell\"}},{\"has\":{\"nthChild\":3,\"matches\":\"dash-c\"}},{\"has\":{\"nthChild\":4,\"matches\":\"built-string\"}}]}}]}]}},{\"file\":\"ast-grep/rules/go-jwt-hardcoded-secret.yml\",\"id\":\"go-jwt-hardcoded-secret\",\"language\":\"go\",\"severity\":\"error\",\"message\":\"A JWT is signed or verified with a key written in the source, so anyone who can read the code can mint valid tokens.\",\"note\":\"Read the signing key from the environment or a secret manager (e.g. os.Getenv(\\\"JWT_SECRET\\\")) and refuse to start when it is empty.\",\"metadata\":{\"cwe\":\"CWE-798\",\"cweName\":\"Use of Hard-coded Credentials\",\"agentgateSeverity\":\"high\",\"fix\":\"Read the signing key from the environment or a secret manager (e.g. os.Getenv(\\\"JWT_SECRET\\\")) and refuse to start when it is empty.\"},\"utils\":{\"literal-key\":{\"any\":[{\"kind\":\"type_conversion_expression\"},{\"kind\":\"call_expression\"}],\"regex\":\"^\\\\[\\\\]byte\\\\(\\\\s*(\\\"([^\\\"\\\\\\\\]|\\\\\\\\.)*\\\"|`[^`]*`)\\\\s*\\\\)$\"}},\"rule\":{\"any\":[{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"\\\\.SignedString$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"literal-key\"}}}]},{\"matches\":\"literal-key\",\"inside\":{\"kind\":\"expression_list\",\"inside\":{\"any\":[{\"kind\":\"var_spec\"},{\"kind\":\"short_var_declaration\"},{\"kind\":\"const_spec\"},{\"kind\":\"assignment_statement\"}],\"has\":{\"field\":\"left\",\"regex\":\"(?i)(jwt|signing_?key|hmac_?(key|secret))\"}}}},{\"matches\":\"literal-key\",\"inside\":{\"kind\":\"expression_list\",\"inside\":{\"kind\":\"var_spec\",\"has\":{\"field\":\"name\",\"regex\":\"(?i)(jwt|signing_?key|hmac_?(key|secret))\"}}}},{\"matches\":\"literal-key\",\"inside\":{\"kind\":\"expression_list\",\"inside\":{\"kind\":\"return_statement\",\"inside\":{\"stopBy\":\"end\",\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)(jwt\\\\.)?(Parse|ParseWithClaims)$\"}}}}}]}},{\"file\":\"ast-grep/rules/go-sql-string-concat.yml\",\"id\":\"go-sql-string-concat\",\"language\":\"go\",\"severity\":\"error\",\"message\":\"A SQL statement is built by concatenation or fmt.Sprintf, so a value containing quotes or SQL can change the query.\",\"note\":\"Pass values as query arguments with placeholders, e.g. db.Query(\\\"SELECT * FROM t WHERE id = $1\\\", id), never by string building.\",\"metadata\":{\"cwe\":\"CWE-89\",\"cweName\":\"Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')\",\"agentgateSeverity\":\"high\",\"fix\":\"Pass values as query arguments with placeholders, e.g. db.Query(\\\"SELECT * FROM t WHERE id = $1\\\", id), never by string building.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"interpreted_string_literal\"},{\"kind\":\"raw_string_literal\"},{\"kind\":\"int_literal\"}]},\"built-string\":{\"any\":[{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"^fmt\\\\.Sprintf$\"}},{\"kind\":\"binary_expression\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},{\"has\":{\"stopBy\":\"end\",\"all\":[{\"any\":[{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"left\"}},{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"right\"}}]},{\"not\":{\"matches\":\"literal\"}},{\"not\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}},{\"not\":{\"kind\":\"parenthesized_expression\"}}]}}]}]},\"plus\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},\"sql-text\":{\"regex\":\"^(fmt\\\\.Sprintf\\\\(\\\\s*)?[\\\"`]\\\\s*(SELECT\\\\s[\\\\s\\\\S]*\\\\sFROM\\\\s|select\\\\s[\\\\s\\\\S]*\\\\sfrom\\\\s|INSERT\\\\s+(IGNORE\\\\s+)?INTO\\\\s|insert\\\\s+(ignore\\\\s+)?into\\\\s|UPDATE\\\\s+\\\\S+\\\\s+SET\\\\s|update\\\\s+\\\\S+\\\\s+set\\\\s|DELETE\\\\s+FROM\\\\s|delete\\\\s+from\\\\s|REPLACE\\\\s+INTO\\\\s|replace\\\\s+into\\\\s|MERGE\\\\s+INTO\\\\s|merge\\\\s+into\\\\s)\"},\"query-argument\":{\"inside\":{\"kind\":\"argument_list\",\"inside\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"kind\":\"selector_expression\",\"has\":{\"field\":\"field\",\"regex\":\"^(Query|QueryRow|QueryContext|QueryRowContext|Exec|ExecContext|Prepare|PrepareContext|Queryx|QueryRowx|QueryxContext|QueryRowxContext|MustExec|NamedExec|NamedQuery|Raw)$\"}}}}}},\"rule\":{\"matches\":\"built-string\",\"not\":{\"any\":[{\"inside\":{\"matches\":\"plus\"}},{\"inside\":{\"kind\":\"parenthesized_expression\",\"inside\":{\"matches\":\"plus\"}}}]},\"any\":[{\"matches\":\"sql-text\"},{\"matches\":\"query-argument\"}]}},{\"file\":\"ast-grep/rules/go-tls-insecure-skip-verify.yml\",\"id\":\"go-tls-insecure-skip-verify\",\"language\":\"go\",\"severity\":\"error\",\"message\":\"tls.Config sets InsecureSkipVerify to true, so any certificate is accepted and anyone on the network path can impersonate the server.\",\"note\":\"Remove InsecureSkipVerify; to trust a private CA, add its certificate to a x509.CertPool and set it as RootCAs.\",\"metadata\":{\"cwe\":\"CWE-295\",\"cweName\":\"Improper Certificate Validation\",\"agentgateSeverity\":\"high\",\"fix\":\"Remove InsecureSkipVerify; to trust a private CA, add its certificate to a x509.CertPool and set it as RootCAs.\"},\"rule\":{\"any\":[{\"kind\":\"keyed_element\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^InsecureSkipVerify$\"}},{\"has\":{\"field\":\"value\",\"regex\":\"^true$\"}}]},{\"kind\":\"assignment_statement\",\"all\":[{\"has\":{\"field\":\"left\",\"regex\":\"\\\\.InsecureSkipVerify$\"}},{\"has\":{\"field\":\"right\",\"regex\":\"^true$\"}}]}]}},{\"file\":\"ast-grep/rules/go-weak-hash-password.yml\",\"id\":\"go-weak-hash-password\",\"language\":\"go\",\"severity\":\"error\",\"message\":\"A password is hashed with MD5 or SHA-1, fast unsalted hashes that are cracked by brute force within hours.\",\"note\":\"Hash passwords with golang.org/x/crypto/bcrypt or argon2 (bcrypt.GenerateFromPassword, argon2.IDKey).\",\"metadata\":{\"cwe\":\"CWE-916\",\"cweName\":\"Use of Password Hash With Insufficient Computational Effort\",\"agentgateSeverity\":\"high\",\"fix\":\"Hash passwords with golang.org/x/crypto/bcrypt or argon2 (bcrypt.GenerateFromPassword, argon2.IDKey).\"},\"utils\":{\"password-ish\":{\"regex\":\"(?i)(passw(or)?d|passwd|pwd|passphrase)\"}},\"rule\":{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(md5|sha1)\\\\.(Sum|New)$\"}},{\"any\":[{\"has\":{\"field\":\"arguments\",\"matches\":\"password-ish\"}},{\"inside\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"function_declaration\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}},{\"kind\":\"method_declaration\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}}]}}]}]}},{\"file\":\"ast-grep/rules/js-child-process-exec-interpolated.yml\",\"id\":\"js-child-process-exec-interpolated\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"A shell command is built from interpolated or concatenated strings, so a value containing shell syntax can run other commands.\",\"note\":\"Run the program without a shell, with execFile or spawn and an argument array, and validate the values you pass.\",\"metadata\":{\"cwe\":\"CWE-78\",\"cweName\":\"Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Run the program without a shell, with execFile or spawn and an argument array, and validate the values you pass.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"number\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}]},\"built-string\":{\"any\":[{\"kind\":\"template_string\",\"has\":{\"kind\":\"template_substitution\"},\"not\":{\"inside\":{\"kind\":\"call_expression\"}}},{\"kind\":\"binary_expression\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},{\"has\":{\"stopBy\":\"end\",\"all\":[{\"any\":[{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"left\"}},{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"right\"}}]},{\"not\":{\"matches\":\"literal\"}},{\"not\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}},{\"not\":{\"kind\":\"parenthesized_expression\"}}]}}]}]},\"built-first-argument\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"built-string\"}}}},\"rule\":{\"kind\":\"call_expression\",\"any\":[{\"all\":[{\"has\":{\"field\":\"function\",\"any\":[{\"kind\":\"identifier\",\"regex\":\"^(exec|execSync|execAsync|execPromise|execP|execPromised|execaCommand|execaCommandSync)$\"},{\"kind\":\"member_expression\",\"all\":[{\"has\":{\"field\":\"property\",\"regex\":\"^(exec|execSync)$\"}},{\"has\":{\"field\":\"object\",\"regex\":\"(?i)(child_?process|^cp$|^proc$|^shell(js)?$)\"}}]},{\"kind\":\"call_expression\",\"regex\":\"^(util\\\\.)?promisify\\\\(([\\\\w.]+\\\\.)?exec\\\\)$\"}]}},{\"matches\":\"built-first-argument\"}]},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)(spawn|spawnSync|execFile|execFileSync)$\"}},{\"matches\":\"built-first-argument\"},{\"has\":{\"field\":\"arguments\",\"has\":{\"kind\":\"object\",\"has\":{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?shell['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"kind\":\"true\"}}]}}}}]},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)(spawn|spawnSync|execFile|execFileSync)$\"}},{\"has\":{\"field\":\"arguments\",\"all\":[{\"has\":{\"nthChild\":1,\"regex\":\"^['\\\"`](/usr)?(/bin/)?(ba|da|k|z)?sh['\\\"`]$\"}},{\"has\":{\"nthChild\":2,\"kind\":\"array\",\"all\":[{\"has\":{\"regex\":\"^['\\\"`]-c['\\\"`]$\"}},{\"has\":{\"matches\":\"built-string\"}}]}}]}}]}]}},{\"file\":\"ast-grep/rules/js-dom-html-injection.yml\",\"id\":\"js-dom-html-injection\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"HTML that is not a literal is written into the page (innerHTML, outerHTML, insertAdjacentHTML or document.write), so any markup or script it carries runs in the page.\",\"note\":\"Set textContent or build elements with createElement, or pass the markup through a sanitizer such as DOMPurify.sanitize first.\",\"metadata\":{\"cwe\":\"CWE-79\",\"cweName\":\"Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')\",\"agentgateSeverity\":\"high\",\"fix\":\"Set textContent or build elements with createElement, or pass the markup through a sanitizer such as DOMPurify.sanitize first.\"},\"utils\":{\"sanitized\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"(?i)(sanitize|purify|escape|encodeHtml|htmlEncode)\"}},\"safe-html\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"number\"},{\"kind\":\"null\"},{\"kind\":\"undefined\"},{\"matches\":\"sanitized\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\",\"not\":{\"has\":{\"matches\":\"sanitized\"}}}}}]}},\"rule\":{\"any\":[{\"any\":[{\"kind\":\"assignment_expression\"},{\"kind\":\"augmented_assignment_expression\"}],\"all\":[{\"has\":{\"field\":\"left\",\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"regex\":\"^(innerHTML|outerHTML)$\"}}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"safe-html\"}}}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"regex\":\"^insertAdjacentHTML$\"}}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":2,\"not\":{\"matches\":\"safe-html\"}}}}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((window|globalThis)\\\\.)?document\\\\.(write|writeln)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"not\":{\"matches\":\"safe-html\"}}}}]}]}},{\"file\":\"ast-grep/rules/js-eval-dynamic.yml\",\"id\":\"js-eval-dynamic\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"Code is evaluated from a string that is not a literal, so whoever shapes that string can run arbitrary code.\",\"note\":\"Do not evaluate strings as code; parse data with JSON.parse and dispatch to known functions instead.\",\"metadata\":{\"cwe\":\"CWE-95\",\"cweName\":\"Improper Neutralization of Directives in Dynamically Evaluated Code ('Eval Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Do not evaluate strings as code; parse data with JSON.parse and dispatch to known functions instead.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}]},\"built-string\":{\"any\":[{\"kind\":\"template_string\",\"has\":{\"kind\":\"template_substitution\"}},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}]},\"dynamic-body\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":{\"position\":1,\"reverse\":true},\"not\":{\"matches\":\"literal\"}}}}},\"rule\":{\"any\":[{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((window|globalThis|global|self)\\\\.)?eval$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"not\":{\"matches\":\"literal\"}}}}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((window|globalThis|global|self)\\\\.)?Function$\"}},{\"matches\":\"dynamic-body\"}]},{\"kind\":\"new_expression\",\"all\":[{\"has\":{\"field\":\"constructor\",\"regex\":\"^((window|globalThis|global|self)\\\\.)?Function$\"}},{\"matches\":\"dynamic-body\"}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((window|globalThis|global|self)\\\\.)?(setTimeout|setInterval)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"built-string\"}}}]}]}},{\"file\":\"ast-grep/rules/js-jwt-hardcoded-secret.yml\",\"id\":\"js-jwt-hardcoded-secret\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"A JWT is signed or verified with a secret written in the source, so anyone who can read the code can mint valid tokens.\",\"note\":\"Load the signing secret from the environment or a secret manager (e.g. process.env.JWT_SECRET) and fail at startup when it is missing.\",\"metadata\":{\"cwe\":\"CWE-798\",\"cweName\":\"Use of Hard-coded Credentials\",\"agentgateSeverity\":\"high\",\"fix\":\"Load the signing secret from the environment or a secret manager (e.g. process.env.JWT_SECRET) and fail at startup when it is missing.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}]},\"hardcoded\":{\"any\":[{\"matches\":\"literal\"},{\"kind\":\"binary_expression\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^(\\\\|\\\\||\\\\?\\\\?)$\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]}]}},\"rule\":{\"any\":[{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((jwt|JWT|jsonwebtoken|jsonWebToken)\\\\.)?(sign|verify)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":2,\"matches\":\"hardcoded\"}}}]},{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?(secretOrKey|secretOrPrivateKey|secretOrPublicKey)['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"hardcoded\"}}]},{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?secret['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"hardcoded\"}},{\"inside\":{\"stopBy\":\"end\",\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"(?i)jwt\"}}}]}]}},{\"file\":\"ast-grep/rules/js-react-dangerously-set-inner-html.yml\",\"id\":\"js-react-dangerously-set-inner-html\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"dangerouslySetInnerHTML is given HTML that is not a literal, so any markup or script it carries is rendered as is.\",\"note\":\"Render the value as text through JSX, or sanitize it first, e.g. { __html: DOMPurify.sanitize(html) }.\",\"metadata\":{\"cwe\":\"CWE-79\",\"cweName\":\"Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')\",\"agentgateSeverity\":\"high\",\"fix\":\"Render the value as text through JSX, or sanitize it first, e.g. { __html: DOMPurify.sanitize(html) }.\"},\"utils\":{\"sanitized\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"(?i)(sanitize|purify|escape|encodeHtml|htmlEncode)\"}},\"safe-html\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\",\"not\":{\"has\":{\"matches\":\"sanitized\"}}}}},{\"matches\":\"sanitized\"}]},\"safe-object\":{\"kind\":\"object\",\"has\":{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?__html['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"safe-html\"}}]}}},\"rule\":{\"any\":[{\"kind\":\"jsx_attribute\",\"all\":[{\"has\":{\"kind\":\"property_identifier\",\"regex\":\"^dangerouslySetInnerHTML$\"}},{\"not\":{\"has\":{\"kind\":\"jsx_expression\",\"has\":{\"matches\":\"safe-object\"}}}}]},{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?dangerouslySetInnerHTML['\\\"]?$\"}},{\"not\":{\"has\":{\"field\":\"value\",\"matches\":\"safe-object\"}}}]}]}},{\"file\":\"ast-grep/rules/js-sql-string-concat.yml\",\"id\":\"js-sql-string-concat\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"A SQL statement is built by concatenation or template interpolation, so a value containing quotes or SQL can change the query.\",\"note\":\"Pass values as bind parameters (query('... WHERE id = $1', [id])) or use a tagged sql template, never by string building.\",\"metadata\":{\"cwe\":\"CWE-89\",\"cweName\":\"Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')\",\"agentgateSeverity\":\"high\",\"fix\":\"Pass values as bind parameters (query('... WHERE id = $1', [id])) or use a tagged sql template, never by string building.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"number\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}]},\"built-string\":{\"any\":[{\"kind\":\"template_string\",\"has\":{\"kind\":\"template_substitution\"},\"not\":{\"inside\":{\"kind\":\"call_expression\"}}},{\"kind\":\"binary_expression\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},{\"has\":{\"stopBy\":\"end\",\"all\":[{\"any\":[{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"left\"}},{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"right\"}}]},{\"not\":{\"matches\":\"literal\"}},{\"not\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}},{\"not\":{\"kind\":\"parenthesized_expression\"}}]}}]}]},\"plus\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},\"sql-text\":{\"regex\":\"^['\\\"`]\\\\s*(SELECT\\\\s[\\\\s\\\\S]*\\\\sFROM\\\\s|select\\\\s[\\\\s\\\\S]*\\\\sfrom\\\\s|INSERT\\\\s+(IGNORE\\\\s+)?INTO\\\\s|insert\\\\s+(ignore\\\\s+)?into\\\\s|UPDATE\\\\s+\\\\S+\\\\s+SET\\\\s|update\\\\s+\\\\S+\\\\s+set\\\\s|DELETE\\\\s+FROM\\\\s|delete\\\\s+from\\\\s|REPLACE\\\\s+INTO\\\\s|replace\\\\s+into\\\\s|MERGE\\\\s+INTO\\\\s|merge\\\\s+into\\\\s)\"},\"query-argument\":{\"nthChild\":1,\"inside\":{\"kind\":\"arguments\",\"inside\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"kind\":\"member_expression\",\"any\":[{\"has\":{\"field\":\"property\",\"regex\":\"^(query|\\\\$queryRawUnsafe|\\\\$executeRawUnsafe|whereRaw|orWhereRaw|havingRaw|orHavingRaw|orderByRaw|groupByRaw|joinRaw|fromRaw|selectRaw)$\"}},{\"all\":[{\"has\":{\"field\":\"property\",\"regex\":\"^(execute|raw|unsafe|literal)$\"}},{\"has\":{\"field\":\"object\",\"regex\":\"(?i)(^|\\\\.|_)(db|database|knex|sql|sequelize|pool|conn|connection|client|trx|tx|prisma|pg|mysql|sqlite|postgres)$\"}}]}]}}}},\"sql-name\":{\"regex\":\"^(sql|SQL|stmt)([A-Z_0-9]\\\\w*)?$|^\\\\w*[a-z0-9](Sql|SQL|Stmt)([A-Z_0-9]\\\\w*)?$|^\\\\w*_(sql|SQL|stmt)(_\\\\w*)?$\"}},\"rule\":{\"all\":[{\"any\":[{\"kind\":\"template_string\"},{\"kind\":\"binary_expression\"}]},{\"matches\":\"built-string\"},{\"not\":{\"any\":[{\"inside\":{\"matches\":\"plus\"}},{\"inside\":{\"kind\":\"parenthesized_expression\",\"inside\":{\"matches\":\"plus\"}}}]}},{\"any\":[{\"matches\":\"sql-text\"},{\"matches\":\"query-argument\"},{\"inside\":{\"kind\":\"variable_declarator\",\"has\":{\"field\":\"name\",\"matches\":\"sql-name\"}}},{\"inside\":{\"any\":[{\"kind\":\"assignment_expression\"},{\"kind\":\"augmented_assignment_expression\"}],\"has\":{\"field\":\"left\",\"any\":[{\"matches\":\"sql-name\"},{\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"matches\":\"sql-name\"}}]}}}]}]}},{\"file\":\"ast-grep/rules/js-tls-verify-disabled.yml\",\"id\":\"js-tls-verify-disabled\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"TLS certificate verification is turned off, so anyone on the network path can impersonate the server and read or change the traffic.\",\"note\":\"Keep certificate verification on; to trust a private CA, pass its certificate with the ca option or NODE_EXTRA_CA_CERTS.\",\"metadata\":{\"cwe\":\"CWE-295\",\"cweName\":\"Improper Certificate Validation\",\"agentgateSeverity\":\"high\",\"fix\":\"Keep certificate verification on; to trust a private CA, pass its certificate with the ca option or NODE_EXTRA_CA_CERTS.\"},\"utils\":{\"zero\":{\"regex\":\"^(['\\\"`]0['\\\"`]|0)$\"},\"accept-all\":{\"any\":[{\"kind\":\"arrow_function\",\"regex\":\"^(\\\\([^)]*\\\\)|\\\\w+)\\\\s*=>\\\\s*(\\\\{\\\\s*(return\\\\s*(undefined|null)?\\\\s*;?\\\\s*)?\\\\}|undefined|null|\\\\(?\\\\s*undefined\\\\s*\\\\)?)$\"},{\"kind\":\"function_expression\",\"regex\":\"^function\\\\s*\\\\w*\\\\s*\\\\([^)]*\\\\)\\\\s*\\\\{\\\\s*(return\\\\s*(undefined|null)?\\\\s*;?\\\\s*)?\\\\}$\"}]}},\"rule\":{\"any\":[{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?(rejectUnauthorized|strictSSL)['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"kind\":\"false\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"regex\":\"^(rejectUnauthorized|strictSSL)$\"}}},{\"has\":{\"field\":\"right\",\"kind\":\"false\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"regex\":\"NODE_TLS_REJECT_UNAUTHORIZED\"}},{\"has\":{\"field\":\"right\",\"matches\":\"zero\"}}]},{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?NODE_TLS_REJECT_UNAUTHORIZED['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"zero\"}}]},{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?checkServerIdentity['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"accept-all\"}}]}]}},{\"file\":\"ast-grep/rules/js-vm-dynamic-code.yml\",\"id\":\"js-vm-dynamic-code\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"Node's vm module compiles a string that is not a literal, and vm is not a security boundary, so that string can run arbitrary code.\",\"note\":\"Do not compile code built at run time; if untrusted code must run, isolate it in a separate process or sandbox.\",\"metadata\":{\"cwe\":\"CWE-95\",\"cweName\":\"Improper Neutralization of Directives in Dynamically Evaluated Code ('Eval Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Do not compile code built at run time; if untrusted code must run, isolate it in a separate process or sandbox.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}]},\"dynamic-first-argument\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"not\":{\"matches\":\"literal\"}}}}},\"rule\":{\"any\":[{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((\\\\w+\\\\.)*vm\\\\.)?(runInContext|runInNewContext|runInThisContext|compileFunction)$\"}},{\"matches\":\"dynamic-first-argument\"}]},{\"kind\":\"new_expression\",\"all\":[{\"has\":{\"field\":\"constructor\",\"regex\":\"^((\\\\w+\\\\.)*vm\\\\.)?Script$\"}},{\"matches\":\"dynamic-first-argument\"},{\"any\":[{\"has\":{\"field\":\"constructor\",\"regex\":\"\\\\bvm\\\\.Script$\"}},{\"inside\":{\"stopBy\":\"end\",\"kind\":\"program\",\"has\":{\"stopBy\":\"end\",\"kind\":\"string\",\"regex\":\"^['\\\"](node:)?vm['\\\"]$\"}}}]}]}]}},{\"file\":\"ast-grep/rules/js-weak-hash-password.yml\",\"id\":\"js-weak-hash-password\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"A password is hashed with MD5 or SHA-1, fast unsalted hashes that are cracked by brute force within hours.\",\"note\":\"Hash passwords with a slow, salted algorithm such as argon2, bcrypt or crypto.scrypt.\",\"metadata\":{\"cwe\":\"CWE-916\",\"cweName\":\"Use of Password Hash With Insufficient Computational Effort\",\"agentgateSeverity\":\"high\",\"fix\":\"Hash passwords with a slow, salted algorithm such as argon2, bcrypt or crypto.scrypt.\"},\"utils\":{\"password-ish\":{\"regex\":\"(?i)(passw(or)?d|passwd|pwd|passphrase)\"},\"weak-hash\":{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)createHash$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"regex\":\"^['\\\"`](?i:md4|md5|sha1|sha-1|ripemd160|rmd160)['\\\"`]$\"}}}]}},\"rule\":{\"kind\":\"call_expression\",\"matches\":\"weak-hash\",\"any\":[{\"inside\":{\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"regex\":\"^update$\"},\"inside\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"password-ish\"}}}}},{\"inside\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"function_declaration\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}},{\"kind\":\"method_definition\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}},{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}},{\"has\":{\"field\":\"value\",\"any\":[{\"kind\":\"arrow_function\"},{\"kind\":\"function_expression\"}]}}]}]}}]}},{\"file\":\"ast-grep/rules/py-eval-dynamic.yml\",\"id\":\"py-eval-dynamic\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"Code is evaluated from a string that is not a literal (eval, exec or compile), so whoever shapes that string can run arbitrary code.\",\"note\":\"Do not evaluate strings as code; parse data with json.loads or ast.literal_eval and dispatch to known functions instead.\",\"metadata\":{\"cwe\":\"CWE-95\",\"cweName\":\"Improper Neutralization of Directives in Dynamically Evaluated Code ('Eval Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Do not evaluate strings as code; parse data with json.loads or ast.literal_eval and dispatch to known functions instead.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}}]}},\"rule\":{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"not\":{\"matches\":\"literal\"}}}},{\"any\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(builtins\\\\.)?(eval|exec)$\"}},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(builtins\\\\.)?compile$\"}},{\"has\":{\"field\":\"arguments\",\"any\":[{\"has\":{\"nthChild\":3,\"regex\":\"^['\\\"](exec|eval|single)['\\\"]$\"}},{\"has\":{\"kind\":\"keyword_argument\",\"has\":{\"field\":\"name\",\"regex\":\"^mode$\"}}}]}}]}]}]}},{\"file\":\"ast-grep/rules/py-jwt-hardcoded-secret.yml\",\"id\":\"py-jwt-hardcoded-secret\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"A JWT is signed or verified with a key written in the source, so anyone who can read the code can mint valid tokens.\",\"note\":\"Read the signing key from the environment or a secret manager (e.g. os.environ[\\\"JWT_SECRET\\\"]) and fail at startup when it is missing.\",\"metadata\":{\"cwe\":\"CWE-798\",\"cweName\":\"Use of Hard-coded Credentials\",\"agentgateSeverity\":\"high\",\"fix\":\"Read the signing key from the environment or a secret manager (e.g. os.environ[\\\"JWT_SECRET\\\"]) and fail at startup when it is missing.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}}]},\"hardcoded\":{\"any\":[{\"matches\":\"literal\"},{\"kind\":\"boolean_operator\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^or$\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]},{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(os\\\\.environ\\\\.get|os\\\\.getenv)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":2,\"matches\":\"literal\"}}}]}]}},\"rule\":{\"any\":[{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(\\\\w+\\\\.)?jwt\\\\.(encode|decode)$\"}},{\"has\":{\"field\":\"arguments\",\"any\":[{\"has\":{\"nthChild\":2,\"matches\":\"hardcoded\"}},{\"has\":{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^key$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"hardcoded\"}}]}}]}}]},{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"regex\":\"(?i)jwt_?secret(_?key)?['\\\"]?\\\\]?$\"}},{\"has\":{\"field\":\"right\",\"matches\":\"hardcoded\"}}]}]}},{\"file\":\"ast-grep/rules/py-os-system.yml\",\"id\":\"py-os-system\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"A command that is not a literal is run through the shell (os.system, os.popen or a shell helper), so a value containing shell syntax can run other commands.\",\"note\":\"Use subprocess.run with an argument list and without shell=True, and validate the values you pass.\",\"metadata\":{\"cwe\":\"CWE-78\",\"cweName\":\"Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Use subprocess.run with an argument list and without shell=True, and validate the values you pass.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}}]}},\"rule\":{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(os\\\\.(system|popen[234]?)|(subprocess|commands)\\\\.(getoutput|getstatusoutput)|asyncio\\\\.create_subprocess_shell)$\"}},{\"not\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"literal\"}}}}]}},{\"file\":\"ast-grep/rules/py-pickle-load.yml\",\"id\":\"py-pickle-load\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"Data is deserialized with pickle (or a pickle-based loader), which runs arbitrary code when the data comes from anyone else.\",\"note\":\"Exchange data as JSON or another data-only format; unpickle only files your own process wrote and nobody else can modify.\",\"metadata\":{\"cwe\":\"CWE-502\",\"cweName\":\"Deserialization of Untrusted Data\",\"agentgateSeverity\":\"high\",\"fix\":\"Exchange data as JSON or another data-only format; unpickle only files your own process wrote and nobody else can modify.\"},\"rule\":{\"kind\":\"call\",\"has\":{\"field\":\"function\",\"regex\":\"^(((c|_)?pickle|cPickle|dill|cloudpickle)\\\\.(loads?|Unpickler)|marshal\\\\.loads?|jsonpickle\\\\.(decode|loads)|(pd|pandas)\\\\.read_pickle|joblib\\\\.load)$\"}}},{\"file\":\"ast-grep/rules/py-sql-string-concat.yml\",\"id\":\"py-sql-string-concat\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"A SQL statement is built with an f-string, +, % or .format(), so a value containing quotes or SQL can change the query.\",\"note\":\"Pass values as query parameters, e.g. cursor.execute(\\\"SELECT * FROM t WHERE id = %s\\\", (id,)), never by string building.\",\"metadata\":{\"cwe\":\"CWE-89\",\"cweName\":\"Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')\",\"agentgateSeverity\":\"high\",\"fix\":\"Pass values as query parameters, e.g. cursor.execute(\\\"SELECT * FROM t WHERE id = %s\\\", (id,)), never by string building.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}},{\"kind\":\"integer\"},{\"kind\":\"float\"}]},\"built-string\":{\"any\":[{\"kind\":\"string\",\"has\":{\"kind\":\"interpolation\"},\"not\":{\"inside\":{\"kind\":\"concatenated_string\"}}},{\"kind\":\"concatenated_string\",\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}},{\"kind\":\"binary_operator\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},{\"has\":{\"stopBy\":\"end\",\"all\":[{\"any\":[{\"inside\":{\"kind\":\"binary_operator\",\"field\":\"left\"}},{\"inside\":{\"kind\":\"binary_operator\",\"field\":\"right\"}}]},{\"not\":{\"matches\":\"literal\"}},{\"not\":{\"kind\":\"binary_operator\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}},{\"not\":{\"kind\":\"parenthesized_expression\"}}]}}]},{\"kind\":\"binary_operator\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^%$\"}},{\"has\":{\"field\":\"left\",\"any\":[{\"kind\":\"string\"},{\"kind\":\"concatenated_string\"}]}}]},{\"kind\":\"call\",\"has\":{\"field\":\"function\",\"kind\":\"attribute\",\"all\":[{\"has\":{\"field\":\"object\",\"any\":[{\"kind\":\"string\"},{\"kind\":\"concatenated_string\"}]}},{\"has\":{\"field\":\"attribute\",\"regex\":\"^format$\"}}]}}]},\"plus\":{\"kind\":\"binary_operator\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},\"sql-text\":{\"regex\":\"^[rRbBuUfF]{0,2}('''|\\\"\\\"\\\"|'|\\\")\\\\s*(SELECT\\\\s[\\\\s\\\\S]*\\\\sFROM\\\\s|select\\\\s[\\\\s\\\\S]*\\\\sfrom\\\\s|INSERT\\\\s+(IGNORE\\\\s+)?INTO\\\\s|insert\\\\s+(ignore\\\\s+)?into\\\\s|UPDATE\\\\s+\\\\S+\\\\s+SET\\\\s|update\\\\s+\\\\S+\\\\s+set\\\\s|DELETE\\\\s+FROM\\\\s|delete\\\\s+from\\\\s|REPLACE\\\\s+INTO\\\\s|replace\\\\s+into\\\\s|MERGE\\\\s+INTO\\\\s|merge\\\\s+into\\\\s)\"},\"query-argument\":{\"nthChild\":1,\"inside\":{\"kind\":\"argument_list\",\"inside\":{\"kind\":\"call\",\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)(execute|executemany|executescript|mogrify|raw|read_sql|read_sql_query)$|^(sqlalchemy\\\\.|sa\\\\.)?text$\"}}}},\"sql-name\":{\"regex\":\"^(sql|SQL|stmt|STMT)(_\\\\w*)?$|^\\\\w*_(sql|SQL|stmt|STMT)(_\\\\w*)?$\"}},\"rule\":{\"matches\":\"built-string\",\"not\":{\"any\":[{\"inside\":{\"matches\":\"plus\"}},{\"inside\":{\"kind\":\"parenthesized_expression\",\"inside\":{\"matches\":\"plus\"}}}]},\"any\":[{\"matches\":\"sql-text\"},{\"matches\":\"query-argument\"},{\"inside\":{\"any\":[{\"kind\":\"assignment\"},{\"kind\":\"augmented_assignment\"}],\"has\":{\"field\":\"left\",\"any\":[{\"matches\":\"sql-name\"},{\"kind\":\"attribute\",\"has\":{\"field\":\"attribute\",\"matches\":\"sql-name\"}}]}}}]}},{\"file\":\"ast-grep/rules/py-subprocess-shell-true.yml\",\"id\":\"py-subprocess-shell-true\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"A subprocess runs a command through the shell (shell=True) and the command is not a literal, so a value containing shell syntax can run other commands.\",\"note\":\"Pass the command as a list without shell=True, e.g. subprocess.run([\\\"git\\\", \\\"checkout\\\", branch]), and validate the values you pass.\",\"metadata\":{\"cwe\":\"CWE-78\",\"cweName\":\"Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Pass the command as a list without shell=True, e.g. subprocess.run([\\\"git\\\", \\\"checkout\\\", branch]), and validate the values you pass.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}}]}},\"rule\":{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((\\\\w+\\\\.)*subprocess\\\\.|sp\\\\.)?(run|call|check_call|check_output|Popen)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^shell$\"}},{\"has\":{\"field\":\"value\",\"kind\":\"true\"}}]}}},{\"not\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"literal\"}}}}]}},{\"file\":\"ast-grep/rules/py-tls-verify-disabled.yml\",\"id\":\"py-tls-verify-disabled\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"TLS certificate verification is turned off, so anyone on the network path can impersonate the server and read or change the traffic.\",\"note\":\"Keep verification on; to trust a private CA, pass its bundle with verify=\\\"/path/to/ca.pem\\\" or load it into an ssl.SSLContext.\",\"metadata\":{\"cwe\":\"CWE-295\",\"cweName\":\"Improper Certificate Validation\",\"agentgateSeverity\":\"high\",\"fix\":\"Keep verification on; to trust a private CA, pass its bundle with verify=\\\"/path/to/ca.pem\\\" or load it into an ssl.SSLContext.\"},\"rule\":{\"any\":[{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^verify$\"}},{\"has\":{\"field\":\"value\",\"kind\":\"false\"}}]},{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^cert_reqs$\"}},{\"has\":{\"field\":\"value\",\"regex\":\"CERT_NONE\"}}]},{\"kind\":\"attribute\",\"regex\":\"^ssl\\\\._create_unverified_context$\"},{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"regex\":\"\\\\.check_hostname$\"}},{\"has\":{\"field\":\"right\",\"kind\":\"false\"}}]},{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"regex\":\"\\\\.verify_mode$\"}},{\"has\":{\"field\":\"right\",\"regex\":\"CERT_NONE$\"}}]}]}},{\"file\":\"ast-grep/rules/py-weak-hash-password.yml\",\"id\":\"py-weak-hash-password\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"A password is hashed with MD5 or SHA-1, fast unsalted hashes that are cracked by brute force within hours.\",\"note\":\"Hash passwords with a slow, salted algorithm such as argon2 or bcrypt, or hashlib.scrypt.\",\"metadata\":{\"cwe\":\"CWE-916\",\"cweName\":\"Use of Password Hash With Insufficient Computational Effort\",\"agentgateSeverity\":\"high\",\"fix\":\"Hash passwords with a slow, salted algorithm such as argon2 or bcrypt, or hashlib.scrypt.\"},\"utils\":{\"password-ish\":{\"regex\":\"(?i)(passw(or)?d|passwd|pwd|passphrase)\"},\"weak-hash\":{\"kind\":\"call\",\"any\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(hashlib\\\\.)?(md5|sha1|md4)$\"}},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^hashlib\\\\.new$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"regex\":\"^[rbuRBU]?['\\\"](?i:md4|md5|sha1|sha-1)['\\\"]$\"}}}]}]}},\"rule\":{\"matches\":\"weak-hash\",\"any\":[{\"has\":{\"field\":\"arguments\",\"matches\":\"password-ish\"}},{\"inside\":{\"stopBy\":\"end\",\"kind\":\"function_definition\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}}}]}},{\"file\":\"ast-grep/rules/py-yaml-unsafe-load.yml\",\"id\":\"py-yaml-unsafe-load\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"YAML is loaded without a safe Loader, so a document can construct arbitrary Python objects and run code.\",\"note\":\"Use yaml.safe_load(data), or yaml.load(data, Loader=yaml.SafeLoader).\",\"metadata\":{\"cwe\":\"CWE-502\",\"cweName\":\"Deserialization of Untrusted Data\",\"agentgateSeverity\":\"high\",\"fix\":\"Use yaml.safe_load(data), or yaml.load(data, Loader=yaml.SafeLoader).\"},\"utils\":{\"safe-loader\":{\"regex\":\"(^|\\\\.)(C?SafeLoader|C?BaseLoader)$\"}},\"rule\":{\"kind\":\"call\",\"any\":[{\"has\":{\"field\":\"function\",\"regex\":\"^yaml\\\\.(unsafe_load|unsafe_load_all|full_load|full_load_all)$\"}},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^yaml\\\\.(load|load_all)$\"}},{\"not\":{\"has\":{\"field\":\"arguments\",\"any\":[{\"has\":{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^Loader$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"safe-loader\"}}]}},{\"has\":{\"nthChild\":2,\"matches\":\"safe-loader\"}}]}}}]}]}}]";
+export const AST_GREP_RULES_JSON = "[{\"file\":\"ast-grep/rules/go-exec-sh-concat.yml\",\"id\":\"go-exec-sh-concat\",\"language\":\"go\",\"severity\":\"error\",\"message\":\"exec.Command runs a shell (sh -c) on a command that is not fixed in the source (built by concatenation or fmt.Sprintf, or passed in a variable), so a value containing shell syntax can run other commands.\",\"note\":\"Call the program directly with separate arguments, e.g. exec.Command(\\\"git\\\", \\\"checkout\\\", branch), and validate the values you pass.\",\"metadata\":{\"cwe\":\"CWE-78\",\"cweName\":\"Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Call the program directly with separate arguments, e.g. exec.Command(\\\"git\\\", \\\"checkout\\\", branch), and validate the values you pass.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"interpreted_string_literal\"},{\"kind\":\"raw_string_literal\"},{\"kind\":\"int_literal\"},{\"kind\":\"float_literal\"},{\"kind\":\"rune_literal\"},{\"kind\":\"true\"},{\"kind\":\"false\"}]},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"method_declaration\"},{\"kind\":\"func_literal\"}]},\"gives-literal\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$LB\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"matches\":\"literal\"}}}]},{\"any\":[{\"kind\":\"var_spec\"},{\"kind\":\"const_spec\"}],\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"has\":{\"matches\":\"literal\"}}}]}]},\"gives-other\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$LB\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"not\":{\"matches\":\"literal\"}}}}]},{\"kind\":\"var_spec\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"has\":{\"not\":{\"matches\":\"literal\"}}}}]},{\"kind\":\"assignment_statement\",\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$LB\"}}}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"any\":[{\"inside\":{\"stopBy\":\"end\",\"kind\":\"source_file\",\"has\":{\"kind\":\"const_declaration\",\"has\":{\"kind\":\"const_spec\",\"matches\":\"gives-literal\"}}}},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-literal\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-literal\"}}]}}}]},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-other\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-other\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"constant\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"},{\"any\":[{\"kind\":\"parenthesized_expression\"},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}],\"not\":{\"has\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"identifier\",\"not\":{\"matches\":\"literal-bound\"}},{\"kind\":\"call_expression\"},{\"kind\":\"selector_expression\"},{\"kind\":\"index_expression\"},{\"kind\":\"unary_expression\"},{\"kind\":\"type_conversion_expression\"}]}}}]},\"shell\":{\"regex\":\"^[\\\"`](/usr)?(/bin/)?(ba|da|k|z)?sh[\\\"`]$\"},\"dash-c\":{\"regex\":\"^[\\\"`]-c[\\\"`]$\"},\"open-command\":{\"not\":{\"matches\":\"constant\"}}},\"rule\":{\"kind\":\"call_expression\",\"any\":[{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^exec\\\\.Command$\"}},{\"has\":{\"field\":\"arguments\",\"all\":[{\"has\":{\"nthChild\":1,\"matches\":\"shell\"}},{\"has\":{\"nthChild\":2,\"matches\":\"dash-c\"}},{\"has\":{\"nthChild\":3,\"matches\":\"open-command\"}}]}}]},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^exec\\\\.CommandContext$\"}},{\"has\":{\"field\":\"arguments\",\"all\":[{\"has\":{\"nthChild\":2,\"matches\":\"shell\"}},{\"has\":{\"nthChild\":3,\"matches\":\"dash-c\"}},{\"has\":{\"nthChild\":4,\"matches\":\"open-command\"}}]}}]}]}},{\"file\":\"ast-grep/rules/go-jwt-hardcoded-secret.yml\",\"id\":\"go-jwt-hardcoded-secret\",\"language\":\"go\",\"severity\":\"error\",\"message\":\"A JWT is signed or verified with a key written in the source, so anyone who can read the code can mint valid tokens.\",\"note\":\"Read the signing key from the environment or a secret manager (e.g. os.Getenv(\\\"JWT_SECRET\\\")) and refuse to start when it is empty.\",\"metadata\":{\"cwe\":\"CWE-798\",\"cweName\":\"Use of Hard-coded Credentials\",\"agentgateSeverity\":\"high\",\"fix\":\"Read the signing key from the environment or a secret manager (e.g. os.Getenv(\\\"JWT_SECRET\\\")) and refuse to start when it is empty.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"interpreted_string_literal\"},{\"kind\":\"raw_string_literal\"}]},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"method_declaration\"},{\"kind\":\"func_literal\"}]},\"gives-literal\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$LB\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"matches\":\"literal\"}}}]},{\"any\":[{\"kind\":\"var_spec\"},{\"kind\":\"const_spec\"}],\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"has\":{\"matches\":\"literal\"}}}]}]},\"gives-other\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$LB\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"not\":{\"matches\":\"literal\"}}}}]},{\"kind\":\"var_spec\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"has\":{\"not\":{\"matches\":\"literal\"}}}}]},{\"kind\":\"assignment_statement\",\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$LB\"}}}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"any\":[{\"inside\":{\"stopBy\":\"end\",\"kind\":\"source_file\",\"has\":{\"kind\":\"const_declaration\",\"has\":{\"kind\":\"const_spec\",\"matches\":\"gives-literal\"}}}},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-literal\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-literal\"}}]}}}]},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-other\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-other\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"literal-key\":{\"any\":[{\"any\":[{\"kind\":\"type_conversion_expression\"},{\"kind\":\"call_expression\"}],\"regex\":\"^\\\\[\\\\]byte\\\\(\\\\s*(\\\"([^\\\"\\\\\\\\]|\\\\\\\\.)*\\\"|`[^`]*`)\\\\s*\\\\)$\"},{\"kind\":\"type_conversion_expression\",\"all\":[{\"has\":{\"field\":\"type\",\"regex\":\"^\\\\[\\\\]byte$\"}},{\"has\":{\"field\":\"operand\",\"matches\":\"literal-bound\"}}]}]},\"key-name\":{\"regex\":\"(?i)(jwt|signing_?key|hmac_?(key|secret))\"},\"gives-key\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$KB\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"matches\":\"literal-key\"}}}]},{\"kind\":\"var_spec\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$KB\"}},{\"has\":{\"field\":\"value\",\"has\":{\"matches\":\"literal-key\"}}}]},{\"kind\":\"assignment_statement\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$KB\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"matches\":\"literal-key\"}}}]}]},\"key-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"not\":{\"matches\":\"key-name\"}},{\"pattern\":\"$KB\"},{\"any\":[{\"inside\":{\"stopBy\":\"end\",\"kind\":\"source_file\",\"has\":{\"kind\":\"var_declaration\",\"has\":{\"kind\":\"var_spec\",\"matches\":\"gives-key\"}}}},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-key\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-key\"}}]}}}]}]},\"hardcoded-key\":{\"any\":[{\"matches\":\"literal-key\"},{\"matches\":\"key-bound\"}]}},\"rule\":{\"any\":[{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"\\\\.SignedString$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"hardcoded-key\"}}}]},{\"all\":[{\"any\":[{\"kind\":\"type_conversion_expression\"},{\"kind\":\"call_expression\"}]},{\"inside\":{\"kind\":\"expression_list\",\"inside\":{\"any\":[{\"kind\":\"var_spec\"},{\"kind\":\"short_var_declaration\"},{\"kind\":\"const_spec\"},{\"kind\":\"assignment_statement\"}],\"has\":{\"field\":\"left\",\"regex\":\"(?i)(jwt|signing_?key|hmac_?(key|secret))\"}}}},{\"matches\":\"literal-key\"}]},{\"all\":[{\"any\":[{\"kind\":\"type_conversion_expression\"},{\"kind\":\"call_expression\"}]},{\"inside\":{\"kind\":\"expression_list\",\"inside\":{\"kind\":\"var_spec\",\"has\":{\"field\":\"name\",\"regex\":\"(?i)(jwt|signing_?key|hmac_?(key|secret))\"}}}},{\"matches\":\"literal-key\"}]},{\"all\":[{\"any\":[{\"kind\":\"type_conversion_expression\"},{\"kind\":\"call_expression\"},{\"kind\":\"identifier\"}]},{\"inside\":{\"kind\":\"expression_list\",\"inside\":{\"kind\":\"return_statement\",\"inside\":{\"stopBy\":\"end\",\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)(jwt\\\\.)?(Parse|ParseWithClaims)$\"}}}}},{\"matches\":\"hardcoded-key\"}]}]}},{\"file\":\"ast-grep/rules/go-sql-string-concat.yml\",\"id\":\"go-sql-string-concat\",\"language\":\"go\",\"severity\":\"error\",\"message\":\"A SQL statement is built by concatenation or fmt.Sprintf, so a value containing quotes or SQL can change the query.\",\"note\":\"Pass values as query arguments with placeholders, e.g. db.Query(\\\"SELECT * FROM t WHERE id = $1\\\", id), never by string building.\",\"metadata\":{\"cwe\":\"CWE-89\",\"cweName\":\"Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')\",\"agentgateSeverity\":\"high\",\"fix\":\"Pass values as query arguments with placeholders, e.g. db.Query(\\\"SELECT * FROM t WHERE id = $1\\\", id), never by string building.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"interpreted_string_literal\"},{\"kind\":\"raw_string_literal\"},{\"kind\":\"int_literal\"},{\"kind\":\"float_literal\"},{\"kind\":\"rune_literal\"},{\"kind\":\"true\"},{\"kind\":\"false\"}]},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"method_declaration\"},{\"kind\":\"func_literal\"}]},\"gives-literal\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$LB\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"matches\":\"literal\"}}}]},{\"any\":[{\"kind\":\"var_spec\"},{\"kind\":\"const_spec\"}],\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"has\":{\"matches\":\"literal\"}}}]}]},\"gives-other\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$LB\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"not\":{\"matches\":\"literal\"}}}}]},{\"kind\":\"var_spec\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"has\":{\"not\":{\"matches\":\"literal\"}}}}]},{\"kind\":\"assignment_statement\",\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$LB\"}}}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"any\":[{\"inside\":{\"stopBy\":\"end\",\"kind\":\"source_file\",\"has\":{\"kind\":\"const_declaration\",\"has\":{\"kind\":\"const_spec\",\"matches\":\"gives-literal\"}}}},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-literal\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-literal\"}}]}}}]},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-other\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-other\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"constant\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"},{\"any\":[{\"kind\":\"parenthesized_expression\"},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}],\"not\":{\"has\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"identifier\",\"not\":{\"matches\":\"literal-bound\"}},{\"kind\":\"call_expression\"},{\"kind\":\"selector_expression\"},{\"kind\":\"index_expression\"},{\"kind\":\"unary_expression\"},{\"kind\":\"type_conversion_expression\"}]}}}]},\"built-string\":{\"any\":[{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^fmt\\\\.Sprintf$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"not\":{\"nthChild\":1},\"any\":[{\"kind\":\"identifier\"},{\"kind\":\"call_expression\"},{\"kind\":\"selector_expression\"},{\"kind\":\"index_expression\"},{\"kind\":\"binary_expression\"},{\"kind\":\"unary_expression\"},{\"kind\":\"type_conversion_expression\"},{\"kind\":\"variadic_argument\"}],\"all\":[{\"not\":{\"matches\":\"constant\"}}]}}}]},{\"kind\":\"binary_expression\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},{\"has\":{\"stopBy\":\"end\",\"all\":[{\"any\":[{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"left\"}},{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"right\"}}]},{\"not\":{\"matches\":\"literal\"}},{\"not\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}},{\"not\":{\"kind\":\"parenthesized_expression\"}},{\"not\":{\"matches\":\"literal-bound\"}}]}}]}]},\"plus\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},\"sql-text\":{\"regex\":\"^(fmt\\\\.Sprintf\\\\(\\\\s*)?[\\\"`]\\\\s*(SELECT\\\\s[\\\\s\\\\S]*\\\\sFROM\\\\s|select\\\\s[\\\\s\\\\S]*\\\\sfrom\\\\s|INSERT\\\\s+(IGNORE\\\\s+)?INTO\\\\s|insert\\\\s+(ignore\\\\s+)?into\\\\s|UPDATE\\\\s+\\\\S+\\\\s+SET\\\\s|update\\\\s+\\\\S+\\\\s+set\\\\s|DELETE\\\\s+FROM\\\\s|delete\\\\s+from\\\\s|REPLACE\\\\s+INTO\\\\s|replace\\\\s+into\\\\s|MERGE\\\\s+INTO\\\\s|merge\\\\s+into\\\\s)\"},\"query-call\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"kind\":\"selector_expression\",\"has\":{\"field\":\"field\",\"regex\":\"^(Query|QueryRow|QueryContext|QueryRowContext|Exec|ExecContext|Prepare|PrepareContext|Queryx|QueryRowx|QueryxContext|QueryRowxContext|MustExec|NamedExec|NamedQuery|Raw)$\"}}},\"query-argument\":{\"inside\":{\"kind\":\"argument_list\",\"inside\":{\"matches\":\"query-call\"}}},\"gives-built\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$BV\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"matches\":\"built-string\"}}}]},{\"kind\":\"var_spec\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"value\",\"has\":{\"matches\":\"built-string\"}}}]},{\"kind\":\"assignment_statement\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$BV\"}}},{\"any\":[{\"has\":{\"field\":\"right\",\"has\":{\"matches\":\"built-string\"}}},{\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+=$\"}},{\"has\":{\"field\":\"right\",\"has\":{\"not\":{\"matches\":\"constant\"}}}}]}]}]}]},\"resets-variable\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$BV\"}}},{\"has\":{\"field\":\"right\",\"not\":{\"has\":{\"matches\":\"built-string\"}}}}]},{\"kind\":\"var_spec\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"value\",\"not\":{\"has\":{\"matches\":\"built-string\"}}}}]},{\"kind\":\"assignment_statement\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$BV\"}}},{\"has\":{\"field\":\"operator\",\"regex\":\"^=$\"}},{\"has\":{\"field\":\"right\",\"not\":{\"has\":{\"matches\":\"built-string\"}}}}]}]},\"builds-statement\":{\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-built\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-built\"}}]},\"resets-statement\":{\"any\":[{\"matches\":\"resets-variable\"},{\"kind\":\"var_declaration\",\"has\":{\"matches\":\"resets-variable\"}}]},\"built-variable\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$BV\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"all\":[{\"matches\":\"builds-statement\"},{\"pattern\":\"$BUILD\"}]}}},{\"not\":{\"any\":[{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"all\":[{\"matches\":\"resets-statement\"},{\"follows\":{\"stopBy\":\"end\",\"pattern\":\"$BUILD\"}}]}}},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"matches\":\"resets-statement\"},\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"pattern\":\"$BUILD\"}}}}]}}]}},\"rule\":{\"any\":[{\"all\":[{\"any\":[{\"kind\":\"call_expression\"},{\"kind\":\"binary_expression\"}]},{\"not\":{\"any\":[{\"inside\":{\"matches\":\"plus\"}},{\"inside\":{\"kind\":\"parenthesized_expression\",\"inside\":{\"matches\":\"plus\"}}}]}},{\"any\":[{\"matches\":\"sql-text\"},{\"matches\":\"query-argument\"}]},{\"matches\":\"built-string\"}]},{\"all\":[{\"matches\":\"query-call\"},{\"any\":[{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"Context$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":2,\"matches\":\"built-variable\"}}}]},{\"all\":[{\"has\":{\"field\":\"function\",\"not\":{\"regex\":\"Context$\"}}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"built-variable\"}}}]}]}]}]}},{\"file\":\"ast-grep/rules/go-tls-insecure-skip-verify.yml\",\"id\":\"go-tls-insecure-skip-verify\",\"language\":\"go\",\"severity\":\"error\",\"message\":\"tls.Config sets InsecureSkipVerify to true, so any certificate is accepted and anyone on the network path can impersonate the server.\",\"note\":\"Remove InsecureSkipVerify; to trust a private CA, add its certificate to a x509.CertPool and set it as RootCAs.\",\"metadata\":{\"cwe\":\"CWE-295\",\"cweName\":\"Improper Certificate Validation\",\"agentgateSeverity\":\"high\",\"fix\":\"Remove InsecureSkipVerify; to trust a private CA, add its certificate to a x509.CertPool and set it as RootCAs.\"},\"utils\":{\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"method_declaration\"},{\"kind\":\"func_literal\"}]},\"gives-true\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$TB\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"kind\":\"true\"}}}]},{\"any\":[{\"kind\":\"var_spec\"},{\"kind\":\"const_spec\"}],\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$TB\"}},{\"has\":{\"field\":\"value\",\"has\":{\"kind\":\"true\"}}}]}]},\"gives-other\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$TB\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"not\":{\"kind\":\"true\"}}}}]},{\"kind\":\"var_spec\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$TB\"}},{\"has\":{\"field\":\"value\",\"has\":{\"not\":{\"kind\":\"true\"}}}}]},{\"kind\":\"assignment_statement\",\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$TB\"}}}]},\"on\":{\"any\":[{\"kind\":\"true\"},{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$TB\"},{\"any\":[{\"inside\":{\"stopBy\":\"end\",\"kind\":\"source_file\",\"has\":{\"kind\":\"const_declaration\",\"has\":{\"kind\":\"const_spec\",\"matches\":\"gives-true\"}}}},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-true\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-true\"}}]}}}]},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-other\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-other\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$TB\"}}}}}]}]}},\"rule\":{\"any\":[{\"kind\":\"keyed_element\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^InsecureSkipVerify$\"}},{\"has\":{\"field\":\"value\",\"any\":[{\"matches\":\"on\"},{\"has\":{\"matches\":\"on\"}}]}}]},{\"kind\":\"assignment_statement\",\"all\":[{\"has\":{\"field\":\"left\",\"regex\":\"\\\\.InsecureSkipVerify$\"}},{\"has\":{\"field\":\"right\",\"has\":{\"matches\":\"on\"}}}]}]}},{\"file\":\"ast-grep/rules/go-weak-hash-password.yml\",\"id\":\"go-weak-hash-password\",\"language\":\"go\",\"severity\":\"error\",\"message\":\"A password is hashed with MD5 or SHA-1, fast unsalted hashes that are cracked by brute force within hours.\",\"note\":\"Hash passwords with golang.org/x/crypto/bcrypt or argon2 (bcrypt.GenerateFromPassword, argon2.IDKey).\",\"metadata\":{\"cwe\":\"CWE-916\",\"cweName\":\"Use of Password Hash With Insufficient Computational Effort\",\"agentgateSeverity\":\"high\",\"fix\":\"Hash passwords with golang.org/x/crypto/bcrypt or argon2 (bcrypt.GenerateFromPassword, argon2.IDKey).\"},\"utils\":{\"password-ish\":{\"regex\":\"(?i)(passw(or)?d|passwd|pwd|passphrase)\"},\"weak-hash\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"^(md5|sha1)\\\\.(Sum|New)$\"}},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"method_declaration\"},{\"kind\":\"func_literal\"}]},\"password-target\":{\"any\":[{\"kind\":\"identifier\",\"matches\":\"password-ish\"},{\"kind\":\"selector_expression\",\"has\":{\"field\":\"field\",\"matches\":\"password-ish\"}}]},\"password-sink\":{\"any\":[{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"matches\":\"password-target\"}},{\"kind\":\"assignment_statement\",\"has\":{\"field\":\"left\",\"has\":{\"matches\":\"password-target\"}}},{\"kind\":\"short_var_declaration\",\"has\":{\"field\":\"left\",\"has\":{\"matches\":\"password-target\"}}},{\"kind\":\"keyed_element\",\"has\":{\"field\":\"key\",\"matches\":\"password-ish\"}}]},\"password-sink-value\":{\"any\":[{\"inside\":{\"kind\":\"argument_list\",\"inside\":{\"kind\":\"call_expression\",\"matches\":\"password-sink\"}}},{\"inside\":{\"field\":\"right\",\"any\":[{\"kind\":\"assignment_statement\"},{\"kind\":\"short_var_declaration\"}],\"matches\":\"password-sink\"}},{\"inside\":{\"field\":\"value\",\"kind\":\"keyed_element\",\"matches\":\"password-sink\"}}]},\"gives-hash\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$HO\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-hash\"}}}]},{\"kind\":\"var_spec\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$HO\"}},{\"has\":{\"field\":\"value\",\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-hash\"}}}]},{\"kind\":\"assignment_statement\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$HO\"}}},{\"has\":{\"field\":\"right\",\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-hash\"}}}]}]},\"weak-made\":{\"any\":[{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-hash\"}},{\"has\":{\"stopBy\":\"end\",\"kind\":\"identifier\",\"pattern\":\"$HO\",\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-hash\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-hash\"}}]}}}}]},\"gives-weak\":{\"any\":[{\"kind\":\"short_var_declaration\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$HD\"}}},{\"has\":{\"field\":\"right\",\"matches\":\"weak-made\"}}]},{\"kind\":\"var_spec\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$HD\"}},{\"has\":{\"field\":\"value\",\"matches\":\"weak-made\"}}]},{\"kind\":\"assignment_statement\",\"all\":[{\"has\":{\"field\":\"left\",\"has\":{\"pattern\":\"$HD\"}}},{\"has\":{\"field\":\"right\",\"matches\":\"weak-made\"}}]}]},\"weak-variable\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$HD\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"gives-weak\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"gives-weak\"}}]}}}]},\"writes-password\":{\"any\":[{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"kind\":\"selector_expression\",\"all\":[{\"has\":{\"field\":\"operand\",\"pattern\":\"$H\"}},{\"has\":{\"field\":\"field\",\"regex\":\"^(Write|WriteString)$\"}}]}},{\"has\":{\"field\":\"arguments\",\"matches\":\"password-ish\"}}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^io\\\\.WriteString$\"}},{\"has\":{\"field\":\"arguments\",\"all\":[{\"has\":{\"nthChild\":1,\"pattern\":\"$H\"}},{\"has\":{\"nthChild\":2,\"matches\":\"password-ish\"}}]}}]}]}},\"rule\":{\"any\":[{\"all\":[{\"matches\":\"weak-hash\"},{\"any\":[{\"has\":{\"field\":\"arguments\",\"matches\":\"password-ish\"}},{\"all\":[{\"inside\":{\"kind\":\"expression_list\",\"inside\":{\"any\":[{\"kind\":\"short_var_declaration\"},{\"kind\":\"assignment_statement\"}],\"has\":{\"field\":\"left\",\"has\":{\"kind\":\"identifier\",\"pattern\":\"$H\"}}}}},{\"inside\":{\"stopBy\":\"end\",\"precedes\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"writes-password\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"writes-password\"}}]}}}]},{\"inside\":{\"stopBy\":\"end\",\"matches\":\"password-sink-value\"}},{\"all\":[{\"inside\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"function_declaration\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}},{\"kind\":\"method_declaration\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}}]}},{\"not\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"any\":[{\"kind\":\"interpreted_string_literal\"},{\"kind\":\"raw_string_literal\"},{\"kind\":\"type_conversion_expression\",\"has\":{\"field\":\"operand\",\"any\":[{\"kind\":\"interpreted_string_literal\"},{\"kind\":\"raw_string_literal\"}]}}]}}}}]}]}]},{\"all\":[{\"matches\":\"password-sink\"},{\"any\":[{\"has\":{\"field\":\"arguments\",\"has\":{\"any\":[{\"matches\":\"weak-variable\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-variable\"}}]}}},{\"has\":{\"field\":\"right\",\"has\":{\"any\":[{\"matches\":\"weak-variable\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-variable\"}}]}}},{\"has\":{\"field\":\"value\",\"any\":[{\"matches\":\"weak-variable\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-variable\"}}]}}]}]}]}},{\"file\":\"ast-grep/rules/js-child-process-exec-interpolated.yml\",\"id\":\"js-child-process-exec-interpolated\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"A shell runs a command that is not fixed in the source (built from interpolated or concatenated strings, or passed in a variable), so a value containing shell syntax can run other commands.\",\"note\":\"Run the program without a shell, with execFile or spawn and an argument array, and validate the values you pass.\",\"metadata\":{\"cwe\":\"CWE-78\",\"cweName\":\"Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Run the program without a shell, with execFile or spawn and an argument array, and validate the values you pass.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"number\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}]},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"function_expression\"},{\"kind\":\"arrow_function\"},{\"kind\":\"method_definition\"},{\"kind\":\"generator_function_declaration\"},{\"kind\":\"generator_function\"},{\"kind\":\"class_declaration\"},{\"kind\":\"class\"}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"matches\":\"literal\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"augmented_assignment_expression\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"built-string\":{\"any\":[{\"kind\":\"template_string\",\"has\":{\"kind\":\"template_substitution\",\"not\":{\"has\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"}]}}},\"not\":{\"inside\":{\"kind\":\"call_expression\"}}},{\"kind\":\"binary_expression\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},{\"has\":{\"stopBy\":\"end\",\"all\":[{\"any\":[{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"left\"}},{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"right\"}}]},{\"not\":{\"matches\":\"literal\"}},{\"not\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}},{\"not\":{\"kind\":\"parenthesized_expression\"}},{\"not\":{\"matches\":\"literal-bound\"}}]}}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(util\\\\.)?format$|\\\\.concat$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"not\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"}]},\"any\":[{\"kind\":\"identifier\"},{\"kind\":\"member_expression\"},{\"kind\":\"call_expression\"},{\"kind\":\"subscript_expression\"},{\"kind\":\"template_string\"},{\"kind\":\"binary_expression\"}]}}}]}]},\"constant\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"},\"not\":{\"matches\":\"built-string\"}},{\"kind\":\"template_string\",\"not\":{\"matches\":\"built-string\"}},{\"kind\":\"parenthesized_expression\",\"has\":{\"matches\":\"literal\"}}]},\"builds-variable\":{\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"value\",\"matches\":\"built-string\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"matches\":\"built-string\"}}]},{\"kind\":\"augmented_assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"literal\"}}}]}]},\"resets-variable\":{\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"built-string\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"built-string\"}}}]}]},\"builds-statement\":{\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"builds-variable\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"builds-variable\"}}]},\"resets-statement\":{\"any\":[{\"any\":[{\"kind\":\"lexical_declaration\"},{\"kind\":\"variable_declaration\"}],\"has\":{\"matches\":\"resets-variable\"}},{\"kind\":\"expression_statement\",\"has\":{\"matches\":\"resets-variable\"}}]},\"built-variable\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$BV\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"all\":[{\"matches\":\"builds-statement\"},{\"pattern\":\"$BUILD\"}]}}},{\"not\":{\"any\":[{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"all\":[{\"matches\":\"resets-statement\"},{\"follows\":{\"stopBy\":\"end\",\"pattern\":\"$BUILD\"}}]}}},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"matches\":\"resets-statement\"},\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"pattern\":\"$BUILD\"}}}}]}}]},\"dynamic-first-argument\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"not\":{\"matches\":\"constant\"}}}},\"loads-shell-module\":{\"inside\":{\"stopBy\":\"end\",\"kind\":\"program\",\"has\":{\"stopBy\":\"end\",\"kind\":\"string\",\"regex\":\"^['\\\"`]((node:)?child_process|shelljs|execa|zx)['\\\"`]$\"}}},\"shell-option\":{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?shell['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"any\":[{\"kind\":\"true\"},{\"kind\":\"string\"}]}}]},\"shell-options\":{\"has\":{\"field\":\"arguments\",\"any\":[{\"has\":{\"kind\":\"object\",\"has\":{\"matches\":\"shell-option\"}}},{\"has\":{\"kind\":\"identifier\",\"pattern\":\"$OPTS\",\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$OPTS\"}},{\"has\":{\"field\":\"value\",\"kind\":\"object\",\"has\":{\"matches\":\"shell-option\"}}}]}}}}}]}}},\"rule\":{\"kind\":\"call_expression\",\"any\":[{\"all\":[{\"has\":{\"field\":\"function\",\"any\":[{\"kind\":\"identifier\",\"regex\":\"^(exec|execSync|execAsync|execPromise|execP|execPromised|execaCommand|execaCommandSync)$\"},{\"kind\":\"member_expression\",\"all\":[{\"has\":{\"field\":\"property\",\"regex\":\"^(exec|execSync)$\"}},{\"has\":{\"field\":\"object\",\"regex\":\"(?i)(child_?process|^cp$|^proc$|^shell(js)?$)\"}}]},{\"kind\":\"call_expression\",\"regex\":\"^(util\\\\.)?promisify\\\\(([\\\\w.]+\\\\.)?exec\\\\)$\"}]}},{\"matches\":\"dynamic-first-argument\"},{\"any\":[{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"any\":[{\"matches\":\"built-string\"},{\"matches\":\"built-variable\"}]}}},{\"has\":{\"field\":\"function\",\"not\":{\"kind\":\"identifier\"}}},{\"matches\":\"loads-shell-module\"}]}]},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)(spawn|spawnSync|execFile|execFileSync|execa|execaSync)$\"}},{\"matches\":\"dynamic-first-argument\"},{\"matches\":\"shell-options\"}]},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)(spawn|spawnSync|execFile|execFileSync|execa|execaSync)$\"}},{\"has\":{\"field\":\"arguments\",\"all\":[{\"has\":{\"nthChild\":1,\"regex\":\"^['\\\"`](/usr)?(/bin/)?(ba|da|k|z)?sh['\\\"`]$\"}},{\"has\":{\"nthChild\":2,\"kind\":\"array\",\"all\":[{\"has\":{\"regex\":\"^['\\\"`]-c['\\\"`]$\"}},{\"has\":{\"any\":[{\"kind\":\"identifier\"},{\"kind\":\"member_expression\"},{\"kind\":\"call_expression\"},{\"kind\":\"subscript_expression\"},{\"kind\":\"template_string\"},{\"kind\":\"binary_expression\"}],\"not\":{\"matches\":\"constant\"}}}]}}]}}]}]}},{\"file\":\"ast-grep/rules/js-dom-html-injection.yml\",\"id\":\"js-dom-html-injection\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"HTML that is not a literal is written into the page (innerHTML, outerHTML, insertAdjacentHTML or document.write), so any markup or script it carries runs in the page.\",\"note\":\"Set textContent or build elements with createElement, or pass the markup through a sanitizer such as DOMPurify.sanitize first.\",\"metadata\":{\"cwe\":\"CWE-79\",\"cweName\":\"Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')\",\"agentgateSeverity\":\"high\",\"fix\":\"Set textContent or build elements with createElement, or pass the markup through a sanitizer such as DOMPurify.sanitize first.\"},\"utils\":{\"sanitized\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"(?i)(sanitize|purify|escape|encodeHtml|htmlEncode)\"}},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"function_expression\"},{\"kind\":\"arrow_function\"},{\"kind\":\"method_definition\"},{\"kind\":\"generator_function_declaration\"},{\"kind\":\"generator_function\"},{\"kind\":\"class_declaration\"},{\"kind\":\"class\"}]},\"safe-value\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"number\"},{\"kind\":\"null\"},{\"kind\":\"undefined\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}},{\"matches\":\"sanitized\"}]},\"safe-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$SB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$SB\"}},{\"has\":{\"field\":\"value\",\"matches\":\"safe-value\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$SB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"safe-value\"}}]}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$SB\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"safe-value\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$SB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"safe-value\"}}}]},{\"kind\":\"augmented_assignment_expression\",\"has\":{\"field\":\"left\",\"pattern\":\"$SB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$SB\"}}}}}]},\"safe-html\":{\"any\":[{\"matches\":\"safe-value\"},{\"matches\":\"safe-bound\"},{\"any\":[{\"kind\":\"template_string\"},{\"kind\":\"parenthesized_expression\"},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}],\"not\":{\"has\":{\"stopBy\":{\"matches\":\"sanitized\"},\"any\":[{\"kind\":\"identifier\",\"not\":{\"matches\":\"safe-bound\"}},{\"kind\":\"call_expression\",\"not\":{\"matches\":\"sanitized\"}},{\"kind\":\"member_expression\"},{\"kind\":\"subscript_expression\"},{\"kind\":\"new_expression\"},{\"kind\":\"await_expression\"},{\"kind\":\"this\"}]}}}]}},\"rule\":{\"any\":[{\"any\":[{\"kind\":\"assignment_expression\"},{\"kind\":\"augmented_assignment_expression\"}],\"all\":[{\"has\":{\"field\":\"left\",\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"regex\":\"^(innerHTML|outerHTML)$\"}}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"safe-html\"}}}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"regex\":\"^insertAdjacentHTML$\"}}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":2,\"not\":{\"matches\":\"safe-html\"}}}}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((window|globalThis)\\\\.)?document\\\\.(write|writeln)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"not\":{\"matches\":\"safe-html\"}}}}]}]}},{\"file\":\"ast-grep/rules/js-eval-dynamic.yml\",\"id\":\"js-eval-dynamic\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"Code is evaluated from a string that is not a literal, so whoever shapes that string can run arbitrary code.\",\"note\":\"Do not evaluate strings as code; parse data with JSON.parse and dispatch to known functions instead.\",\"metadata\":{\"cwe\":\"CWE-95\",\"cweName\":\"Improper Neutralization of Directives in Dynamically Evaluated Code ('Eval Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Do not evaluate strings as code; parse data with JSON.parse and dispatch to known functions instead.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}]},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"function_expression\"},{\"kind\":\"arrow_function\"},{\"kind\":\"method_definition\"},{\"kind\":\"generator_function_declaration\"},{\"kind\":\"generator_function\"},{\"kind\":\"class_declaration\"},{\"kind\":\"class\"}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"matches\":\"literal\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"augmented_assignment_expression\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"constant\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"},{\"any\":[{\"kind\":\"parenthesized_expression\"},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}],\"not\":{\"has\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"identifier\",\"not\":{\"matches\":\"literal-bound\"}},{\"kind\":\"call_expression\"},{\"kind\":\"member_expression\"},{\"kind\":\"subscript_expression\"},{\"kind\":\"new_expression\"},{\"kind\":\"await_expression\"},{\"kind\":\"yield_expression\"},{\"kind\":\"this\"},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"not\":{\"regex\":\"^\\\\+$\"}}}]}}}]},\"built-string\":{\"any\":[{\"kind\":\"template_string\",\"has\":{\"kind\":\"template_substitution\"}},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"},\"not\":{\"matches\":\"constant\"}}]},\"builds-variable\":{\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"value\",\"matches\":\"built-string\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"matches\":\"built-string\"}}]},{\"kind\":\"augmented_assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"constant\"}}}]}]},\"resets-variable\":{\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"built-string\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"built-string\"}}}]}]},\"builds-statement\":{\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"builds-variable\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"builds-variable\"}}]},\"resets-statement\":{\"any\":[{\"any\":[{\"kind\":\"lexical_declaration\"},{\"kind\":\"variable_declaration\"}],\"has\":{\"matches\":\"resets-variable\"}},{\"kind\":\"expression_statement\",\"has\":{\"matches\":\"resets-variable\"}}]},\"built-variable\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$BV\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"all\":[{\"matches\":\"builds-statement\"},{\"pattern\":\"$BUILD\"}]}}},{\"not\":{\"any\":[{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"all\":[{\"matches\":\"resets-statement\"},{\"follows\":{\"stopBy\":\"end\",\"pattern\":\"$BUILD\"}}]}}},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"matches\":\"resets-statement\"},\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"pattern\":\"$BUILD\"}}}}]}}]},\"dynamic-body\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":{\"position\":1,\"reverse\":true},\"not\":{\"matches\":\"constant\"}}}}},\"rule\":{\"any\":[{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((window|globalThis|global|self)\\\\.)?eval$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"not\":{\"matches\":\"constant\"}}}}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((window|globalThis|global|self)\\\\.)?Function$\"}},{\"matches\":\"dynamic-body\"}]},{\"kind\":\"new_expression\",\"all\":[{\"has\":{\"field\":\"constructor\",\"regex\":\"^((window|globalThis|global|self)\\\\.)?Function$\"}},{\"matches\":\"dynamic-body\"}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((window|globalThis|global|self)\\\\.)?(setTimeout|setInterval)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"any\":[{\"matches\":\"built-string\"},{\"matches\":\"built-variable\"}]}}}]}]}},{\"file\":\"ast-grep/rules/js-jwt-hardcoded-secret.yml\",\"id\":\"js-jwt-hardcoded-secret\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"A JWT is signed or verified with a secret written in the source, so anyone who can read the code can mint valid tokens.\",\"note\":\"Load the signing secret from the environment or a secret manager (e.g. process.env.JWT_SECRET) and fail at startup when it is missing.\",\"metadata\":{\"cwe\":\"CWE-798\",\"cweName\":\"Use of Hard-coded Credentials\",\"agentgateSeverity\":\"high\",\"fix\":\"Load the signing secret from the environment or a secret manager (e.g. process.env.JWT_SECRET) and fail at startup when it is missing.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}],\"not\":{\"regex\":\"BEGIN ([A-Z]+ )?PUBLIC KEY|BEGIN CERTIFICATE\"}},\"hardcoded-value\":{\"any\":[{\"matches\":\"literal\"},{\"kind\":\"binary_expression\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^(\\\\|\\\\||\\\\?\\\\?)$\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]}]},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"function_expression\"},{\"kind\":\"arrow_function\"},{\"kind\":\"method_definition\"},{\"kind\":\"generator_function_declaration\"},{\"kind\":\"generator_function\"},{\"kind\":\"class_declaration\"},{\"kind\":\"class\"}]},\"hardcoded-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$HB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$HB\"}},{\"has\":{\"field\":\"value\",\"matches\":\"hardcoded-value\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$HB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"hardcoded-value\"}}]}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$HB\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"hardcoded-value\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$HB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"hardcoded-value\"}}}]}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$HB\"}}}}}]},\"hardcoded\":{\"any\":[{\"matches\":\"hardcoded-value\"},{\"matches\":\"hardcoded-bound\"}]}},\"rule\":{\"any\":[{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((jwt|JWT|jsonwebtoken|jsonWebToken)\\\\.)?(sign|verify)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":2,\"matches\":\"hardcoded\"}}},{\"any\":[{\"has\":{\"field\":\"function\",\"kind\":\"member_expression\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":2,\"matches\":\"hardcoded-value\"}}},{\"inside\":{\"stopBy\":\"end\",\"kind\":\"program\",\"has\":{\"stopBy\":\"end\",\"kind\":\"string\",\"regex\":\"^['\\\"`]jsonwebtoken['\\\"`]$\"}}}]}]},{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?(secretOrKey|secretOrPrivateKey|secretOrPublicKey)['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"hardcoded\"}}]},{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?secret['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"hardcoded\"}},{\"inside\":{\"stopBy\":\"end\",\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"(?i)jwt\"}}}]}]}},{\"file\":\"ast-grep/rules/js-react-dangerously-set-inner-html.yml\",\"id\":\"js-react-dangerously-set-inner-html\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"dangerouslySetInnerHTML is given HTML that is not a literal, so any markup or script it carries is rendered as is.\",\"note\":\"Render the value as text through JSX, or sanitize it first, e.g. { __html: DOMPurify.sanitize(html) }.\",\"metadata\":{\"cwe\":\"CWE-79\",\"cweName\":\"Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')\",\"agentgateSeverity\":\"high\",\"fix\":\"Render the value as text through JSX, or sanitize it first, e.g. { __html: DOMPurify.sanitize(html) }.\"},\"utils\":{\"sanitized\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"(?i)(sanitize|purify|escape|encodeHtml|htmlEncode)\"}},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"function_expression\"},{\"kind\":\"arrow_function\"},{\"kind\":\"method_definition\"},{\"kind\":\"generator_function_declaration\"},{\"kind\":\"generator_function\"},{\"kind\":\"class_declaration\"},{\"kind\":\"class\"}]},\"safe-value\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"number\"},{\"kind\":\"null\"},{\"kind\":\"undefined\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}},{\"matches\":\"sanitized\"}]},\"safe-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$SB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$SB\"}},{\"has\":{\"field\":\"value\",\"matches\":\"safe-value\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$SB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"safe-value\"}}]}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$SB\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"safe-value\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$SB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"safe-value\"}}}]},{\"kind\":\"augmented_assignment_expression\",\"has\":{\"field\":\"left\",\"pattern\":\"$SB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$SB\"}}}}}]},\"safe-html\":{\"any\":[{\"matches\":\"safe-value\"},{\"matches\":\"safe-bound\"},{\"any\":[{\"kind\":\"template_string\"},{\"kind\":\"parenthesized_expression\"},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}],\"not\":{\"has\":{\"stopBy\":{\"matches\":\"sanitized\"},\"any\":[{\"kind\":\"identifier\",\"not\":{\"matches\":\"safe-bound\"}},{\"kind\":\"call_expression\",\"not\":{\"matches\":\"sanitized\"}},{\"kind\":\"member_expression\"},{\"kind\":\"subscript_expression\"},{\"kind\":\"new_expression\"},{\"kind\":\"await_expression\"},{\"kind\":\"this\"}]}}}]},\"safe-object\":{\"kind\":\"object\",\"has\":{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?__html['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"safe-html\"}}]}}},\"rule\":{\"any\":[{\"kind\":\"jsx_attribute\",\"all\":[{\"has\":{\"kind\":\"property_identifier\",\"regex\":\"^dangerouslySetInnerHTML$\"}},{\"not\":{\"has\":{\"kind\":\"jsx_expression\",\"has\":{\"matches\":\"safe-object\"}}}}]},{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?dangerouslySetInnerHTML['\\\"]?$\"}},{\"not\":{\"has\":{\"field\":\"value\",\"matches\":\"safe-object\"}}}]}]}},{\"file\":\"ast-grep/rules/js-sql-string-concat.yml\",\"id\":\"js-sql-string-concat\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"A SQL statement is built by concatenation, formatting or template interpolation, so a value containing quotes or SQL can change the query.\",\"note\":\"Pass values as bind parameters (query('... WHERE id = $1', [id])) or use a tagged sql template, never by string building.\",\"metadata\":{\"cwe\":\"CWE-89\",\"cweName\":\"Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')\",\"agentgateSeverity\":\"high\",\"fix\":\"Pass values as bind parameters (query('... WHERE id = $1', [id])) or use a tagged sql template, never by string building.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"number\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}]},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"function_expression\"},{\"kind\":\"arrow_function\"},{\"kind\":\"method_definition\"},{\"kind\":\"generator_function_declaration\"},{\"kind\":\"generator_function\"},{\"kind\":\"class_declaration\"},{\"kind\":\"class\"}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"matches\":\"literal\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"augmented_assignment_expression\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"fixed\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"}]},\"built-string\":{\"any\":[{\"kind\":\"template_string\",\"has\":{\"kind\":\"template_substitution\",\"not\":{\"has\":{\"matches\":\"fixed\"}}},\"not\":{\"inside\":{\"kind\":\"call_expression\"}}},{\"kind\":\"binary_expression\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},{\"has\":{\"stopBy\":\"end\",\"all\":[{\"any\":[{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"left\"}},{\"inside\":{\"kind\":\"binary_expression\",\"field\":\"right\"}}]},{\"not\":{\"matches\":\"literal\"}},{\"not\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}},{\"not\":{\"kind\":\"parenthesized_expression\"}},{\"not\":{\"matches\":\"literal-bound\"}}]}}]},{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"any\":[{\"regex\":\"^(util\\\\.)?format$\"},{\"kind\":\"member_expression\",\"all\":[{\"has\":{\"field\":\"property\",\"regex\":\"^concat$\"}},{\"has\":{\"field\":\"object\",\"any\":[{\"kind\":\"string\"},{\"kind\":\"template_string\"}]}}]}]}},{\"has\":{\"field\":\"arguments\",\"has\":{\"any\":[{\"kind\":\"identifier\"},{\"kind\":\"member_expression\"},{\"kind\":\"call_expression\"},{\"kind\":\"subscript_expression\"},{\"kind\":\"template_string\"},{\"kind\":\"binary_expression\"}],\"not\":{\"matches\":\"fixed\"}}}}]}]},\"plus\":{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},\"sql-text\":{\"regex\":\"^((util\\\\.)?format\\\\(\\\\s*)?['\\\"`]\\\\s*(SELECT\\\\s[\\\\s\\\\S]*\\\\sFROM\\\\s|select\\\\s[\\\\s\\\\S]*\\\\sfrom\\\\s|INSERT\\\\s+(IGNORE\\\\s+)?INTO\\\\s|insert\\\\s+(ignore\\\\s+)?into\\\\s|UPDATE\\\\s+\\\\S+\\\\s+SET\\\\s|update\\\\s+\\\\S+\\\\s+set\\\\s|DELETE\\\\s+FROM\\\\s|delete\\\\s+from\\\\s|REPLACE\\\\s+INTO\\\\s|replace\\\\s+into\\\\s|MERGE\\\\s+INTO\\\\s|merge\\\\s+into\\\\s)\"},\"query-call\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"kind\":\"member_expression\",\"any\":[{\"has\":{\"field\":\"property\",\"regex\":\"^(query|\\\\$queryRawUnsafe|\\\\$executeRawUnsafe|whereRaw|orWhereRaw|havingRaw|orHavingRaw|orderByRaw|groupByRaw|joinRaw|fromRaw|selectRaw)$\"}},{\"all\":[{\"has\":{\"field\":\"property\",\"regex\":\"^(execute|raw|unsafe|literal)$\"}},{\"has\":{\"field\":\"object\",\"regex\":\"(?i)(^|\\\\.|_)(db|database|knex|sql|sequelize|pool|conn|connection|client|trx|tx|prisma|pg|mysql|sqlite|postgres)$\"}}]}]}},\"query-argument\":{\"nthChild\":1,\"inside\":{\"kind\":\"arguments\",\"inside\":{\"matches\":\"query-call\"}}},\"sql-name\":{\"regex\":\"^(sql|SQL|stmt)([A-Z_0-9]\\\\w*)?$|^\\\\w*[a-z0-9](Sql|SQL|Stmt)([A-Z_0-9]\\\\w*)?$|^\\\\w*_(sql|SQL|stmt)(_\\\\w*)?$\"},\"builds-variable\":{\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"value\",\"matches\":\"built-string\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"matches\":\"built-string\"}}]},{\"kind\":\"augmented_assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"fixed\"}}}]}]},\"resets-variable\":{\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"built-string\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"built-string\"}}}]}]},\"builds-statement\":{\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"builds-variable\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"builds-variable\"}}]},\"resets-statement\":{\"any\":[{\"any\":[{\"kind\":\"lexical_declaration\"},{\"kind\":\"variable_declaration\"}],\"has\":{\"matches\":\"resets-variable\"}},{\"kind\":\"expression_statement\",\"has\":{\"matches\":\"resets-variable\"}}]},\"built-variable\":{\"all\":[{\"any\":[{\"kind\":\"identifier\"},{\"kind\":\"shorthand_property_identifier\"}]},{\"pattern\":\"$BV\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"all\":[{\"matches\":\"builds-statement\"},{\"pattern\":\"$BUILD\"}]}}},{\"not\":{\"any\":[{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"all\":[{\"matches\":\"resets-statement\"},{\"follows\":{\"stopBy\":\"end\",\"pattern\":\"$BUILD\"}}]}}},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"matches\":\"resets-statement\"},\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"pattern\":\"$BUILD\"}}}}]}}]}},\"rule\":{\"any\":[{\"all\":[{\"any\":[{\"kind\":\"template_string\"},{\"kind\":\"binary_expression\"},{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"regex\":\"^(util\\\\.)?format$|\\\\.concat$\"}}]},{\"not\":{\"any\":[{\"inside\":{\"matches\":\"plus\"}},{\"inside\":{\"kind\":\"parenthesized_expression\",\"inside\":{\"matches\":\"plus\"}}}]}},{\"any\":[{\"matches\":\"sql-text\"},{\"matches\":\"query-argument\"},{\"inside\":{\"kind\":\"variable_declarator\",\"has\":{\"field\":\"name\",\"matches\":\"sql-name\"}}},{\"inside\":{\"any\":[{\"kind\":\"assignment_expression\"},{\"kind\":\"augmented_assignment_expression\"}],\"has\":{\"field\":\"left\",\"any\":[{\"matches\":\"sql-name\"},{\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"matches\":\"sql-name\"}}]}}}]},{\"matches\":\"built-string\"}]},{\"all\":[{\"matches\":\"query-call\"},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"any\":[{\"matches\":\"built-variable\"},{\"kind\":\"object\",\"has\":{\"any\":[{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?(text|sql)['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"built-variable\"}}]},{\"all\":[{\"kind\":\"shorthand_property_identifier\"},{\"regex\":\"^(text|sql)$\"},{\"matches\":\"built-variable\"}]}]}}]}}}]}]}},{\"file\":\"ast-grep/rules/js-tls-verify-disabled.yml\",\"id\":\"js-tls-verify-disabled\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"TLS certificate verification is turned off, so anyone on the network path can impersonate the server and read or change the traffic.\",\"note\":\"Keep certificate verification on; to trust a private CA, pass its certificate with the ca option or NODE_EXTRA_CA_CERTS.\",\"metadata\":{\"cwe\":\"CWE-295\",\"cweName\":\"Improper Certificate Validation\",\"agentgateSeverity\":\"high\",\"fix\":\"Keep certificate verification on; to trust a private CA, pass its certificate with the ca option or NODE_EXTRA_CA_CERTS.\"},\"utils\":{\"zero\":{\"regex\":\"^(['\\\"`]0['\\\"`]|0)$\"},\"accept-all\":{\"any\":[{\"kind\":\"arrow_function\",\"regex\":\"^(\\\\([^)]*\\\\)|\\\\w+)\\\\s*=>\\\\s*(\\\\{\\\\s*(return\\\\s*(undefined|null)?\\\\s*;?\\\\s*)?\\\\}|undefined|null|\\\\(?\\\\s*undefined\\\\s*\\\\)?)$\"},{\"kind\":\"function_expression\",\"regex\":\"^function\\\\s*\\\\w*\\\\s*\\\\([^)]*\\\\)\\\\s*\\\\{\\\\s*(return\\\\s*(undefined|null)?\\\\s*;?\\\\s*)?\\\\}$\"}]},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"function_expression\"},{\"kind\":\"arrow_function\"},{\"kind\":\"method_definition\"},{\"kind\":\"generator_function_declaration\"},{\"kind\":\"generator_function\"},{\"kind\":\"class_declaration\"},{\"kind\":\"class\"}]},\"off\":{\"any\":[{\"kind\":\"false\"},{\"all\":[{\"any\":[{\"kind\":\"identifier\"},{\"kind\":\"shorthand_property_identifier\"}]},{\"pattern\":\"$FB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$FB\"}},{\"has\":{\"field\":\"value\",\"kind\":\"false\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$FB\"}},{\"has\":{\"field\":\"right\",\"kind\":\"false\"}}]}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$FB\"}},{\"has\":{\"field\":\"value\",\"not\":{\"kind\":\"false\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$FB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"kind\":\"false\"}}}]}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$FB\"}}}}}]}]}},\"rule\":{\"any\":[{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?(rejectUnauthorized|strictSSL)['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"off\"}}]},{\"all\":[{\"kind\":\"shorthand_property_identifier\"},{\"regex\":\"^(rejectUnauthorized|strictSSL)$\"},{\"matches\":\"off\"}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"regex\":\"^(rejectUnauthorized|strictSSL)$\"}}},{\"has\":{\"field\":\"right\",\"matches\":\"off\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"regex\":\"NODE_TLS_REJECT_UNAUTHORIZED\"}},{\"has\":{\"field\":\"right\",\"matches\":\"zero\"}}]},{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?NODE_TLS_REJECT_UNAUTHORIZED['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"zero\"}}]},{\"kind\":\"pair\",\"all\":[{\"has\":{\"field\":\"key\",\"regex\":\"^['\\\"]?checkServerIdentity['\\\"]?$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"accept-all\"}}]}]}},{\"file\":\"ast-grep/rules/js-vm-dynamic-code.yml\",\"id\":\"js-vm-dynamic-code\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"Node's vm module compiles a string that is not a literal, and vm is not a security boundary, so that string can run arbitrary code.\",\"note\":\"Do not compile code built at run time; if untrusted code must run, isolate it in a separate process or sandbox.\",\"metadata\":{\"cwe\":\"CWE-95\",\"cweName\":\"Improper Neutralization of Directives in Dynamically Evaluated Code ('Eval Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Do not compile code built at run time; if untrusted code must run, isolate it in a separate process or sandbox.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}]},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"function_expression\"},{\"kind\":\"arrow_function\"},{\"kind\":\"method_definition\"},{\"kind\":\"generator_function_declaration\"},{\"kind\":\"generator_function\"},{\"kind\":\"class_declaration\"},{\"kind\":\"class\"}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"matches\":\"literal\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"augmented_assignment_expression\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"matches\":\"scope\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"constant\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"},{\"any\":[{\"kind\":\"parenthesized_expression\"},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}],\"not\":{\"has\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"identifier\",\"not\":{\"matches\":\"literal-bound\"}},{\"kind\":\"call_expression\"},{\"kind\":\"member_expression\"},{\"kind\":\"subscript_expression\"},{\"kind\":\"new_expression\"},{\"kind\":\"await_expression\"},{\"kind\":\"yield_expression\"},{\"kind\":\"this\"},{\"kind\":\"binary_expression\",\"has\":{\"field\":\"operator\",\"not\":{\"regex\":\"^\\\\+$\"}}}]}}}]},\"dynamic-first-argument\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"not\":{\"matches\":\"constant\"}}}}},\"rule\":{\"any\":[{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((\\\\w+\\\\.)*vm\\\\.)?(runInContext|runInNewContext|runInThisContext|compileFunction)$\"}},{\"matches\":\"dynamic-first-argument\"}]},{\"kind\":\"new_expression\",\"all\":[{\"has\":{\"field\":\"constructor\",\"regex\":\"^((\\\\w+\\\\.)*vm\\\\.)?Script$\"}},{\"matches\":\"dynamic-first-argument\"},{\"any\":[{\"has\":{\"field\":\"constructor\",\"regex\":\"\\\\bvm\\\\.Script$\"}},{\"inside\":{\"stopBy\":\"end\",\"kind\":\"program\",\"has\":{\"stopBy\":\"end\",\"kind\":\"string\",\"regex\":\"^['\\\"](node:)?vm['\\\"]$\"}}}]}]}]}},{\"file\":\"ast-grep/rules/js-weak-hash-password.yml\",\"id\":\"js-weak-hash-password\",\"language\":\"tsx\",\"severity\":\"error\",\"message\":\"A password is hashed with MD5 or SHA-1, fast unsalted hashes that are cracked by brute force within hours.\",\"note\":\"Hash passwords with a slow, salted algorithm such as argon2, bcrypt or crypto.scrypt.\",\"metadata\":{\"cwe\":\"CWE-916\",\"cweName\":\"Use of Password Hash With Insufficient Computational Effort\",\"agentgateSeverity\":\"high\",\"fix\":\"Hash passwords with a slow, salted algorithm such as argon2, bcrypt or crypto.scrypt.\"},\"utils\":{\"password-ish\":{\"regex\":\"(?i)(passw(or)?d|passwd|pwd|passphrase)\"},\"weak-hash\":{\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)createHash$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"regex\":\"^['\\\"`](?i:md4|md5|sha1|sha-1|ripemd160|rmd160)['\\\"`]$\"}}}]},\"scope\":{\"any\":[{\"kind\":\"function_declaration\"},{\"kind\":\"function_expression\"},{\"kind\":\"arrow_function\"},{\"kind\":\"method_definition\"},{\"kind\":\"generator_function_declaration\"},{\"kind\":\"generator_function\"},{\"kind\":\"class_declaration\"},{\"kind\":\"class\"}]},\"password-sink\":{\"any\":[{\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"any\":[{\"kind\":\"identifier\",\"matches\":\"password-ish\"},{\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"matches\":\"password-ish\"}}]}},{\"kind\":\"assignment_expression\",\"has\":{\"field\":\"left\",\"any\":[{\"kind\":\"identifier\",\"matches\":\"password-ish\"},{\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"matches\":\"password-ish\"}}]}},{\"kind\":\"pair\",\"has\":{\"field\":\"key\",\"matches\":\"password-ish\"}},{\"kind\":\"variable_declarator\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}}]},\"password-sink-value\":{\"any\":[{\"inside\":{\"kind\":\"arguments\",\"inside\":{\"kind\":\"call_expression\",\"matches\":\"password-sink\"}}},{\"inside\":{\"field\":\"right\",\"kind\":\"assignment_expression\",\"matches\":\"password-sink\"}},{\"inside\":{\"field\":\"value\",\"kind\":\"pair\",\"matches\":\"password-sink\"}},{\"inside\":{\"field\":\"value\",\"kind\":\"variable_declarator\",\"matches\":\"password-sink\"}}]},\"weak-made\":{\"any\":[{\"matches\":\"weak-hash\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-hash\"}},{\"has\":{\"stopBy\":\"end\",\"kind\":\"identifier\",\"pattern\":\"$HO\",\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$HO\"}},{\"has\":{\"field\":\"value\",\"any\":[{\"matches\":\"weak-hash\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-hash\"}}]}}]}}}}}]},\"weak-variable\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$HD\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"pattern\":\"$HD\"}},{\"has\":{\"field\":\"value\",\"matches\":\"weak-made\"}}]},{\"kind\":\"assignment_expression\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$HD\"}},{\"has\":{\"field\":\"right\",\"matches\":\"weak-made\"}}]}]}}}}]}},\"rule\":{\"any\":[{\"all\":[{\"matches\":\"weak-hash\"},{\"any\":[{\"inside\":{\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"regex\":\"^update$\"},\"inside\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"password-ish\"}}}}},{\"all\":[{\"inside\":{\"kind\":\"variable_declarator\",\"has\":{\"field\":\"name\",\"pattern\":\"$H\"}}},{\"inside\":{\"stopBy\":\"end\",\"precedes\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"call_expression\",\"all\":[{\"has\":{\"field\":\"function\",\"kind\":\"member_expression\",\"all\":[{\"has\":{\"field\":\"object\",\"pattern\":\"$H\"}},{\"has\":{\"field\":\"property\",\"regex\":\"^update$\"}}]}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"password-ish\"}}}]}}}}]},{\"inside\":{\"stopBy\":\"end\",\"matches\":\"password-sink-value\"}},{\"all\":[{\"inside\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"function_declaration\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}},{\"kind\":\"method_definition\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}},{\"kind\":\"variable_declarator\",\"all\":[{\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}},{\"has\":{\"field\":\"value\",\"any\":[{\"kind\":\"arrow_function\"},{\"kind\":\"function_expression\"}]}}]}]}},{\"not\":{\"inside\":{\"kind\":\"member_expression\",\"has\":{\"field\":\"property\",\"regex\":\"^update$\"},\"inside\":{\"kind\":\"call_expression\",\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"any\":[{\"kind\":\"string\"},{\"kind\":\"template_string\",\"not\":{\"has\":{\"kind\":\"template_substitution\"}}}]}}}}}}]}]}]},{\"all\":[{\"matches\":\"password-sink\"},{\"any\":[{\"has\":{\"field\":\"arguments\",\"has\":{\"matches\":\"weak-variable\"}}},{\"has\":{\"field\":\"arguments\",\"has\":{\"stopBy\":\"end\",\"kind\":\"call_expression\",\"has\":{\"field\":\"function\",\"kind\":\"member_expression\",\"has\":{\"field\":\"object\",\"matches\":\"weak-variable\"}}}}},{\"has\":{\"field\":\"right\",\"any\":[{\"matches\":\"weak-variable\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-variable\"}}]}},{\"has\":{\"field\":\"value\",\"any\":[{\"matches\":\"weak-variable\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-variable\"}}]}}]}]}]}},{\"file\":\"ast-grep/rules/py-eval-dynamic.yml\",\"id\":\"py-eval-dynamic\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"Code is evaluated from a string that is not a literal (eval, exec or compile), so whoever shapes that string can run arbitrary code.\",\"note\":\"Do not evaluate strings as code; parse data with json.loads or ast.literal_eval and dispatch to known functions instead.\",\"metadata\":{\"cwe\":\"CWE-95\",\"cweName\":\"Improper Neutralization of Directives in Dynamically Evaluated Code ('Eval Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Do not evaluate strings as code; parse data with json.loads or ast.literal_eval and dispatch to known functions instead.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}},{\"kind\":\"integer\"},{\"kind\":\"float\"},{\"kind\":\"true\"},{\"kind\":\"false\"},{\"kind\":\"none\"}]},\"scope\":{\"any\":[{\"kind\":\"function_definition\"},{\"kind\":\"class_definition\"},{\"kind\":\"lambda\"}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"augmented_assignment\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"kind\":\"for_statement\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"kind\":\"function_definition\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"constant\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"},{\"any\":[{\"kind\":\"binary_operator\"},{\"kind\":\"parenthesized_expression\"},{\"kind\":\"list\"},{\"kind\":\"tuple\"},{\"kind\":\"string\"},{\"kind\":\"concatenated_string\"}],\"not\":{\"has\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"identifier\",\"not\":{\"matches\":\"literal-bound\"}},{\"kind\":\"call\"},{\"kind\":\"attribute\"},{\"kind\":\"subscript\"},{\"kind\":\"await\"},{\"kind\":\"list_splat\"},{\"kind\":\"dictionary_splat\"}]}}}]}},\"rule\":{\"kind\":\"call\",\"all\":[{\"any\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(builtins\\\\.)?(eval|exec)$\"}},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(builtins\\\\.)?compile$\"}},{\"has\":{\"field\":\"arguments\",\"any\":[{\"has\":{\"nthChild\":3,\"regex\":\"^['\\\"](exec|eval|single)['\\\"]$\"}},{\"has\":{\"kind\":\"keyword_argument\",\"has\":{\"field\":\"name\",\"regex\":\"^mode$\"}}}]}}]}]},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"not\":{\"matches\":\"constant\"}}}}]}},{\"file\":\"ast-grep/rules/py-jwt-hardcoded-secret.yml\",\"id\":\"py-jwt-hardcoded-secret\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"A JWT is signed or verified with a key written in the source, so anyone who can read the code can mint valid tokens.\",\"note\":\"Read the signing key from the environment or a secret manager (e.g. os.environ[\\\"JWT_SECRET\\\"]) and fail at startup when it is missing.\",\"metadata\":{\"cwe\":\"CWE-798\",\"cweName\":\"Use of Hard-coded Credentials\",\"agentgateSeverity\":\"high\",\"fix\":\"Read the signing key from the environment or a secret manager (e.g. os.environ[\\\"JWT_SECRET\\\"]) and fail at startup when it is missing.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}}]},\"hardcoded\":{\"any\":[{\"matches\":\"literal\"},{\"kind\":\"boolean_operator\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^or$\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]},{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(os\\\\.environ\\\\.get|os\\\\.getenv)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":2,\"matches\":\"literal\"}}}]}]},\"scope\":{\"any\":[{\"kind\":\"function_definition\"},{\"kind\":\"class_definition\"},{\"kind\":\"lambda\"}]},\"hardcoded-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"not\":{\"matches\":\"secret-name\"}},{\"pattern\":\"$HB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$HB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"hardcoded\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$HB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"hardcoded\"}}}]},{\"kind\":\"augmented_assignment\",\"has\":{\"field\":\"left\",\"pattern\":\"$HB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"kind\":\"function_definition\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$HB\"}}}}}]},\"secret-name\":{\"regex\":\"(?i)jwt_?secret(_?key)?['\\\"]?\\\\]?$\"},\"key\":{\"any\":[{\"matches\":\"hardcoded\"},{\"matches\":\"hardcoded-bound\"}]}},\"rule\":{\"any\":[{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(\\\\w+\\\\.)?jwt\\\\.(encode|decode)$\"}},{\"has\":{\"field\":\"arguments\",\"any\":[{\"has\":{\"nthChild\":2,\"matches\":\"key\"}},{\"has\":{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^key$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"key\"}}]}}]}}]},{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"matches\":\"secret-name\"}},{\"has\":{\"field\":\"right\",\"matches\":\"hardcoded\"}}]}]}},{\"file\":\"ast-grep/rules/py-os-system.yml\",\"id\":\"py-os-system\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"A command that is not a literal is run through the shell (os.system, os.popen or a shell helper), so a value containing shell syntax can run other commands.\",\"note\":\"Use subprocess.run with an argument list and without shell=True, and validate the values you pass.\",\"metadata\":{\"cwe\":\"CWE-78\",\"cweName\":\"Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Use subprocess.run with an argument list and without shell=True, and validate the values you pass.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}},{\"kind\":\"integer\"},{\"kind\":\"float\"},{\"kind\":\"true\"},{\"kind\":\"false\"},{\"kind\":\"none\"}]},\"scope\":{\"any\":[{\"kind\":\"function_definition\"},{\"kind\":\"class_definition\"},{\"kind\":\"lambda\"}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"augmented_assignment\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"kind\":\"for_statement\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"kind\":\"function_definition\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"constant\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"},{\"any\":[{\"kind\":\"binary_operator\"},{\"kind\":\"parenthesized_expression\"},{\"kind\":\"list\"},{\"kind\":\"tuple\"},{\"kind\":\"string\"},{\"kind\":\"concatenated_string\"}],\"not\":{\"has\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"identifier\",\"not\":{\"matches\":\"literal-bound\"}},{\"kind\":\"call\"},{\"kind\":\"attribute\"},{\"kind\":\"subscript\"},{\"kind\":\"await\"},{\"kind\":\"list_splat\"},{\"kind\":\"dictionary_splat\"}]}}}]}},\"rule\":{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(os\\\\.(system|popen[234]?)|(subprocess|commands)\\\\.(getoutput|getstatusoutput)|asyncio\\\\.create_subprocess_shell)$\"}},{\"not\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"constant\"}}}}]}},{\"file\":\"ast-grep/rules/py-pickle-load.yml\",\"id\":\"py-pickle-load\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"Data is deserialized with pickle (or a pickle-based loader), which runs arbitrary code when the data comes from anyone else.\",\"note\":\"Exchange data as JSON or another data-only format; unpickle only files your own process wrote and nobody else can modify.\",\"metadata\":{\"cwe\":\"CWE-502\",\"cweName\":\"Deserialization of Untrusted Data\",\"agentgateSeverity\":\"high\",\"fix\":\"Exchange data as JSON or another data-only format; unpickle only files your own process wrote and nobody else can modify.\"},\"utils\":{\"loader-module\":{\"regex\":\"^((c|_)?pickle|cPickle|dill|cloudpickle|marshal|jsonpickle|joblib|pandas)$\"},\"loader-name\":{\"regex\":\"^(loads?|Unpickler|decode|read_pickle)$\"},\"imported-loader\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LOADER\"},{\"inside\":{\"stopBy\":\"end\",\"kind\":\"module\",\"has\":{\"kind\":\"import_from_statement\",\"all\":[{\"has\":{\"field\":\"module_name\",\"matches\":\"loader-module\"}},{\"has\":{\"any\":[{\"kind\":\"dotted_name\",\"matches\":\"loader-name\",\"has\":{\"kind\":\"identifier\",\"pattern\":\"$LOADER\"}},{\"kind\":\"aliased_import\",\"all\":[{\"has\":{\"field\":\"name\",\"matches\":\"loader-name\"}},{\"has\":{\"field\":\"alias\",\"pattern\":\"$LOADER\"}}]}]}}]}}}]},\"module-alias\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$MOD\"},{\"inside\":{\"stopBy\":\"end\",\"kind\":\"module\",\"has\":{\"kind\":\"import_statement\",\"has\":{\"kind\":\"aliased_import\",\"all\":[{\"has\":{\"field\":\"name\",\"matches\":\"loader-module\"}},{\"has\":{\"field\":\"alias\",\"pattern\":\"$MOD\"}}]}}}}]}},\"rule\":{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"any\":[{\"regex\":\"^(((c|_)?pickle|cPickle|dill|cloudpickle)\\\\.(loads?|Unpickler)|marshal\\\\.loads?|jsonpickle\\\\.(decode|loads)|(pd|pandas)\\\\.read_pickle|joblib\\\\.load)$\"},{\"matches\":\"imported-loader\"},{\"kind\":\"attribute\",\"all\":[{\"has\":{\"field\":\"object\",\"matches\":\"module-alias\"}},{\"has\":{\"field\":\"attribute\",\"matches\":\"loader-name\"}}]}]}},{\"not\":{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)(loads|decode)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}}]}}}]}}]}},{\"file\":\"ast-grep/rules/py-sql-string-concat.yml\",\"id\":\"py-sql-string-concat\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"A SQL statement is built with an f-string, +, % or .format(), so a value containing quotes or SQL can change the query.\",\"note\":\"Pass values as query parameters, e.g. cursor.execute(\\\"SELECT * FROM t WHERE id = %s\\\", (id,)), never by string building.\",\"metadata\":{\"cwe\":\"CWE-89\",\"cweName\":\"Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')\",\"agentgateSeverity\":\"high\",\"fix\":\"Pass values as query parameters, e.g. cursor.execute(\\\"SELECT * FROM t WHERE id = %s\\\", (id,)), never by string building.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}},{\"kind\":\"integer\"},{\"kind\":\"float\"},{\"kind\":\"true\"},{\"kind\":\"false\"},{\"kind\":\"none\"}]},\"scope\":{\"any\":[{\"kind\":\"function_definition\"},{\"kind\":\"class_definition\"},{\"kind\":\"lambda\"}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"augmented_assignment\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"kind\":\"for_statement\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"kind\":\"function_definition\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"constant\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"},{\"any\":[{\"kind\":\"binary_operator\"},{\"kind\":\"parenthesized_expression\"},{\"kind\":\"list\"},{\"kind\":\"tuple\"},{\"kind\":\"string\"},{\"kind\":\"concatenated_string\"}],\"not\":{\"has\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"identifier\",\"not\":{\"matches\":\"literal-bound\"}},{\"kind\":\"call\"},{\"kind\":\"attribute\"},{\"kind\":\"subscript\"},{\"kind\":\"await\"},{\"kind\":\"list_splat\"},{\"kind\":\"dictionary_splat\"}]}}}]},\"fixed\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"}]},\"open-interpolation\":{\"kind\":\"interpolation\",\"has\":{\"field\":\"expression\",\"not\":{\"matches\":\"fixed\"}}},\"built-string\":{\"any\":[{\"kind\":\"string\",\"has\":{\"matches\":\"open-interpolation\"},\"not\":{\"inside\":{\"kind\":\"concatenated_string\"}}},{\"kind\":\"concatenated_string\",\"has\":{\"stopBy\":\"end\",\"matches\":\"open-interpolation\"}},{\"kind\":\"binary_operator\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},{\"has\":{\"stopBy\":\"end\",\"all\":[{\"any\":[{\"inside\":{\"kind\":\"binary_operator\",\"field\":\"left\"}},{\"inside\":{\"kind\":\"binary_operator\",\"field\":\"right\"}}]},{\"not\":{\"matches\":\"literal\"}},{\"not\":{\"kind\":\"binary_operator\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}}},{\"not\":{\"kind\":\"parenthesized_expression\"}},{\"not\":{\"matches\":\"literal-bound\"}}]}}]},{\"kind\":\"binary_operator\",\"all\":[{\"has\":{\"field\":\"operator\",\"regex\":\"^%$\"}},{\"has\":{\"field\":\"left\",\"any\":[{\"kind\":\"string\"},{\"kind\":\"concatenated_string\"}]}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"constant\"}}}]},{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"kind\":\"attribute\",\"all\":[{\"has\":{\"field\":\"object\",\"any\":[{\"kind\":\"string\"},{\"kind\":\"concatenated_string\"}]}},{\"has\":{\"field\":\"attribute\",\"regex\":\"^format$\"}}]}},{\"has\":{\"field\":\"arguments\",\"any\":[{\"has\":{\"not\":{\"any\":[{\"kind\":\"keyword_argument\"},{\"matches\":\"constant\"}]},\"any\":[{\"kind\":\"identifier\"},{\"kind\":\"call\"},{\"kind\":\"attribute\"},{\"kind\":\"subscript\"},{\"kind\":\"binary_operator\"},{\"kind\":\"string\"},{\"kind\":\"list_splat\"},{\"kind\":\"dictionary_splat\"},{\"kind\":\"conditional_expression\"}]}},{\"has\":{\"kind\":\"keyword_argument\",\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"constant\"}}}}]}}]}]},\"plus\":{\"kind\":\"binary_operator\",\"has\":{\"field\":\"operator\",\"regex\":\"^\\\\+$\"}},\"sql-text\":{\"regex\":\"^[rRbBuUfF]{0,2}(|\\\"\\\"\\\"|'|\\\")\\\\s*(SELECT\\\\s[\\\\s\\\\S]*\\\\sFROM\\\\s|select\\\\s[\\\\s\\\\S]*\\\\sfrom\\\\s|INSERT\\\\s+(IGNORE\\\\s+)?INTO\\\\s|insert\\\\s+(ignore\\\\s+)?into\\\\s|UPDATE\\\\s+\\\\S+\\\\s+SET\\\\s|update\\\\s+\\\\S+\\\\s+set\\\\s|DELETE\\\\s+FROM\\\\s|delete\\\\s+from\\\\s|REPLACE\\\\s+INTO\\\\s|replace\\\\s+into\\\\s|MERGE\\\\s+INTO\\\\s|merge\\\\s+into\\\\s)\"},\"query-call\":{\"kind\":\"call\",\"has\":{\"field\":\"function\",\"regex\":\"(^|\\\\.)(execute|executemany|executescript|mogrify|raw|read_sql|read_sql_query)$|^(sqlalchemy\\\\.|sa\\\\.)?text$\"}},\"query-argument\":{\"nthChild\":1,\"inside\":{\"kind\":\"argument_list\",\"inside\":{\"matches\":\"query-call\"}}},\"sql-name\":{\"regex\":\"^(sql|SQL|stmt|STMT)(_\\\\w*)?$|^\\\\w*_(sql|SQL|stmt|STMT)(_\\\\w*)?$\"},\"builds-variable\":{\"any\":[{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"matches\":\"built-string\"}}]},{\"kind\":\"augmented_assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"constant\"}}}]}]},\"resets-variable\":{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$BV\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"built-string\"}}}]},\"builds-statement\":{\"not\":{\"matches\":\"scope\"},\"any\":[{\"matches\":\"builds-variable\"},{\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"matches\":\"builds-variable\"}}]},\"resets-statement\":{\"kind\":\"expression_statement\",\"has\":{\"matches\":\"resets-variable\"}},\"built-variable\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$BV\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"all\":[{\"matches\":\"builds-statement\"},{\"pattern\":\"$BUILD\"}]}}},{\"not\":{\"any\":[{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"all\":[{\"matches\":\"resets-statement\"},{\"follows\":{\"stopBy\":\"end\",\"pattern\":\"$BUILD\"}}]}}},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"matches\":\"resets-statement\"},\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"pattern\":\"$BUILD\"}}}}]}}]}},\"rule\":{\"any\":[{\"all\":[{\"any\":[{\"kind\":\"string\"},{\"kind\":\"concatenated_string\"},{\"kind\":\"binary_operator\"},{\"kind\":\"call\"}]},{\"not\":{\"any\":[{\"inside\":{\"matches\":\"plus\"}},{\"inside\":{\"kind\":\"parenthesized_expression\",\"inside\":{\"matches\":\"plus\"}}}]}},{\"any\":[{\"matches\":\"sql-text\"},{\"matches\":\"query-argument\"},{\"inside\":{\"any\":[{\"kind\":\"assignment\"},{\"kind\":\"augmented_assignment\"}],\"has\":{\"field\":\"left\",\"any\":[{\"matches\":\"sql-name\"},{\"kind\":\"attribute\",\"has\":{\"field\":\"attribute\",\"matches\":\"sql-name\"}}]}}}]},{\"matches\":\"built-string\"}]},{\"all\":[{\"matches\":\"query-call\"},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"matches\":\"built-variable\"}}}]}]}},{\"file\":\"ast-grep/rules/py-subprocess-shell-true.yml\",\"id\":\"py-subprocess-shell-true\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"A subprocess runs a command through the shell (shell=True) and the command is not a literal, so a value containing shell syntax can run other commands.\",\"note\":\"Pass the command as a list without shell=True, e.g. subprocess.run([\\\"git\\\", \\\"checkout\\\", branch]), and validate the values you pass.\",\"metadata\":{\"cwe\":\"CWE-78\",\"cweName\":\"Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')\",\"agentgateSeverity\":\"critical\",\"fix\":\"Pass the command as a list without shell=True, e.g. subprocess.run([\\\"git\\\", \\\"checkout\\\", branch]), and validate the values you pass.\"},\"utils\":{\"literal\":{\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}},{\"kind\":\"integer\"},{\"kind\":\"float\"},{\"kind\":\"true\"},{\"kind\":\"false\"},{\"kind\":\"none\"}]},\"scope\":{\"any\":[{\"kind\":\"function_definition\"},{\"kind\":\"class_definition\"},{\"kind\":\"lambda\"}]},\"literal-bound\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$LB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"matches\":\"literal\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"any\":[{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"literal\"}}}]},{\"kind\":\"augmented_assignment\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}},{\"kind\":\"for_statement\",\"has\":{\"field\":\"left\",\"pattern\":\"$LB\"}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"kind\":\"function_definition\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$LB\"}}}}}]},\"constant\":{\"any\":[{\"matches\":\"literal\"},{\"matches\":\"literal-bound\"},{\"any\":[{\"kind\":\"binary_operator\"},{\"kind\":\"parenthesized_expression\"},{\"kind\":\"list\"},{\"kind\":\"tuple\"},{\"kind\":\"string\"},{\"kind\":\"concatenated_string\"}],\"not\":{\"has\":{\"stopBy\":\"end\",\"any\":[{\"kind\":\"identifier\",\"not\":{\"matches\":\"literal-bound\"}},{\"kind\":\"call\"},{\"kind\":\"attribute\"},{\"kind\":\"subscript\"},{\"kind\":\"await\"},{\"kind\":\"list_splat\"},{\"kind\":\"dictionary_splat\"}]}}}]},\"on\":{\"any\":[{\"kind\":\"true\"},{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$TB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$TB\"}},{\"has\":{\"field\":\"right\",\"kind\":\"true\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$TB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"kind\":\"true\"}}}]}}}}}]}]}},\"rule\":{\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^((\\\\w+\\\\.)*subprocess\\\\.|sp\\\\.)?(run|call|check_call|check_output|Popen)$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^shell$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"on\"}}]}}},{\"has\":{\"field\":\"arguments\",\"any\":[{\"has\":{\"nthChild\":1,\"not\":{\"any\":[{\"kind\":\"keyword_argument\"},{\"matches\":\"constant\"},{\"kind\":\"list\",\"has\":{\"nthChild\":1,\"matches\":\"constant\"}}]}}},{\"has\":{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^args$\"}},{\"has\":{\"field\":\"value\",\"not\":{\"matches\":\"constant\"}}}]}}]}}]}},{\"file\":\"ast-grep/rules/py-tls-verify-disabled.yml\",\"id\":\"py-tls-verify-disabled\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"TLS certificate verification is turned off, so anyone on the network path can impersonate the server and read or change the traffic.\",\"note\":\"Keep verification on; to trust a private CA, pass its bundle with verify=\\\"/path/to/ca.pem\\\" or load it into an ssl.SSLContext.\",\"metadata\":{\"cwe\":\"CWE-295\",\"cweName\":\"Improper Certificate Validation\",\"agentgateSeverity\":\"high\",\"fix\":\"Keep verification on; to trust a private CA, pass its bundle with verify=\\\"/path/to/ca.pem\\\" or load it into an ssl.SSLContext.\"},\"utils\":{\"scope\":{\"any\":[{\"kind\":\"function_definition\"},{\"kind\":\"class_definition\"},{\"kind\":\"lambda\"}]},\"off\":{\"any\":[{\"kind\":\"false\"},{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$FB\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$FB\"}},{\"has\":{\"field\":\"right\",\"kind\":\"false\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$FB\"}},{\"has\":{\"field\":\"right\",\"not\":{\"kind\":\"false\"}}}]}}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"kind\":\"function_definition\",\"has\":{\"field\":\"parameters\",\"has\":{\"stopBy\":\"end\",\"pattern\":\"$FB\"}}}}}]}]}},\"rule\":{\"any\":[{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^verify$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"off\"}}]},{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"kind\":\"attribute\",\"has\":{\"field\":\"attribute\",\"regex\":\"^verify$\"}}},{\"has\":{\"field\":\"right\",\"matches\":\"off\"}}]},{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^cert_reqs$\"}},{\"has\":{\"field\":\"value\",\"regex\":\"CERT_NONE\"}}]},{\"kind\":\"attribute\",\"regex\":\"^ssl\\\\._create_unverified_context$\"},{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"regex\":\"\\\\.check_hostname$\"}},{\"has\":{\"field\":\"right\",\"matches\":\"off\"}}]},{\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"regex\":\"\\\\.verify_mode$\"}},{\"has\":{\"field\":\"right\",\"regex\":\"CERT_NONE$\"}}]}]}},{\"file\":\"ast-grep/rules/py-weak-hash-password.yml\",\"id\":\"py-weak-hash-password\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"A password is hashed with MD5 or SHA-1, fast unsalted hashes that are cracked by brute force within hours.\",\"note\":\"Hash passwords with a slow, salted algorithm such as argon2 or bcrypt, or hashlib.scrypt.\",\"metadata\":{\"cwe\":\"CWE-916\",\"cweName\":\"Use of Password Hash With Insufficient Computational Effort\",\"agentgateSeverity\":\"high\",\"fix\":\"Hash passwords with a slow, salted algorithm such as argon2 or bcrypt, or hashlib.scrypt.\"},\"utils\":{\"password-ish\":{\"regex\":\"(?i)(passw(or)?d|passwd|pwd|passphrase)\"},\"weak-hash\":{\"kind\":\"call\",\"any\":[{\"has\":{\"field\":\"function\",\"regex\":\"^(hashlib\\\\.)?(md5|sha1|md4)$\"}},{\"all\":[{\"has\":{\"field\":\"function\",\"regex\":\"^hashlib\\\\.new$\"}},{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"regex\":\"^[rbuRBU]?['\\\"](?i:md4|md5|sha1|sha-1)['\\\"]$\"}}}]},{\"has\":{\"field\":\"function\",\"regex\":\"^(\\\\w+\\\\.)*hashes\\\\.(MD5|SHA1)$\"}},{\"has\":{\"field\":\"function\",\"regex\":\"^(Crypto\\\\.Hash\\\\.)?(MD5|MD4|SHA|SHA1)\\\\.new$\"}}]},\"scope\":{\"any\":[{\"kind\":\"function_definition\"},{\"kind\":\"class_definition\"},{\"kind\":\"lambda\"}]},\"password-target\":{\"any\":[{\"kind\":\"identifier\",\"matches\":\"password-ish\"},{\"kind\":\"attribute\",\"has\":{\"field\":\"attribute\",\"matches\":\"password-ish\"}},{\"kind\":\"subscript\",\"has\":{\"field\":\"subscript\",\"kind\":\"string\",\"matches\":\"password-ish\"}}]},\"password-sink\":{\"any\":[{\"kind\":\"call\",\"has\":{\"field\":\"function\",\"matches\":\"password-target\"}},{\"kind\":\"assignment\",\"has\":{\"field\":\"left\",\"matches\":\"password-target\"}},{\"kind\":\"keyword_argument\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}},{\"kind\":\"pair\",\"has\":{\"field\":\"key\",\"kind\":\"string\",\"matches\":\"password-ish\"}}]},\"password-sink-value\":{\"any\":[{\"inside\":{\"kind\":\"argument_list\",\"inside\":{\"kind\":\"call\",\"matches\":\"password-sink\"}}},{\"inside\":{\"field\":\"right\",\"kind\":\"assignment\",\"matches\":\"password-sink\"}},{\"inside\":{\"field\":\"value\",\"kind\":\"keyword_argument\",\"matches\":\"password-sink\"}},{\"inside\":{\"field\":\"value\",\"kind\":\"pair\",\"matches\":\"password-sink\"}}]},\"weak-made\":{\"any\":[{\"matches\":\"weak-hash\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-hash\"}},{\"has\":{\"stopBy\":\"end\",\"kind\":\"identifier\",\"pattern\":\"$HO\",\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$HO\"}},{\"has\":{\"field\":\"right\",\"any\":[{\"matches\":\"weak-hash\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-hash\"}}]}}]}}}}}]},\"weak-variable\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$HD\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$HD\"}},{\"has\":{\"field\":\"right\",\"matches\":\"weak-made\"}}]}}}}]}},\"rule\":{\"any\":[{\"all\":[{\"matches\":\"weak-hash\"},{\"any\":[{\"has\":{\"field\":\"arguments\",\"matches\":\"password-ish\"}},{\"all\":[{\"inside\":{\"stopBy\":\"end\",\"kind\":\"assignment\",\"has\":{\"field\":\"left\",\"kind\":\"identifier\",\"pattern\":\"$H\"}}},{\"inside\":{\"stopBy\":\"end\",\"precedes\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"call\",\"all\":[{\"has\":{\"field\":\"function\",\"kind\":\"attribute\",\"all\":[{\"has\":{\"field\":\"object\",\"pattern\":\"$H\"}},{\"has\":{\"field\":\"attribute\",\"regex\":\"^update$\"}}]}},{\"has\":{\"field\":\"arguments\",\"matches\":\"password-ish\"}}]}}}}]},{\"inside\":{\"stopBy\":\"end\",\"matches\":\"password-sink-value\"}},{\"all\":[{\"inside\":{\"stopBy\":\"end\",\"kind\":\"function_definition\",\"has\":{\"field\":\"name\",\"matches\":\"password-ish\"}}},{\"not\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}}]}}}}]}]}]},{\"all\":[{\"matches\":\"password-sink\"},{\"any\":[{\"has\":{\"field\":\"arguments\",\"has\":{\"any\":[{\"matches\":\"weak-variable\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-variable\"}}]}}},{\"has\":{\"field\":\"right\",\"any\":[{\"matches\":\"weak-variable\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-variable\"}}]}},{\"has\":{\"field\":\"value\",\"any\":[{\"matches\":\"weak-variable\"},{\"has\":{\"stopBy\":\"end\",\"matches\":\"weak-variable\"}}]}}]}]}]}},{\"file\":\"ast-grep/rules/py-yaml-unsafe-load.yml\",\"id\":\"py-yaml-unsafe-load\",\"language\":\"python\",\"severity\":\"error\",\"message\":\"YAML is loaded without a safe Loader, so a document can construct arbitrary Python objects and run code.\",\"note\":\"Use yaml.safe_load(data), or yaml.load(data, Loader=yaml.SafeLoader).\",\"metadata\":{\"cwe\":\"CWE-502\",\"cweName\":\"Deserialization of Untrusted Data\",\"agentgateSeverity\":\"high\",\"fix\":\"Use yaml.safe_load(data), or yaml.load(data, Loader=yaml.SafeLoader).\"},\"utils\":{\"safe-loader-name\":{\"regex\":\"(^|\\\\.)(C?SafeLoader|C?BaseLoader)$\"},\"scope\":{\"any\":[{\"kind\":\"function_definition\"},{\"kind\":\"class_definition\"},{\"kind\":\"lambda\"}]},\"safe-loader\":{\"any\":[{\"matches\":\"safe-loader-name\"},{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$SL\"},{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$SL\"}},{\"has\":{\"field\":\"right\",\"matches\":\"safe-loader-name\"}}]}}}},{\"not\":{\"inside\":{\"stopBy\":\"end\",\"follows\":{\"stopBy\":\"end\",\"not\":{\"matches\":\"scope\"},\"has\":{\"stopBy\":{\"matches\":\"scope\"},\"kind\":\"assignment\",\"all\":[{\"has\":{\"field\":\"left\",\"pattern\":\"$SL\"}},{\"has\":{\"field\":\"right\",\"not\":{\"matches\":\"safe-loader-name\"}}}]}}}}}]}]},\"yaml-alias\":{\"all\":[{\"kind\":\"identifier\"},{\"pattern\":\"$MOD\"},{\"inside\":{\"stopBy\":\"end\",\"kind\":\"module\",\"has\":{\"kind\":\"import_statement\",\"has\":{\"kind\":\"aliased_import\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^yaml$\"}},{\"has\":{\"field\":\"alias\",\"pattern\":\"$MOD\"}}]}}}}]},\"yaml-import\":{\"kind\":\"import_from_statement\",\"has\":{\"field\":\"module_name\",\"regex\":\"^yaml$\"}},\"unsafe-name\":{\"regex\":\"^(unsafe_load|unsafe_load_all|full_load|full_load_all)$\"},\"load-name\":{\"regex\":\"^(load|load_all)$\"},\"unsafe-function\":{\"any\":[{\"regex\":\"^yaml\\\\.(unsafe_load|unsafe_load_all|full_load|full_load_all)$\"},{\"kind\":\"attribute\",\"all\":[{\"has\":{\"field\":\"object\",\"matches\":\"yaml-alias\"}},{\"has\":{\"field\":\"attribute\",\"matches\":\"unsafe-name\"}}]},{\"kind\":\"identifier\",\"pattern\":\"$FN\",\"inside\":{\"stopBy\":\"end\",\"kind\":\"module\",\"has\":{\"matches\":\"yaml-import\",\"has\":{\"any\":[{\"kind\":\"dotted_name\",\"matches\":\"unsafe-name\",\"has\":{\"kind\":\"identifier\",\"pattern\":\"$FN\"}},{\"kind\":\"aliased_import\",\"all\":[{\"has\":{\"field\":\"name\",\"matches\":\"unsafe-name\"}},{\"has\":{\"field\":\"alias\",\"pattern\":\"$FN\"}}]}]}}}}]},\"load-function\":{\"any\":[{\"regex\":\"^yaml\\\\.(load|load_all)$\"},{\"kind\":\"attribute\",\"all\":[{\"has\":{\"field\":\"object\",\"matches\":\"yaml-alias\"}},{\"has\":{\"field\":\"attribute\",\"matches\":\"load-name\"}}]},{\"kind\":\"identifier\",\"pattern\":\"$FN\",\"inside\":{\"stopBy\":\"end\",\"kind\":\"module\",\"has\":{\"matches\":\"yaml-import\",\"has\":{\"any\":[{\"kind\":\"dotted_name\",\"matches\":\"load-name\",\"has\":{\"kind\":\"identifier\",\"pattern\":\"$FN\"}},{\"kind\":\"aliased_import\",\"all\":[{\"has\":{\"field\":\"name\",\"matches\":\"load-name\"}},{\"has\":{\"field\":\"alias\",\"pattern\":\"$FN\"}}]}]}}}}]}},\"rule\":{\"kind\":\"call\",\"all\":[{\"any\":[{\"has\":{\"field\":\"function\",\"matches\":\"unsafe-function\"}},{\"all\":[{\"has\":{\"field\":\"function\",\"matches\":\"load-function\"}},{\"not\":{\"has\":{\"field\":\"arguments\",\"any\":[{\"has\":{\"kind\":\"keyword_argument\",\"all\":[{\"has\":{\"field\":\"name\",\"regex\":\"^Loader$\"}},{\"has\":{\"field\":\"value\",\"matches\":\"safe-loader\"}}]}},{\"has\":{\"nthChild\":2,\"matches\":\"safe-loader\"}}]}}}]}]},{\"not\":{\"has\":{\"field\":\"arguments\",\"has\":{\"nthChild\":1,\"any\":[{\"kind\":\"string\",\"not\":{\"has\":{\"kind\":\"interpolation\"}}},{\"kind\":\"concatenated_string\",\"not\":{\"has\":{\"stopBy\":\"end\",\"kind\":\"interpolation\"}}}]}}}}]}}]";
 
 export const AST_GREP_LANGUAGE_GLOBS: Readonly<Record<string, readonly string[]>> = {"tsx":["*.js","*.jsx","*.mjs","*.cjs","*.ts","*.mts","*.cts","*.tsx"]};

@@ -53,4 +53,19 @@ describe('an edit inside a multi-line statement', () => {
     );
     expect(findings.some((f) => !f.preExisting)).toBe(true);
   }, 60_000);
+
+  it('makes a finding new when only the line that builds the value changed, not the sink', async () => {
+    const src = (build: string) =>
+      [
+        "const { execSync } = require('node:child_process');",
+        'export function log(ref) {',
+        `  const cmd = ${build};`,
+        '  return execSync(cmd);',
+        '}',
+        '',
+      ].join('\n');
+    const findings = await judgeEdit(src("'git log --oneline'"), src(INTERPOLATED));
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.some((f) => !f.preExisting && f.blocking)).toBe(true);
+  }, 60_000);
 });
