@@ -14,6 +14,7 @@ Commands:
   policy explain   show whether a policy allows a tool call, and which rule decided
   trace verify     check the hash chain of a session trace
   runner           run one-job runner microVMs on this host (probe, launch)
+  flaky            find flaky tests and confirm them by rerunning them alone
 
 Run 'agentgate <command> --help' for a command's options.`;
 
@@ -42,6 +43,8 @@ export async function main(argv: string[], deps: RunCommandDeps): Promise<number
         return await (await import('./trace.js')).traceCommand(rest, deps.out);
       case 'runner':
         return await (await import('./runner.js')).runnerCommand(rest, deps);
+      case 'flaky':
+        return await (await import('./flaky.js')).flakyCommand(rest, deps);
       default:
         throw new UsageError(`unknown command '${cmd}'. Run 'agentgate --help' for the list.`);
     }

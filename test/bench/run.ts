@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark under test/bench/, one after the other.
+import { main as flaky } from './flaky-rerun.js';
 import { main as gates } from './gates.js';
 import { main as loop } from './loop-overhead.js';
 import { main as microvm } from './microvm.js';
@@ -10,5 +11,6 @@ await loop();
 await sandbox();
 await redact();
 await gates();
+await flaky();
 await startup();
 await microvm();

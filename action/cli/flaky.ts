@@ -1,0 +1,208 @@
+// `agentgate flaky`: find flaky tests in a repository and confirm them before anything is spent on a
+// model. The suite runs K times in the sandbox, in a private clone of the repository; each test that
+// both passed and failed is rerun alone M times, and its failure rate and failure signatures are
+// measured. A test that does not fail again is recorded and skipped.
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { evaluate, isSecretEnvName } from '../../policies/index.js';
+import { UsageError } from '../errors.js';
+import { type Confirmation, confirmTest } from '../flaky/confirm.js';
+import { DEFAULT_RUNNERS, detectFramework, type Framework, type FrameworkKind } from '../flaky/frameworks.js';
+import { sweep } from '../flaky/sweep.js';
+import { createWorkClone, toplevel } from '../git.js';
+import { createSandbox } from '../sandbox/index.js';
+import { intFlag, parseFlags } from './args.js';
+import { loadPolicyOption } from './policy-option.js';
+
+export const FLAKY_HELP = `Usage: agentgate flaky --repo DIR [options]
+
+Finds flaky tests and confirms them: the suite runs --runs times in the sandbox (in a private clone of
+DIR at --base), then each test that both passed and failed is rerun alone --confirm times. Prints a
+table and writes flaky.json to --out.
+
+  --repo DIR            the repository (default .)
+  --base REF            the commit to test (default HEAD)
+  --test-command CMD    the project's test command, to tell the framework (vitest, jest, pytest, go)
+  --framework NAME      vitest | jest | pytest | go (default: detected)
+  --runner CMD          how the framework is started (default: npx vitest, npx jest, python3 -m pytest, go)
+  --setup CMD           run once in the sandbox before the sweep (e.g. 'npm ci'); reruns reuse it
+  --runs K              whole-suite runs of the sweep (default 5)
+  --confirm M           reruns of each candidate alone (default 20)
+  --max-candidates N    candidates confirmed, by flake rate (default 5)
+  --policy FILE         the policy (sandbox, network, toolchains); default the built-in pack
+  --out DIR             where flaky.json goes (default agentgate-out)
+
+Exit codes: 0 done (whether or not a flaky test was found); 2 bad input or no framework found.`;
+
+export interface FlakyCommandDeps {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+const FRAMEWORKS: readonly FrameworkKind[] = ['vitest', 'jest', 'pytest', 'go'];
+
+/** What `agentgate flaky` reports for each test it looked at. */
+export interface FlakyReport {
+  base: string;
+  framework: FrameworkKind;
+  sweep: { runs: number; tests: number; durationMs: number };
+  candidates: {
+    id: string;
+    sweep: { runs: number; failures: number; rate: number };
+    confirmation: Pick<
+      Confirmation,
+      'verdict' | 'runs' | 'failures' | 'rate' | 'signatures' | 'seeds' | 'order' | 'command' | 'durationMs'
+    >;
+  }[];
+  broken: string[];
+}
+
+export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Promise<number> {
+  const { values } = parseFlags('flaky', argv, {
+    repo: { type: 'string' },
+    base: { type: 'string' },
+    'test-command': { type: 'string' },
+    framework: { type: 'string' },
+    runner: { type: 'string' },
+    setup: { type: 'string' },
+    runs: { type: 'string' },
+    confirm: { type: 'string' },
+    'max-candidates': { type: 'string' },
+    policy: { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (values.help) {
+    deps.out(FLAKY_HELP);
+    return 0;
+  }
+  const env = deps.env ?? process.env;
+  const runs = intFlag('runs', values.runs, 1) ?? 5;
+  const confirmRuns = intFlag('confirm', values.confirm, 1) ?? 20;
+  const maxCandidates = intFlag('max-candidates', values['max-candidates'], 1) ?? 5;
+  const kind = values.framework;
+  if (kind !== undefined && !FRAMEWORKS.includes(kind as FrameworkKind)) {
+    throw new UsageError(`--framework: expected one of ${FRAMEWORKS.join(', ')}, got '${kind}'`);
+  }
+  const repo = await toplevel(path.resolve(values.repo ?? '.')).catch(() => {
+    throw new UsageError(`--repo: ${values.repo ?? '.'} is not a git repository`);
+  });
+  const loaded = await loadPolicyOption(values.policy);
+  const policy = loaded.policy;
+  const outDir = path.resolve(values.out ?? 'agentgate-out');
+
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'agentgate-flaky-'));
+  const work = path.join(scratch, 'work');
+  try {
+    const { resolveCommit } = await import('../git.js');
+    const base = await resolveCommit(repo, values.base ?? 'HEAD');
+    if (base === undefined)
+      throw new UsageError(`--base: '${values.base ?? 'HEAD'}' is not a commit in ${repo}`);
+    await createWorkClone(
+      repo,
+      work,
+      base,
+      `agentgate/flaky-${base.slice(0, 8)}`,
+      (f) => !evaluate(policy, { kind: 'read', path: f }).allowed,
+    );
+    const workDir = realpathSync(work);
+    const detected = kind
+      ? { kind: kind as FrameworkKind }
+      : await detectFramework(workDir, values['test-command']);
+    if (!detected) {
+      throw new UsageError(
+        `no test framework found in ${repo}: pass --framework (${FRAMEWORKS.join(', ')}) or --test-command`,
+      );
+    }
+    const framework: Framework = {
+      ...detected,
+      runner: values.runner ? values.runner.split(/\s+/).filter(Boolean) : DEFAULT_RUNNERS[detected.kind],
+    };
+    const sandbox = await createSandbox({
+      workDir,
+      tmpDir: path.join(scratch, 'tmp'),
+      mode: policy.sandbox,
+      allowedDomains: policy.network.allowedDomains,
+      denyRead: [],
+      denyWrite: [path.join(workDir, '.git')],
+      toolchains: policy.toolchains,
+      neverShown: [repo],
+      envAllow: policy.env.allow,
+      isSecretEnv: (n) => isSecretEnvName(policy, n),
+      baseEnv: env,
+    });
+    try {
+      for (const w of sandbox.warnings) deps.err(`warning: ${w}`);
+      if (values.setup) {
+        deps.err(`setup: ${values.setup}`);
+        const r = await sandbox.run(values.setup, { timeoutMs: 15 * 60_000, maxOutputBytes: 64 * 1024 });
+        if (r.exitCode !== 0) {
+          throw new UsageError(
+            `--setup '${values.setup}' failed (exit ${r.exitCode}): ${r.output.slice(-500)}`,
+          );
+        }
+      }
+      deps.err(`sweep: ${runs} run(s) of the ${framework.kind} suite at ${base.slice(0, 12)}`);
+      const swept = await sweep({ sandbox, workDir, framework, runs });
+      const report: FlakyReport = {
+        base,
+        framework: framework.kind,
+        sweep: { runs, tests: swept.tests.length, durationMs: Math.round(swept.durationMs) },
+        candidates: [],
+        broken: swept.broken.map((t) => t.id),
+      };
+      for (const candidate of swept.candidates.slice(0, maxCandidates)) {
+        deps.err(`confirm: ${candidate.id}, ${confirmRuns} rerun(s) alone`);
+        const c = await confirmTest({ sandbox, workDir, framework, test: candidate.test, runs: confirmRuns });
+        report.candidates.push({
+          id: candidate.id,
+          sweep: { runs: candidate.runs, failures: candidate.failures, rate: candidate.rate },
+          confirmation: {
+            verdict: c.verdict,
+            runs: c.runs,
+            failures: c.failures,
+            rate: c.rate,
+            signatures: c.signatures,
+            seeds: c.seeds,
+            order: c.order,
+            command: c.command,
+            durationMs: Math.round(c.durationMs),
+          },
+        });
+      }
+      mkdirSync(outDir, { recursive: true });
+      const file = path.join(outDir, 'flaky.json');
+      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+      deps.out(table(report));
+      deps.out(`report: ${file}`);
+      return 0;
+    } finally {
+      await sandbox.dispose().catch(() => {});
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** One line per candidate: the sweep's count, the confirmation's, and what happens next. */
+export function table(r: FlakyReport): string {
+  const lines = [
+    `${r.framework} at ${r.base.slice(0, 12)}: ${r.sweep.tests} test(s), ${r.sweep.runs} sweep run(s), ${r.candidates.length} candidate(s)`,
+  ];
+  for (const c of r.candidates) {
+    const k = c.confirmation;
+    const next =
+      k.verdict === 'flaky'
+        ? 'confirmed flaky'
+        : k.verdict === 'broken'
+          ? 'fails every time: broken, not flaky'
+          : 'not reproduced alone: skipped';
+    lines.push(
+      `  ${c.id}: sweep ${c.sweep.failures}/${c.sweep.runs} failed; alone ${k.failures}/${k.runs} failed (${(k.rate * 100).toFixed(0)}%) — ${next}`,
+    );
+    for (const s of k.signatures.slice(0, 3)) lines.push(`      ${s.count}× ${s.signature}`);
+  }
+  if (r.broken.length > 0) lines.push(`  broken (failed in every sweep run): ${r.broken.join(', ')}`);
+  return lines.join('\n');
+}
