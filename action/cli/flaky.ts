@@ -8,7 +8,15 @@ import path from 'node:path';
 import { evaluate, isSecretEnvName } from '../../policies/index.js';
 import { UsageError } from '../errors.js';
 import { type Confirmation, confirmTest } from '../flaky/confirm.js';
-import { DEFAULT_RUNNERS, detectFramework, type Framework, type FrameworkKind } from '../flaky/frameworks.js';
+import {
+  DEFAULT_RUNNERS,
+  detectFramework,
+  type Framework,
+  type FrameworkKind,
+  shellQuote,
+  singleTestCommand,
+  suiteCommand,
+} from '../flaky/frameworks.js';
 import { sweep } from '../flaky/sweep.js';
 import { createWorkClone, toplevel } from '../git.js';
 import { createSandbox } from '../sandbox/index.js';
@@ -30,8 +38,13 @@ table and writes flaky.json to --out.
   --runs K              whole-suite runs of the sweep (default 5)
   --confirm M           reruns of each candidate alone (default 20)
   --max-candidates N    candidates confirmed, by flake rate (default 5)
+  --fix-reruns N        reruns a fix must pass in a row, in its proof command (default 50)
   --policy FILE         the policy (sandbox, network, toolchains); default the built-in pack
   --out DIR             where flaky.json goes (default agentgate-out)
+
+For each confirmed test it writes a task (flaky-fix-N.md) and a proof command to --out: give both to
+'agentgate run --task-file ... --test-command ...' and the agent's finish check is the test passing
+--fix-reruns times in a row, then the whole suite once.
 
 Exit codes: 0 done (whether or not a flaky test was found); 2 bad input or no framework found.`;
 
@@ -55,6 +68,8 @@ export interface FlakyReport {
       Confirmation,
       'verdict' | 'runs' | 'failures' | 'rate' | 'signatures' | 'seeds' | 'order' | 'command' | 'durationMs'
     >;
+    /** For a confirmed test: the task for the agent and the command that proves a fix. */
+    fix?: { taskFile: string; proofCommand: string };
   }[];
   broken: string[];
 }
@@ -70,6 +85,7 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
     runs: { type: 'string' },
     confirm: { type: 'string' },
     'max-candidates': { type: 'string' },
+    'fix-reruns': { type: 'string' },
     policy: { type: 'string' },
     out: { type: 'string' },
   });
@@ -81,6 +97,7 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
   const runs = intFlag('runs', values.runs, 1) ?? 5;
   const confirmRuns = intFlag('confirm', values.confirm, 1) ?? 20;
   const maxCandidates = intFlag('max-candidates', values['max-candidates'], 1) ?? 5;
+  const fixReruns = intFlag('fix-reruns', values['fix-reruns'], 1) ?? 50;
   const kind = values.framework;
   if (kind !== undefined && !FRAMEWORKS.includes(kind as FrameworkKind)) {
     throw new UsageError(`--framework: expected one of ${FRAMEWORKS.join(', ')}, got '${kind}'`);
@@ -172,9 +189,25 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
         });
       }
       mkdirSync(outDir, { recursive: true });
+      for (const [i, c] of report.candidates.entries()) {
+        const candidate = swept.candidates.find((t) => t.id === c.id);
+        if (c.confirmation.verdict !== 'flaky' || !candidate) continue;
+        const single = singleTestCommand(framework, candidate.test, { reportFile: PROOF_REPORT }).command;
+        const suite = suiteCommand(framework, { reportFile: PROOF_REPORT }).command;
+        const taskFile = path.join(outDir, `flaky-fix-${i + 1}.md`);
+        writeFileSync(taskFile, fixTask(c, single, fixReruns));
+        c.fix = { taskFile, proofCommand: proofCommand(single, suite, fixReruns) };
+      }
       const file = path.join(outDir, 'flaky.json');
       writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
       deps.out(table(report));
+      for (const c of report.candidates) {
+        if (c.fix) {
+          deps.out(
+            `fix ${c.id}: agentgate run --repo ${repo} --task-file ${c.fix.taskFile} --test-command ${shellQuote(c.fix.proofCommand)}`,
+          );
+        }
+      }
       deps.out(`report: ${file}`);
       return 0;
     } finally {
@@ -183,6 +216,41 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Reports of the proof's runs go to the sandbox's own /tmp, never into the work tree (or the commit). */
+const PROOF_REPORT = '/tmp/agentgate-flaky-proof.xml';
+
+/**
+ * The proof a fix must give: the test alone `reruns` times in a row (stopping at the first failure,
+ * saying after how many passes), then the whole suite once.
+ */
+export function proofCommand(single: string, suite: string, reruns: number): string {
+  return [
+    'pass=0',
+    `for i in $(seq 1 ${reruns}); do if ${single} >/dev/null 2>&1; then pass=$((pass+1)); else echo "flaky proof: failed on rerun $i after $pass passes"; ${single}; exit 1; fi; done`,
+    `echo "flaky proof: $pass/${reruns} reruns passed"`,
+    suite,
+  ].join('; ');
+}
+
+/** What the agent is told: the test, how often it failed, how it failed, and what counts as fixed. */
+export function fixTask(c: FlakyReport['candidates'][number], single: string, reruns: number): string {
+  const k = c.confirmation;
+  return [
+    `Fix the flaky test \`${c.id}\`.`,
+    '',
+    `Run alone ${k.runs} times at the base commit it failed ${k.failures} times (${(k.rate * 100).toFixed(0)}%); in the suite sweep it failed ${c.sweep.failures} of ${c.sweep.runs} runs.`,
+    'How it failed (messages with times, numbers and paths taken out):',
+    ...k.signatures.map((sig) => `- ${sig.count}× ${sig.signature}`),
+    '',
+    `Reproduce it with: \`${single}\``,
+    '',
+    `Find the cause (timing, order, shared state, randomness) and fix it in the test or the code. The fix is`,
+    `proven when the test passes ${reruns} times in a row and the whole suite passes once. Do not skip,`,
+    'quarantine or delete the test, and do not weaken its assertions: a skip is reported by the gates.',
+    '',
+  ].join('\n');
 }
 
 /** One line per candidate: the sweep's count, the confirmation's, and what happens next. */

@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { FlakyReport } from '../../action/cli/flaky.js';
 import { main } from '../../action/cli/main.js';
 import { DEFAULT_POLICY_TEXT } from '../../policies/index.js';
+import { finalText, toolUse } from '../support/messages-server.js';
 import { commitEverything, sh } from '../support/repo.js';
+import { runScripted } from '../support/session.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const made: string[] = [];
@@ -72,7 +74,35 @@ describe('agentgate flaky', () => {
     expect(c?.confirmation.signatures).toHaveLength(1);
     expect(report.broken).toEqual(['checkout.test.mjs::rounds the tax']);
     expect(r.out).toMatch(/alone 2\/6 failed \(33%\) — confirmed flaky/);
-  }, 90_000);
+
+    // The fix: a task with the measured rate and signatures, and a proof command for the agent's finish check.
+    const fix = c?.fix;
+    expect(fix).toBeDefined();
+    const task = readFileSync(fix?.taskFile ?? '', 'utf8');
+    expect(task).toContain('it failed 2 times (33%)');
+    expect(task).toMatch(/Do not skip,\nquarantine or delete the test/);
+    expect(fix?.proofCommand).toMatch(/for i in \$\(seq 1 50\)/);
+    expect(r.out).toContain(`--task-file ${fix?.taskFile}`);
+
+    // The agent's session with that proof as its finish check: red at base (the proof stops at the
+    // flake), green once a scripted model removes the shared state (and the broken test's bad expectation).
+    const proof = (fix?.proofCommand ?? '').replace('seq 1 50', 'seq 1 5').replace(/50 reruns/g, '5 reruns');
+    const fixed = readFileSync(path.join(repo, 'checkout.test.mjs'), 'utf8')
+      .replace(/const stale = run % 3 === 0;/, 'const stale = run < 0;')
+      .replace('toBe(0.31)', 'toBe(0.3)');
+    const session = await runScripted(
+      repo,
+      [toolUse('write_file', { path: 'checkout.test.mjs', content: fixed }), finalText()],
+      { policyText: text, testCommand: proof, task },
+    );
+    expect(session.result.outcome).toBe('completed');
+    expect(session.result.tests.before).toMatchObject({ passed: false });
+    expect(session.result.tests.before?.outputTail).toMatch(
+      /flaky proof: failed on rerun \d after \d passes/,
+    );
+    expect(session.result.tests.after).toMatchObject({ passed: true });
+    expect(session.result.tests.after?.outputTail).toMatch(/flaky proof: 5\/5 reruns passed/);
+  }, 120_000);
 
   it('names the flag at fault', async () => {
     expect(await cli(['flaky', '--runs', '0'])).toMatchObject({
