@@ -13,6 +13,7 @@ import {
   detectFramework,
   type Framework,
   type FrameworkKind,
+  type RunSpec,
   shellQuote,
   singleTestCommand,
   suiteCommand,
@@ -192,10 +193,10 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
       for (const [i, c] of report.candidates.entries()) {
         const candidate = swept.candidates.find((t) => t.id === c.id);
         if (c.confirmation.verdict !== 'flaky' || !candidate) continue;
-        const single = singleTestCommand(framework, candidate.test, { reportFile: PROOF_REPORT }).command;
-        const suite = suiteCommand(framework, { reportFile: PROOF_REPORT }).command;
+        const single = singleTestCommand(framework, candidate.test, { reportFile: PROOF_REPORT });
+        const suite = suiteCommand(framework, { reportFile: SUITE_REPORT }).command;
         const taskFile = path.join(outDir, `flaky-fix-${i + 1}.md`);
-        writeFileSync(taskFile, fixTask(c, single, fixReruns));
+        writeFileSync(taskFile, fixTask(c, single.command, fixReruns));
         c.fix = { taskFile, proofCommand: proofCommand(single, suite, fixReruns) };
       }
       const file = path.join(outDir, 'flaky.json');
@@ -220,15 +221,22 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
 
 /** Reports of the proof's runs go to the sandbox's own /tmp, never into the work tree (or the commit). */
 const PROOF_REPORT = '/tmp/agentgate-flaky-proof.xml';
+const SUITE_REPORT = '/tmp/agentgate-flaky-suite.xml';
 
 /**
  * The proof a fix must give: the test alone `reruns` times in a row (stopping at the first failure,
- * saying after how many passes), then the whole suite once.
+ * saying after how many passes), then the whole suite once. Each rerun must also show the test as run
+ * and passed in its report: a skipped test exits 0, and skipping it is not a fix.
  */
-export function proofCommand(single: string, suite: string, reruns: number): string {
+export function proofCommand(single: RunSpec, suite: string, reruns: number): string {
+  const r = shellQuote(single.reportFile);
+  const ran =
+    single.format === 'go-json'
+      ? `grep -q '"Action":"pass"' ${r} && ! grep -q '"Action":"skip"' ${r}`
+      : `[ $(( $(grep -o '<testcase' ${r} | wc -l) - $(grep -o '<skipped' ${r} | wc -l) - $(grep -o '<failure' ${r} | wc -l) - $(grep -o '<error' ${r} | wc -l) )) -ge 1 ]`;
   return [
     'pass=0',
-    `for i in $(seq 1 ${reruns}); do if ${single} >/dev/null 2>&1; then pass=$((pass+1)); else echo "flaky proof: failed on rerun $i after $pass passes"; ${single}; exit 1; fi; done`,
+    `for i in $(seq 1 ${reruns}); do rm -f ${r}; if ${single.command} >/dev/null 2>&1; then if ${ran}; then pass=$((pass+1)); else echo "flaky proof: rerun $i reported the test as not run (skipped?): skipping it is not a fix"; exit 1; fi; else echo "flaky proof: failed on rerun $i after $pass passes"; ${single.command}; exit 1; fi; done`,
     `echo "flaky proof: $pass/${reruns} reruns passed"`,
     suite,
   ].join('; ');

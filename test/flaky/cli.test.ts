@@ -102,6 +102,21 @@ describe('agentgate flaky', () => {
     );
     expect(session.result.tests.after).toMatchObject({ passed: true });
     expect(session.result.tests.after?.outputTail).toMatch(/flaky proof: 5\/5 reruns passed/);
+
+    // A "fix" that only skips the test exits 0 on every rerun, and is refused by the proof.
+    const skipped = fixed.replace(
+      "test('applies the discount once'",
+      "test.skip('applies the discount once'",
+    );
+    const quarantined = await runScripted(
+      repo,
+      [toolUse('write_file', { path: 'checkout.test.mjs', content: skipped }), finalText(), finalText()],
+      { policyText: text, testCommand: proof, task, maxVerifyAttempts: 1 },
+    );
+    expect(quarantined.result.outcome).toBe('tests_failed');
+    expect(quarantined.result.tests.after?.outputTail).toMatch(
+      /flaky proof: rerun 1 reported the test as not run \(skipped\?\): skipping it is not a fix/,
+    );
   }, 120_000);
 
   it('names the flag at fault', async () => {
