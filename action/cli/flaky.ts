@@ -2,10 +2,11 @@
 // model. The suite runs K times in the sandbox, in a private clone of the repository; each test that
 // both passed and failed is rerun alone M times, and its failure rate and failure signatures are
 // measured. A test that does not fail again is recorded and skipped.
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { evaluate, isSecretEnvName } from '../../policies/index.js';
+import { DEFAULT_BUDGETS } from '../budgets.js';
 import { UsageError } from '../errors.js';
 import { type Confirmation, confirmTest } from '../flaky/confirm.js';
 import {
@@ -18,8 +19,13 @@ import {
   singleTestCommand,
   suiteCommand,
 } from '../flaky/frameworks.js';
+import { evidenceTable, flakyBranch } from '../flaky/nightly.js';
 import { sweep } from '../flaky/sweep.js';
 import { createWorkClone, toplevel } from '../git.js';
+import { createAnthropicProvider } from '../llm/anthropic.js';
+import { DEFAULT_MODEL, resolvePrices } from '../llm/pricing.js';
+import type { LLMProvider } from '../llm/types.js';
+import { runSession } from '../run.js';
 import { createSandbox } from '../sandbox/index.js';
 import { intFlag, parseFlags } from './args.js';
 import { loadPolicyOption } from './policy-option.js';
@@ -40,6 +46,10 @@ table and writes flaky.json to --out.
   --confirm M           reruns of each candidate alone (default 20)
   --max-candidates N    candidates confirmed, by flake rate (default 5)
   --fix-reruns N        reruns a fix must pass in a row, in its proof command (default 50)
+  --fix                 also run the agent on each confirmed test (up to --max-fixes), with its task
+                        and its proof as the finish check; needs ANTHROPIC_API_KEY
+  --max-fixes N         confirmed tests the agent works on (default 1)
+  --model M             the agent's model (default ${DEFAULT_MODEL})
   --policy FILE         the policy (sandbox, network, toolchains); default the built-in pack
   --out DIR             where flaky.json goes (default agentgate-out)
 
@@ -53,6 +63,8 @@ export interface FlakyCommandDeps {
   out: (s: string) => void;
   err: (s: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** The model for --fix (tests pass a scripted one); default Anthropic's, from ANTHROPIC_API_KEY. */
+  provider?: LLMProvider;
 }
 
 const FRAMEWORKS: readonly FrameworkKind[] = ['vitest', 'jest', 'pytest', 'go'];
@@ -70,7 +82,18 @@ export interface FlakyReport {
       'verdict' | 'runs' | 'failures' | 'rate' | 'signatures' | 'seeds' | 'order' | 'command' | 'durationMs'
     >;
     /** For a confirmed test: the task for the agent and the command that proves a fix. */
-    fix?: { taskFile: string; proofCommand: string };
+    fix?: {
+      taskFile: string;
+      proofCommand: string;
+      /** With --fix: how the agent's session ended, its branch and the evidence. */
+      session?: {
+        outcome: string;
+        branch: string | null;
+        commit: string | null;
+        result: string;
+        evidence: string;
+      };
+    };
   }[];
   broken: string[];
 }
@@ -87,6 +110,9 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
     confirm: { type: 'string' },
     'max-candidates': { type: 'string' },
     'fix-reruns': { type: 'string' },
+    fix: { type: 'boolean' },
+    'max-fixes': { type: 'string' },
+    model: { type: 'string' },
     policy: { type: 'string' },
     out: { type: 'string' },
   });
@@ -99,6 +125,10 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
   const confirmRuns = intFlag('confirm', values.confirm, 1) ?? 20;
   const maxCandidates = intFlag('max-candidates', values['max-candidates'], 1) ?? 5;
   const fixReruns = intFlag('fix-reruns', values['fix-reruns'], 1) ?? 50;
+  const maxFixes = intFlag('max-fixes', values['max-fixes'], 1) ?? 1;
+  if (values.fix && !deps.provider && !env.ANTHROPIC_API_KEY) {
+    throw new UsageError('--fix: ANTHROPIC_API_KEY is not set (the Anthropic API key the agent uses)');
+  }
   const kind = values.framework;
   if (kind !== undefined && !FRAMEWORKS.includes(kind as FrameworkKind)) {
     throw new UsageError(`--framework: expected one of ${FRAMEWORKS.join(', ')}, got '${kind}'`);
@@ -199,11 +229,61 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
         writeFileSync(taskFile, fixTask(c, single.command, fixReruns));
         c.fix = { taskFile, proofCommand: proofCommand(single, suite, fixReruns) };
       }
+      if (values.fix) {
+        const provider = deps.provider ?? createAnthropicProvider({ env });
+        const model = values.model ?? DEFAULT_MODEL;
+        for (const [i, c] of report.candidates
+          .filter((x) => x.fix)
+          .slice(0, maxFixes)
+          .entries()) {
+          const fix = c.fix as NonNullable<typeof c.fix>;
+          deps.err(`fix: ${c.id}: the agent works on it; the finish check is the proof`);
+          const result = await runSession(
+            {
+              repo,
+              task: readFileSync(fix.taskFile, 'utf8'),
+              model,
+              policy: loaded,
+              prices: resolvePrices(model, {}),
+              testCommand: fix.proofCommand,
+              outDir: path.join(outDir, `flaky-fix-${i + 1}`),
+              budgets: DEFAULT_BUDGETS,
+              base,
+              branchSlug: flakyBranch(c.id).replace(/^agentgate\//, ''),
+            },
+            { provider, env, log: (l) => deps.err(`agentgate: ${l}`) },
+          );
+          const after = result.tests.after;
+          const passes = Number(
+            /flaky proof: (\d+)\/\d+ reruns passed/.exec(after?.outputTail ?? '')?.[1] ?? 0,
+          );
+          const evidence = evidenceTable({
+            before: { runs: c.confirmation.runs, failures: c.confirmation.failures },
+            after: { runs: fixReruns, passes, suitePassed: after?.passed === true },
+            signatures: c.confirmation.signatures,
+            reproduce: c.confirmation.command,
+          });
+          const evidenceFile = path.join(outDir, `flaky-fix-${i + 1}.evidence.md`);
+          writeFileSync(evidenceFile, evidence);
+          fix.session = {
+            outcome: result.outcome,
+            branch: result.kept.branch ?? null,
+            commit: result.commit,
+            result: result.files.result,
+            evidence: evidenceFile,
+          };
+        }
+      }
       const file = path.join(outDir, 'flaky.json');
       writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
       deps.out(table(report));
       for (const c of report.candidates) {
-        if (c.fix) {
+        if (c.fix?.session) {
+          const f = c.fix.session;
+          deps.out(
+            `fixed? ${c.id}: ${f.outcome}${f.branch ? ` on ${f.branch}` : ''}; evidence ${f.evidence}`,
+          );
+        } else if (c.fix) {
           deps.out(
             `fix ${c.id}: agentgate run --repo ${repo} --task-file ${c.fix.taskFile} --test-command ${shellQuote(c.fix.proofCommand)}`,
           );

@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FlakyReport } from '../../action/cli/flaky.js';
 import { main } from '../../action/cli/main.js';
+import { createAnthropicProvider } from '../../action/llm/anthropic.js';
+import type { LLMProvider } from '../../action/llm/types.js';
 import { DEFAULT_POLICY_TEXT } from '../../policies/index.js';
-import { finalText, toolUse } from '../support/messages-server.js';
+import { finalText, startScriptedServer, toolUse } from '../support/messages-server.js';
 import { commitEverything, sh } from '../support/repo.js';
 import { runScripted } from '../support/session.js';
 
@@ -25,12 +27,14 @@ function temp(label: string): string {
   return d;
 }
 
-async function cli(argv: string[]) {
+async function cli(argv: string[], provider?: LLMProvider) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await main(argv, {
     out: (s: string) => out.push(s),
     err: (s: string) => err.push(s),
+    env: process.env,
+    ...(provider ? { provider } : {}),
   } as never);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -117,6 +121,59 @@ describe('agentgate flaky', () => {
     expect(quarantined.result.tests.after?.outputTail).toMatch(
       /flaky proof: rerun 1 reported the test as not run \(skipped\?\): skipping it is not a fix/,
     );
+  }, 120_000);
+
+  it('with --fix, runs the agent on the confirmed test and keeps the before/after evidence', async () => {
+    const repo = temp('fix-repo');
+    cpSync(path.join(PROJECT_ROOT, 'test/fixtures/flaky/js-vitest'), repo, { recursive: true });
+    await sh(repo, 'git', ['init', '-q', '-b', 'main']);
+    await commitEverything(repo, 'initial');
+    const policy = path.join(temp('fix-policy'), 'policy.yml');
+    (await import('node:fs')).writeFileSync(
+      policy,
+      DEFAULT_POLICY_TEXT.replace(/^toolchains:\n/m, `toolchains:\n  - ${PROJECT_ROOT}\n`),
+    );
+    const fixed = readFileSync(path.join(repo, 'checkout.test.mjs'), 'utf8')
+      .replace(/const stale = run % 3 === 0;/, 'const stale = run < 0;')
+      .replace('toBe(0.31)', 'toBe(0.3)');
+    const server = await startScriptedServer([
+      toolUse('write_file', { path: 'checkout.test.mjs', content: fixed }),
+      finalText(),
+    ]);
+    try {
+      const provider = createAnthropicProvider({
+        apiKey: 'sk-ant-test-0000000000000000',
+        baseURL: server.url,
+        timeoutMs: 5000,
+        maxRetries: 1,
+        backoff: { initialMs: 1, maxMs: 5 },
+      });
+      const out = temp('fix-out');
+      const r = await cli(
+        [
+          'flaky',
+          ...['--repo', repo, '--framework', 'vitest', '--policy', policy, '--out', out],
+          ...['--runner', `${process.execPath} ${path.join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs')}`],
+          ...['--runs', '3', '--confirm', '6', '--fix', '--fix-reruns', '5'],
+        ],
+        provider,
+      );
+      expect(r.code, r.err).toBe(0);
+      const report = JSON.parse(readFileSync(path.join(out, 'flaky.json'), 'utf8')) as FlakyReport;
+      const session = report.candidates[0]?.fix?.session;
+      expect(session).toMatchObject({
+        outcome: 'completed',
+        branch: expect.stringMatching(/^agentgate\/flaky-/),
+      });
+      const evidence = readFileSync(session?.evidence ?? '', 'utf8');
+      expect(evidence).toContain('| before (base) | 6 | 2/6 failed |');
+      expect(evidence).toContain('| after (this PR) | 5 | 5/5 passed, then the whole suite passed |');
+      // The agent's branch is in the repository, with the fix.
+      expect(await sh(repo, 'git', ['show', `${session?.branch}:checkout.test.mjs`])).toContain('run < 0');
+      expect(r.out).toMatch(/fixed\? .*: completed on agentgate\/flaky-/);
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 
   it('names the flag at fault', async () => {
