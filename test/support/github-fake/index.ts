@@ -11,19 +11,23 @@ import { pullHandlers } from './pulls.js';
 import { repoHandlers } from './repos.js';
 import { startServer } from './server.js';
 import { type FakeState, type GitHubFakeOptions, now, seedState } from './state.js';
+import { blobOf, workflowRunHandlers } from './workflow-runs.js';
 
 export type { RecordedRequest } from './context.js';
 export type { FaultServed, FaultStep } from './faults.js';
 export type { GraphQLResolver } from './graphql.js';
 export type {
   FakeAnnotation,
+  FakeArtifact,
   FakeCheckRun,
   FakeComment,
   FakeIssue,
+  FakeJob,
   FakeLabel,
   FakePull,
   FakeRunner,
   FakeState,
+  FakeWorkflowRun,
   GitHubFakeOptions,
   Permission,
   SeedIssue,
@@ -79,10 +83,17 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     ...pullHandlers(ctx),
     ...actionsHandlers(ctx),
     ...checkHandlers(ctx),
+    ...workflowRunHandlers(ctx),
   };
   const faults = createFaults();
   const graphql = createGraphQL(state, faults.take);
-  const server = await startServer({ state, handlers, graphql: graphql.answer, takeFault: faults.take });
+  const server = await startServer({
+    state,
+    handlers,
+    graphql: graphql.answer,
+    takeFault: faults.take,
+    blob: (p) => blobOf(state, p),
+  });
   url = server.url;
 
   /** A fault on an operation the fake never answers would never be served: say so at once. */

@@ -16,6 +16,8 @@ export interface ServerDeps {
   graphql: (body: unknown, record: RecordedRequest) => Promise<Answer>;
   /** A scripted answer for a valid request of the operation, if the fault hook has one. */
   takeFault: (operationId: string, documentationUrl: string) => Answer | undefined;
+  /** Raw bytes served outside the API (where a download redirects), by path; undefined: not a blob. */
+  blob?: (path: string) => { type: string; bytes: Buffer } | undefined;
 }
 
 export interface FakeServer {
@@ -26,7 +28,13 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function startServer({ state, handlers, graphql, takeFault }: ServerDeps): Promise<FakeServer> {
+export async function startServer({
+  state,
+  handlers,
+  graphql,
+  takeFault,
+  blob,
+}: ServerDeps): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   const tokens = new Set<string>();
@@ -118,6 +126,14 @@ export async function startServer({ state, handlers, graphql, takeFault }: Serve
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      // A blob (e.g. an artifact's zip a download redirected to) is storage, not the API: no auth, no schema.
+      const raw =
+        req.method === 'GET' && url.pathname.startsWith('/_blobs/') ? blob?.(url.pathname) : undefined;
+      if (raw) {
+        res.writeHead(200, { 'content-type': raw.type, 'content-length': String(raw.bytes.length) });
+        res.end(raw.bytes);
+        return;
+      }
       const record: RecordedRequest = {
         method: req.method ?? 'GET',
         path: url.pathname,

@@ -88,6 +88,41 @@ export interface FakeRunner {
   encoded_jit_config: string;
 }
 
+/** A job of one workflow-run attempt. */
+export interface FakeJob {
+  /** Default: derived from the run, the attempt and the job's place. */
+  id?: number;
+  name: string;
+  /** `success`, `failure`, `cancelled`, `skipped`…; null while it runs. */
+  conclusion: string | null;
+}
+
+/** An artifact a workflow run uploaded: its download answers 302 to `${url}/_blobs/artifacts/{id}.zip`. */
+export interface FakeArtifact {
+  id: number;
+  name: string;
+  /** The zip archive's bytes. */
+  zip: Buffer;
+  expired?: boolean;
+}
+
+/** A workflow run: one entry in `attempts` per attempt, oldest first (`run_attempt` is their count). */
+export interface FakeWorkflowRun {
+  id: number;
+  name: string;
+  workflow_id: number;
+  /** `.github/workflows/ci.yml`. */
+  path: string;
+  head_sha: string;
+  head_branch: string;
+  event: string;
+  run_number: number;
+  created_at: string;
+  attempts: { conclusion: string | null; jobs: FakeJob[] }[];
+  /** Listed for the run across its attempts, as GitHub lists them. */
+  artifacts: FakeArtifact[];
+}
+
 export interface FakeState {
   owner: string;
   repo: string;
@@ -103,6 +138,8 @@ export interface FakeState {
   checkRuns: FakeCheckRun[];
   /** Just-in-time runners registered through generate-jitconfig; the org is the repository's owner. */
   runners: FakeRunner[];
+  /** GitHub Actions workflow runs, with their jobs per attempt and their artifacts (pushed by the test). */
+  workflowRuns: FakeWorkflowRun[];
   /** The next database id for labels, comments, issues, pull requests and check runs. */
   nextId: number;
 }
@@ -187,6 +224,7 @@ export function seedState(options: GitHubFakeOptions, stamp: string): FakeState 
     pulls: [],
     checkRuns: [],
     runners: [],
+    workflowRuns: [],
     nextId: 1001,
   };
   const { nextId, ensureLabel, branchSha } = stateOps(state);
