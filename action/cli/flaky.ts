@@ -19,9 +19,12 @@ import {
   singleTestCommand,
   suiteCommand,
 } from '../flaky/frameworks.js';
+import { findFlakyFromHistory } from '../flaky/history.js';
+import type { TestCaseResult } from '../flaky/junit.js';
 import { evidenceTable, flakyBranch } from '../flaky/nightly.js';
 import { sweep } from '../flaky/sweep.js';
 import { createWorkClone, toplevel } from '../git.js';
+import { createGitHubClient } from '../github/client.js';
 import { createAnthropicProvider } from '../llm/anthropic.js';
 import { DEFAULT_MODEL, resolvePrices } from '../llm/pricing.js';
 import type { LLMProvider } from '../llm/types.js';
@@ -42,7 +45,11 @@ table and writes flaky.json to --out.
   --framework NAME      vitest | jest | pytest | go (default: detected)
   --runner CMD          how the framework is started (default: npx vitest, npx jest, python3 -m pytest, go)
   --setup CMD           run once in the sandbox before the sweep (e.g. 'npm ci'); reruns reuse it
-  --runs K              whole-suite runs of the sweep (default 5)
+  --runs K              whole-suite runs of the sweep (default 5; 0 with --history: no sweep)
+  --history OWNER/REPO  also take candidates from the repository's Actions history (needs GITHUB_TOKEN;
+                        GITHUB_API_URL for GitHub Enterprise Server): jobs that failed then passed on a
+                        rerun of the same commit, JUnit artifacts, check-run annotations
+  --days N              how far back the history goes (default 14)
   --confirm M           reruns of each candidate alone (default 20)
   --max-candidates N    candidates confirmed, by flake rate (default 5)
   --fix-reruns N        reruns a fix must pass in a row, in its proof command (default 50)
@@ -76,7 +83,9 @@ export interface FlakyReport {
   sweep: { runs: number; tests: number; durationMs: number };
   candidates: {
     id: string;
+    /** How it was found: its count in the sweep, or in the Actions history. */
     sweep: { runs: number; failures: number; rate: number };
+    source: string;
     confirmation: Pick<
       Confirmation,
       'verdict' | 'runs' | 'failures' | 'rate' | 'signatures' | 'seeds' | 'order' | 'command' | 'durationMs'
@@ -110,6 +119,8 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
     confirm: { type: 'string' },
     'max-candidates': { type: 'string' },
     'fix-reruns': { type: 'string' },
+    history: { type: 'string' },
+    days: { type: 'string' },
     fix: { type: 'boolean' },
     'max-fixes': { type: 'string' },
     model: { type: 'string' },
@@ -121,7 +132,15 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
     return 0;
   }
   const env = deps.env ?? process.env;
-  const runs = intFlag('runs', values.runs, 1) ?? 5;
+  const history = values.history;
+  if (history !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(history)) {
+    throw new UsageError(`--history: expected OWNER/REPO, got '${history}'`);
+  }
+  if (history !== undefined && !env.GITHUB_TOKEN) {
+    throw new UsageError('--history: GITHUB_TOKEN is not set (a token that can read the Actions history)');
+  }
+  const runs = intFlag('runs', values.runs, history ? 0 : 1) ?? 5;
+  const days = intFlag('days', values.days, 1) ?? 14;
   const confirmRuns = intFlag('confirm', values.confirm, 1) ?? 20;
   const maxCandidates = intFlag('max-candidates', values['max-candidates'], 1) ?? 5;
   const fixReruns = intFlag('fix-reruns', values['fix-reruns'], 1) ?? 50;
@@ -191,8 +210,15 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
           );
         }
       }
-      deps.err(`sweep: ${runs} run(s) of the ${framework.kind} suite at ${base.slice(0, 12)}`);
-      const swept = await sweep({ sandbox, workDir, framework, runs });
+      const fromHistory = history ? await historyCandidates(history, days, env, deps) : [];
+      if (runs > 0) deps.err(`sweep: ${runs} run(s) of the ${framework.kind} suite at ${base.slice(0, 12)}`);
+      const swept =
+        runs > 0
+          ? await sweep({ sandbox, workDir, framework, runs })
+          : { tests: [], candidates: [], broken: [], durationMs: 0, runs: [] };
+      // The history's tests first (they flaked where it matters), then the sweep's; one entry per test.
+      const seen = new Set(fromHistory.map((t) => t.id));
+      const all: Candidate[] = [...fromHistory, ...swept.candidates.filter((t) => !seen.has(t.id))];
       const report: FlakyReport = {
         base,
         framework: framework.kind,
@@ -200,12 +226,13 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
         candidates: [],
         broken: swept.broken.map((t) => t.id),
       };
-      for (const candidate of swept.candidates.slice(0, maxCandidates)) {
+      for (const candidate of all.slice(0, maxCandidates)) {
         deps.err(`confirm: ${candidate.id}, ${confirmRuns} rerun(s) alone`);
         const c = await confirmTest({ sandbox, workDir, framework, test: candidate.test, runs: confirmRuns });
         report.candidates.push({
           id: candidate.id,
           sweep: { runs: candidate.runs, failures: candidate.failures, rate: candidate.rate },
+          source: candidate.source ?? 'sweep',
           confirmation: {
             verdict: c.verdict,
             runs: c.runs,
@@ -221,7 +248,7 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
       }
       mkdirSync(outDir, { recursive: true });
       for (const [i, c] of report.candidates.entries()) {
-        const candidate = swept.candidates.find((t) => t.id === c.id);
+        const candidate = all.find((t) => t.id === c.id);
         if (c.confirmation.verdict !== 'flaky' || !candidate) continue;
         const single = singleTestCommand(framework, candidate.test, { reportFile: PROOF_REPORT });
         const suite = suiteCommand(framework, { reportFile: SUITE_REPORT }).command;
@@ -297,6 +324,44 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** A test to confirm: from the sweep, or from the Actions history. */
+interface Candidate {
+  id: string;
+  test: TestCaseResult;
+  runs: number;
+  failures: number;
+  rate: number;
+  source?: string;
+}
+
+/** The history's test candidates (jobs without a test report cannot be rerun alone, so they are left). */
+async function historyCandidates(
+  ownerRepo: string,
+  days: number,
+  env: NodeJS.ProcessEnv,
+  deps: FlakyCommandDeps,
+): Promise<Candidate[]> {
+  const [owner = '', repo = ''] = ownerRepo.split('/');
+  const client = createGitHubClient({
+    token: env.GITHUB_TOKEN ?? '',
+    apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
+    warn: (w) => deps.err(`agentgate flaky: ${w}`),
+  });
+  deps.err(`history: the last ${days} day(s) of ${ownerRepo}'s Actions runs`);
+  const h = await findFlakyFromHistory(client, { owner, repo, days, now: new Date() });
+  for (const n of h.notes) deps.err(`history: ${n}`);
+  return h.candidates
+    .filter((c) => !c.id.startsWith('job:'))
+    .map((c) => ({
+      id: c.id,
+      test: { id: c.id, name: c.name, ...(c.file ? { file: c.file } : {}), outcome: 'failed' as const },
+      runs: c.failures + c.passes,
+      failures: c.failures,
+      rate: c.rate,
+      source: `history (${c.sources.join(', ')})`,
+    }));
 }
 
 /** Reports of the proof's runs go to the sandbox's own /tmp, never into the work tree (or the commit). */

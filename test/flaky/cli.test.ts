@@ -11,9 +11,11 @@ import { main } from '../../action/cli/main.js';
 import { createAnthropicProvider } from '../../action/llm/anthropic.js';
 import type { LLMProvider } from '../../action/llm/types.js';
 import { DEFAULT_POLICY_TEXT } from '../../policies/index.js';
+import { startGitHubFake } from '../support/github-fake.js';
 import { finalText, startScriptedServer, toolUse } from '../support/messages-server.js';
 import { commitEverything, sh } from '../support/repo.js';
 import { runScripted } from '../support/session.js';
+import { makeZip } from '../support/zip.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const made: string[] = [];
@@ -173,6 +175,72 @@ describe('agentgate flaky', () => {
       expect(r.out).toMatch(/fixed\? .*: completed on agentgate\/flaky-/);
     } finally {
       await server.close();
+    }
+  }, 120_000);
+
+  it('takes candidates from the Actions history and confirms them without a sweep', async () => {
+    const repo = temp('history-repo');
+    cpSync(path.join(PROJECT_ROOT, 'test/fixtures/flaky/js-vitest'), repo, { recursive: true });
+    await sh(repo, 'git', ['init', '-q', '-b', 'main']);
+    await commitEverything(repo, 'initial');
+    const policy = path.join(temp('history-policy'), 'policy.yml');
+    (await import('node:fs')).writeFileSync(
+      policy,
+      DEFAULT_POLICY_TEXT.replace(/^toolchains:\n/m, `toolchains:\n  - ${PROJECT_ROOT}\n`),
+    );
+    const gh = await startGitHubFake({ owner: 'acme', repo: 'widgets' });
+    try {
+      // The test failed on attempt 1 and passed on attempt 2 of the same commit, as CI's JUnit reports say.
+      const report = (failed: boolean) =>
+        `<testsuites><testsuite name="checkout.test.mjs"><testcase classname="checkout.test.mjs" name="cart &gt; applies the discount once" time="0.01">${failed ? '<failure message="stale cache"/>' : ''}</testcase></testsuite></testsuites>`;
+      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      gh.state.workflowRuns.push({
+        id: 9001,
+        name: 'CI',
+        workflow_id: 1,
+        path: '.github/workflows/ci.yml',
+        head_sha: 'e'.repeat(40),
+        head_branch: 'main',
+        event: 'push',
+        run_number: 3,
+        created_at: now,
+        attempts: [
+          { conclusion: 'failure', jobs: [{ name: 'test', conclusion: 'failure' }] },
+          { conclusion: 'success', jobs: [{ name: 'test', conclusion: 'success' }] },
+        ],
+        artifacts: [
+          { id: 9002, name: 'junit', zip: makeZip([{ name: 'a.xml', data: report(true) }]) },
+          { id: 9003, name: 'junit', zip: makeZip([{ name: 'a.xml', data: report(false) }]) },
+        ],
+      });
+      const out = temp('history-out');
+      const r = await main(
+        [
+          'flaky',
+          ...['--repo', repo, '--framework', 'vitest', '--policy', policy, '--out', out],
+          ...['--runner', `${process.execPath} ${path.join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs')}`],
+          ...['--runs', '0', '--history', 'acme/widgets', '--days', '3', '--confirm', '6'],
+        ],
+        {
+          out: () => {},
+          err: () => {},
+          env: { ...process.env, GITHUB_TOKEN: 'ghs_test', GITHUB_API_URL: gh.url },
+        },
+      );
+      expect(r).toBe(0);
+      const flaky = JSON.parse(readFileSync(path.join(out, 'flaky.json'), 'utf8')) as FlakyReport;
+      expect(flaky.sweep.runs).toBe(0);
+      expect(flaky.candidates).toEqual([
+        expect.objectContaining({
+          id: 'checkout.test.mjs::cart > applies the discount once',
+          source: 'history (rerun, junit)',
+          sweep: { runs: 2, failures: 1, rate: 0.5 },
+          confirmation: expect.objectContaining({ verdict: 'flaky', runs: 6, failures: 2 }),
+        }),
+      ]);
+      expect(gh.violations).toEqual([]);
+    } finally {
+      await gh.close();
     }
   }, 120_000);
 
