@@ -71,6 +71,12 @@ export const REQUIREMENTS = {
   xz: { command: 'xz', package: 'xz-utils', why: "unpacks Debian's package index to find that kernel" },
   jq: { command: 'jq', package: 'jq', why: 'the image build reads its pinned versions with it (tested)' },
   'dpkg-deb': { command: 'dpkg-deb', package: 'dpkg', why: "unpacks the test guest's kernel package" },
+  pytest: {
+    label: 'python3 with pytest',
+    package: 'python3-pytest',
+    why: "the flaky-test hunter's pytest fixture runs under it (tested)",
+    check: () => spawnSync('python3', ['-c', 'import pytest'], { stdio: 'ignore', timeout: 30_000 }).status === 0,
+  },
 };
 
 const SANDBOX = ['bwrap', 'socat', 'rg'];
@@ -79,7 +85,18 @@ const SANDBOX = ['bwrap', 'socat', 'rg'];
 export const PURPOSES = {
   demo: { needs: ['git', ...SANDBOX], rerun: 'npm run demo', title: 'the demo' },
   test: {
-    needs: ['git', ...SANDBOX, 'qemu-system-x86_64', 'qemu-img', 'busybox', 'curl', 'xz', 'jq', 'dpkg-deb'],
+    needs: [
+      'git',
+      ...SANDBOX,
+      'qemu-system-x86_64',
+      'qemu-img',
+      'busybox',
+      'curl',
+      'xz',
+      'jq',
+      'dpkg-deb',
+      'pytest',
+    ],
     rerun: 'npm test',
     title: 'the tests',
     plural: true,
