@@ -75,7 +75,8 @@ export const REQUIREMENTS = {
     label: 'python3 with pytest',
     package: 'python3-pytest',
     why: "the flaky-test hunter's pytest fixture runs under it (tested)",
-    check: () => spawnSync('python3', ['-c', 'import pytest'], { stdio: 'ignore', timeout: 30_000 }).status === 0,
+    check: () =>
+      spawnSync('python3', ['-c', 'import pytest'], { stdio: 'ignore', timeout: 30_000 }).status === 0,
   },
 };
 
