@@ -415,6 +415,17 @@ const PublishSection = strict(
 
 export type PublishPolicy = z.infer<typeof PublishSection>;
 
+export const FLAKY_QUARANTINE = ['deny', 'allow'] as const;
+
+const FlakySection = strict(
+  {
+    quarantine: z.enum(FLAKY_QUARANTINE, { error: `one of ${FLAKY_QUARANTINE.join('|')}` }).default('deny'),
+  },
+  'a mapping with quarantine',
+);
+
+export type FlakyPolicy = z.infer<typeof FlakySection>;
+
 /** Directories a sandboxed command must never be given whole: they hold the runner's and the user's secrets. */
 const TOOLCHAIN_REFUSED = new Set([
   '/',
@@ -485,8 +496,9 @@ export const PolicySchema = strict(
     ).default(() => ({ servers: {} })),
     gates: GatesSection.default(() => GatesSection.parse({})),
     publish: PublishSection.default(() => PublishSection.parse({})),
+    flaky: FlakySection.default(() => FlakySection.parse({})),
   },
-  'a mapping with version: 1 and the sections sandbox, toolchains, tools, read, write, commands, network, env, mcp, gates, publish',
+  'a mapping with version: 1 and the sections sandbox, toolchains, tools, read, write, commands, network, env, mcp, gates, publish, flaky',
 ).superRefine((policy, ctx) => {
   for (const [server, config] of Object.entries(policy.mcp.servers)) {
     for (const [where, entries] of [

@@ -63,6 +63,7 @@ describe('loading a policy', () => {
       env: { allow: [], secret: [] },
       mcp: { servers: {} },
       publish: { onGateFailure: 'no-pr' },
+      flaky: { quarantine: 'deny' },
       gates: {
         blockOn: GATE_DEFAULTS.blockOn,
         timeoutSeconds: GATE_DEFAULTS.timeoutSeconds,
@@ -109,6 +110,15 @@ describe('loading a policy', () => {
         onGateFailure: 'draft-pr',
       },
     );
+  });
+
+  it('names the flaky field at fault and what it expects', () => {
+    expect(() => parsePolicy('version: 1\nflaky:\n  quarantine: yes\n', 'p.yml')).toThrow(
+      /p\.yml:3:.*flaky\.quarantine.*deny\|allow/s,
+    );
+    expect(parsePolicy('version: 1\nflaky: { quarantine: allow }\n', 'p.yml').policy.flaky).toEqual({
+      quarantine: 'allow',
+    });
   });
 
   it('accepts an MCP server with defaults for its optional fields', () => {
