@@ -21,6 +21,8 @@ export interface HistoryCandidate {
   id: string;
   name: string;
   file?: string;
+  /** The report's classname (pytest's module and class, go's package): what a rerun of it needs. */
+  classname?: string;
   failures: number;
   passes: number;
   /** failures / (failures + passes). */
@@ -85,6 +87,8 @@ interface Tally {
   id: string;
   name: string;
   file?: string;
+  /** The report's classname (pytest's module and class, go's package): what a rerun of it needs. */
+  classname?: string;
   failures: number;
   passes: number;
   totalMs: number;
@@ -200,6 +204,7 @@ export async function findFlakyFromHistory(
         // vitest names the file only as the classname.
         const file = c.file ?? (c.classname && TEST_FILE.test(c.classname) ? c.classname : undefined);
         const t = tallyOf(tests, c.id, c.name, file);
+        if (t.classname === undefined && c.classname !== undefined) t.classname = c.classname;
         record(t, run.head_sha, run.id, c.outcome === 'failed', c.durationMs);
         if (c.outcome === 'failed') t.evidence.push(`run ${run.id}: failed in artifact ${a.name} (${a.id})`);
       }
@@ -440,6 +445,7 @@ function toCandidate(t: Tally): HistoryCandidate {
     id: t.id,
     name: t.name,
     ...(t.file !== undefined ? { file: t.file } : {}),
+    ...(t.classname !== undefined ? { classname: t.classname } : {}),
     failures: t.failures,
     passes: t.passes,
     rate: runs > 0 ? t.failures / runs : 0,

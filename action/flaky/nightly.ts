@@ -3,6 +3,10 @@
 // budget), the job summary that lists every candidate with its measured rate and what happened to it,
 // and the before/after evidence a fix's PR card shows.
 import { createHash } from 'node:crypto';
+import { code } from '../publish/risk-card.js';
+
+/** Every flaky fix's branch starts so. */
+export const FLAKY_BRANCH_PREFIX = 'agentgate/flaky-';
 
 /** The branch a fix of `testId` lives on: the same every night, so a second night finds the first. */
 export function flakyBranch(testId: string): string {
@@ -14,7 +18,7 @@ export function flakyBranch(testId: string): string {
       .slice(0, 40)
       .replace(/-+$/g, '') || 'test';
   const hash = createHash('sha256').update(testId).digest('hex').slice(0, 8);
-  return `agentgate/flaky-${slug}-${hash}`;
+  return `${FLAKY_BRANCH_PREFIX}${slug}-${hash}`;
 }
 
 export interface NightCandidate {
@@ -120,23 +124,30 @@ export function nightSummary(
   return `${lines.join('\n')}\n`;
 }
 
-/** The PR card's evidence: failed before, passed after, and how to check it again. */
+/** The PR card's evidence: failed before, passed after (or quarantined), and how to check it again. */
 export function evidenceTable(e: {
+  id: string;
   before: { runs: number; failures: number };
-  after: { runs: number; passes: number; suitePassed: boolean };
+  after: { runs: number; passes: number; suitePassed: boolean; quarantined?: boolean };
   signatures: readonly { signature: string; count: number }[];
   reproduce: string;
 }): string {
+  const suite = e.after.suitePassed ? 'then the whole suite passed' : 'the whole suite did not pass';
+  const after = e.after.quarantined
+    ? `— | quarantined: the test is skipped, ${suite}`
+    : `${e.after.runs} | ${e.after.passes}/${e.after.runs} passed, ${suite}`;
   return [
+    `Test: ${code(e.id)}`,
+    '',
     '| | Reruns alone | Result |',
     '| --- | --- | --- |',
     `| before (base) | ${e.before.runs} | ${e.before.failures}/${e.before.runs} failed |`,
-    `| after (this PR) | ${e.after.runs} | ${e.after.passes}/${e.after.runs} passed${e.after.suitePassed ? ', then the whole suite passed' : ', the whole suite did not pass'} |`,
+    `| after (this PR) | ${after} |`,
     '',
     'How it failed:',
-    ...e.signatures.map((s) => `- ${s.count}× \`${s.signature.replace(/`/g, "'")}\``),
+    ...e.signatures.slice(0, 10).map((s) => `- ${s.count}× ${code(s.signature.slice(0, 300))}`),
     '',
-    `Reproduce: \`${e.reproduce.replace(/`/g, "'")}\``,
+    `Reproduce (the test alone; rerun it to see the flake): ${code(e.reproduce)}`,
     '',
   ].join('\n');
 }

@@ -93,6 +93,7 @@ describe('the nightly plan', () => {
 
   it('shows the before/after evidence and how to reproduce', () => {
     const md = evidenceTable({
+      id: 'checkout.test.mjs::cart > applies the discount once',
       before: { runs: 20, failures: 14 },
       after: { runs: 50, passes: 50, suitePassed: true },
       signatures: [{ signature: 'AssertionError: stale cache on run <n>', count: 14 }],
@@ -101,5 +102,21 @@ describe('the nightly plan', () => {
     expect(md).toContain('| before (base) | 20 | 14/20 failed |');
     expect(md).toContain('| after (this PR) | 50 | 50/50 passed, then the whole suite passed |');
     expect(md).toContain('- 14× `AssertionError: stale cache on run <n>`');
+    expect(md).toContain('Test: `checkout.test.mjs::cart > applies the discount once`');
+    expect(md).toContain(
+      "Reproduce (the test alone; rerun it to see the flake): `npx vitest run checkout.test.mjs -t 'applies the discount once'`",
+    );
+    // Output from the test is untrusted: a backtick cannot close the code span.
+    const hostile = evidenceTable({
+      id: 't',
+      before: { runs: 20, failures: 3 },
+      after: { runs: 50, passes: 0, suitePassed: true, quarantined: true },
+      signatures: [{ signature: 'boom ` @octocat <img src=x>', count: 3 }],
+      reproduce: 'x',
+    });
+    expect(hostile).toContain('- 3× ``boom ` @octocat <img src=x>``');
+    expect(hostile).toContain(
+      '| after (this PR) | — | quarantined: the test is skipped, then the whole suite passed |',
+    );
   });
 });
