@@ -24,6 +24,16 @@ export const Inputs = {
   GateAllPullRequests: 'gate-all-pull-requests',
   DryRun: 'dry-run',
   Engines: 'engines',
+  SetupCommand: 'setup-command',
+  FlakyRuns: 'flaky-runs',
+  FlakyConfirm: 'flaky-confirm',
+  FlakyFixReruns: 'flaky-fix-reruns',
+  FlakyDays: 'flaky-days',
+  FlakyMaxCandidates: 'flaky-max-candidates',
+  FlakyMaxPrs: 'flaky-max-prs',
+  FlakyMaxCostUsd: 'flaky-max-cost-usd',
+  FlakyFramework: 'flaky-framework',
+  FlakyRunner: 'flaky-runner',
 } as const;
 
 export const Outputs = {
@@ -36,6 +46,7 @@ export const Outputs = {
   CostUsd: 'cost-usd',
   Turns: 'turns',
   TraceArtifactId: 'trace-artifact-id',
+  FlakyReport: 'flaky-report',
 } as const;
 
 /** The defaults action.yml declares, for the inputs that have one. */
@@ -49,6 +60,13 @@ export const INPUT_DEFAULTS = {
   [Inputs.DryRun]: 'false',
   [Inputs.Engines]: 'auto',
   [Inputs.ModelRetryMinutes]: '10',
+  [Inputs.FlakyRuns]: '0',
+  [Inputs.FlakyConfirm]: '20',
+  [Inputs.FlakyFixReruns]: '50',
+  [Inputs.FlakyDays]: '14',
+  [Inputs.FlakyMaxCandidates]: '5',
+  [Inputs.FlakyMaxPrs]: '1',
+  [Inputs.FlakyMaxCostUsd]: '5',
 } as const;
 
 /** The policy file a target repository may keep; used when the `policy` input is not set. */
@@ -101,6 +119,20 @@ export const RISK_LABELS = {
     name: 'evidence:missing',
     color: 'b60205',
     description: 'agentgate: the trace, patch and reports could not be uploaded',
+  },
+} as const;
+
+/** The labels of the flaky-test hunter's PRs (mode: flaky), beside `pr-labels`. */
+export const FLAKY_LABELS = {
+  fix: {
+    name: 'flaky-fix',
+    color: '0e8a16',
+    description: 'agentgate: a fix of a flaky test, with rerun evidence',
+  },
+  quarantined: {
+    name: 'flaky:quarantined',
+    color: 'c5def5',
+    description: 'agentgate: a flaky test is skipped until it is fixed; see the tracking issue',
   },
 } as const;
 

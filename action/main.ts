@@ -8,6 +8,7 @@ import { messageOf } from './errors.js';
 import { actionsArtifactStore } from './github/artifacts.js';
 import { isAgentEvent, readActionContext } from './github/context.js';
 import { agentMode } from './modes/agent.js';
+import { flakyMode } from './modes/flaky.js';
 import { gateMode } from './modes/gate.js';
 import type { ActionDeps } from './modes/shared.js';
 import { parseActionInputs } from './settings.js';
@@ -43,7 +44,7 @@ export async function run(overrides: Partial<ActionDeps> = {}): Promise<void> {
     );
     if (mode === undefined) {
       throw new Error(
-        `the '${ctx.eventName}' event has no default mode (input '${Inputs.Mode}' is '${INPUT_DEFAULTS[Inputs.Mode]}'). Run on workflow_dispatch, issues, schedule or pull_request, or set '${Inputs.Mode}: gate' or '${Inputs.Mode}: agent'.`,
+        `the '${ctx.eventName}' event has no default mode (input '${Inputs.Mode}' is '${INPUT_DEFAULTS[Inputs.Mode]}'). Run on workflow_dispatch, issues, schedule or pull_request, or set '${Inputs.Mode}' to gate, agent or flaky.`,
       );
     }
     const m = {
@@ -53,7 +54,12 @@ export async function run(overrides: Partial<ActionDeps> = {}): Promise<void> {
       token: inputs[Inputs.GitHubToken],
       outDir: path.join(deps.env.RUNNER_TEMP || ctx.run.workspace, 'agentgate'),
     };
-    if (mode === 'gate') {
+    if (mode === 'flaky') {
+      if (ctx.event.kind !== 'schedule' && ctx.event.kind !== 'dispatch') {
+        throw new Error(`flaky mode runs on schedule or workflow_dispatch events, not '${ctx.eventName}'`);
+      }
+      await flakyMode(m);
+    } else if (mode === 'gate') {
       if (ctx.event.kind !== 'pull-request' && ctx.event.kind !== 'push') {
         throw new Error(`gate mode runs on pull_request or push events, not '${ctx.eventName}'`);
       }

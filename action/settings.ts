@@ -10,6 +10,8 @@ const positiveInt = (name: string) =>
     .regex(/^\d+$/, `Invalid ${name}: expected a whole number`)
     .transform(Number)
     .refine((n) => n >= 1, `Invalid ${name}: expected at least 1`);
+const wholeNumber = (name: string) =>
+  z.string().regex(/^\d+$/, `Invalid ${name}: expected a whole number (0 or more)`).transform(Number);
 const positiveNumber = (name: string) =>
   z
     .string()
@@ -46,7 +48,8 @@ const branchName = (name: string) =>
       `Invalid ${name}: expected a git branch name, e.g. main`,
     );
 
-export const MODES = ['auto', 'agent', 'gate'] as const;
+export const MODES = ['auto', 'agent', 'gate', 'flaky'] as const;
+export const FLAKY_FRAMEWORKS = ['vitest', 'jest', 'pytest', 'go'] as const;
 
 export const ActionInputsSchema = z
   .object({
@@ -75,6 +78,20 @@ export const ActionInputsSchema = z
     [Inputs.Engines]: z.enum(ENGINE_MODES, {
       error: `Invalid ${Inputs.Engines}: expected one of ${ENGINE_MODES.join('|')}`,
     }),
+    [Inputs.SetupCommand]: z.string().optional(),
+    [Inputs.FlakyRuns]: wholeNumber(Inputs.FlakyRuns),
+    [Inputs.FlakyConfirm]: positiveInt(Inputs.FlakyConfirm),
+    [Inputs.FlakyFixReruns]: positiveInt(Inputs.FlakyFixReruns),
+    [Inputs.FlakyDays]: wholeNumber(Inputs.FlakyDays),
+    [Inputs.FlakyMaxCandidates]: positiveInt(Inputs.FlakyMaxCandidates),
+    [Inputs.FlakyMaxPrs]: wholeNumber(Inputs.FlakyMaxPrs),
+    [Inputs.FlakyMaxCostUsd]: positiveNumber(Inputs.FlakyMaxCostUsd),
+    [Inputs.FlakyFramework]: z
+      .enum(FLAKY_FRAMEWORKS, {
+        error: `Invalid ${Inputs.FlakyFramework}: expected one of ${FLAKY_FRAMEWORKS.join('|')}`,
+      })
+      .optional(),
+    [Inputs.FlakyRunner]: z.string().optional(),
   })
   .refine((v) => !(v[Inputs.Task] && v[Inputs.TaskFile]), {
     message: `Set at most one of '${Inputs.Task}' or '${Inputs.TaskFile}'.`,

@@ -91,3 +91,23 @@ export async function fetchRemoteBranch(
   if (r.exitCode !== 0) return undefined;
   return (await git(t.repoDir, ['rev-parse', into])).stdout.trim();
 }
+
+/**
+ * The names of the remote's branches under `prefix` (e.g. `agentgate/flaky-`), with the same token as a
+ * push. Throws when the remote cannot be asked: a caller that dedupes by branch must not guess.
+ */
+export async function remoteBranchNames(
+  t: Pick<PushTarget, 'repoDir' | 'remote' | 'token' | 'serverUrl'>,
+  prefix: string,
+): Promise<Set<string>> {
+  const r = await remoteGit(t, ['ls-remote', '--heads', t.remote, `refs/heads/${prefix}*`]);
+  if (r.exitCode !== 0) {
+    throw new PushError(`git ls-remote of ${t.remote} failed (exit ${r.exitCode})`, r.stderr.trim());
+  }
+  const names = new Set<string>();
+  for (const line of r.stdout.split('\n')) {
+    const ref = line.split('\t')[1]?.trim();
+    if (ref?.startsWith('refs/heads/')) names.add(ref.slice('refs/heads/'.length));
+  }
+  return names;
+}

@@ -1,6 +1,6 @@
 // Small REST calls on the repository: who may trigger the agent, the default branch, labels, the one
 // sticky status comment. Each takes the client first and plain data after.
-import { AUTHORED_LABEL_STYLE, RISK_LABELS, STICKY_MARKER } from '../constants.js';
+import { AUTHORED_LABEL_STYLE, FLAKY_LABELS, RISK_LABELS, STICKY_MARKER } from '../constants.js';
 import { type GitHubClient, httpStatus } from './client.js';
 import type { Repo } from './context.js';
 
@@ -34,7 +34,10 @@ export async function defaultBranch(client: GitHubClient, repo: Repo): Promise<s
 }
 
 const KNOWN_LABELS = new Map<string, { color: string; description: string }>(
-  Object.values(RISK_LABELS).map((l) => [l.name, { color: l.color, description: l.description }]),
+  [...Object.values(RISK_LABELS), ...Object.values(FLAKY_LABELS)].map((l) => [
+    l.name,
+    { color: l.color, description: l.description },
+  ]),
 );
 
 /** Creates the labels that do not exist yet (risk labels in their colours, others as agentgate's own). */

@@ -23,6 +23,8 @@ export interface Task {
   /** What the PR is called: the issue's title, or the task's first line. */
   title: string;
   issue?: number;
+  /** What finds this task's PR again on a later run (default: the issue, or the task text's hash). */
+  key?: string;
 }
 
 /** What happens to the work after the gates. Pure. */
@@ -99,13 +101,21 @@ export async function publishPhase(
     baseBranch: string;
     client: GitHubClient;
     token: string;
+    /** Labels beside `pr-labels` and the risk labels. */
+    extraLabels?: readonly string[];
+    /** The branch name on GitHub (default: the agent's branch's own). */
+    remoteBranch?: string;
   },
 ): Promise<Published> {
   const decision = publicationDecision(p.result, p.gates?.report, m.policy.policy.publish.onGateFailure);
   if (m.inputs[Inputs.DryRun])
     return { skipped: `dry run: nothing is published (it would be: ${decision.reason})` };
   if (!decision.push || !p.gates) return { skipped: decision.reason };
-  const labels = riskLabels(m.inputs[Inputs.PrLabels], p.result, p.gates.report);
+  const labels = riskLabels(
+    [...m.inputs[Inputs.PrLabels], ...(p.extraLabels ?? [])],
+    p.result,
+    p.gates.report,
+  );
   if (p.ev.error) labels.push(RISK_LABELS.evidenceMissing.name);
   core.startGroup('agentgate: publication');
   try {
@@ -116,13 +126,14 @@ export async function publishPhase(
       token: p.token,
       serverUrl: m.ctx.run.serverUrl,
       branch: p.result.branch,
+      ...(p.remoteBranch ? { remoteBranch: p.remoteBranch } : {}),
       baseBranch: p.baseBranch,
       baseCommit: p.result.baseCommit,
       title: prTitle(p.task.title),
       body: p.body,
       draft: m.inputs[Inputs.Draft] || shortfalls(p.result, p.gates, p.ev).length > 0,
       labels,
-      taskKey: taskKey(p.task),
+      taskKey: p.task.key ?? taskKey(p.task),
     });
     if (state.pushed) core.setOutput(Outputs.Branch, state.remoteBranch);
     if (state.pr) {
@@ -178,6 +189,8 @@ function publicationText(
     recovery: s.labelled ? '' : 'The PR is not labelled; see the warning in the job log.',
   };
 }
+
+export { publicationText };
 
 /** Phase 6: the job summary, the issue's final status, and the job's own status. */
 export async function report(

@@ -61,7 +61,7 @@ async function resolveTask(m: ModeContext, event: AgentEvent): Promise<Task> {
   return { text, origin: `${origin} (task file ${source.file})`, title: firstLine(text) };
 }
 
-function requireToken(m: ModeContext): string {
+export function requireToken(m: ModeContext): string {
   if (!m.token) {
     throw new UsageError(
       `input '${Inputs.GitHubToken}': no token. It defaults to \${{ github.token }}; give the job 'contents: write', 'pull-requests: write' and 'issues: write' permissions.`,
@@ -153,7 +153,7 @@ async function session(m: AgentContext, task: Task, status: StatusComment): Prom
 }
 
 /** Phase 3: the gates, on exactly what the agent committed. */
-async function judge(
+export async function judge(
   m: AgentContext,
   result: RunResult,
   engines: ReturnType<typeof startEngines>,
@@ -187,7 +187,10 @@ async function judge(
 }
 
 /** Phase 4: the evidence goes up before anything is published; a dry run keeps it on disk only. */
-async function evidence(m: AgentContext, result: RunResult): Promise<EvidenceUpload & { link?: string }> {
+export async function evidence(
+  m: AgentContext,
+  result: RunResult,
+): Promise<EvidenceUpload & { link?: string }> {
   if (m.inputs[Inputs.DryRun]) return {};
   const up = await uploadEvidence(
     m.deps,
@@ -202,13 +205,14 @@ async function evidence(m: AgentContext, result: RunResult): Promise<EvidenceUpl
 }
 
 /** The risk card: the PR body, and (with the publication's state on top) the job summary. */
-function card(
+export function card(
   m: AgentContext,
   task: Task,
   result: RunResult,
   gates: GatesRun | undefined,
   ev: EvidenceUpload & { link?: string },
   started: number,
+  sections: RiskCardData['sections'] = [],
 ): string {
   const data: RiskCardData = {
     task: { text: task.text, origin: task.origin },
@@ -224,6 +228,7 @@ function card(
     links: { run: runUrl(m.ctx.run), ...(ev.link ? { artifacts: ev.link } : {}) },
     ...(ev.error ? { evidenceMissing: ev.error } : {}),
     ...(task.issue !== undefined ? { fixesIssue: task.issue } : {}),
+    sections,
   };
   return scrubText(riskCard(data), gates?.secrets ?? []);
 }
@@ -278,11 +283,14 @@ export async function agentMode(m0: ModeContext, event: AgentEvent): Promise<voi
  * After an error: whatever the run kept goes up as the artifact, so the trace is not lost with the
  * runner. Returns the artifact's link, when there is one.
  */
-async function keepEvidenceAfterError(m: ModeContext): Promise<string | undefined> {
+export async function keepEvidenceAfterError(
+  m: ModeContext,
+  name = `agentgate-error-${m.ctx.run.runAttempt}`,
+): Promise<string | undefined> {
   if (m.inputs[Inputs.DryRun]) return undefined;
   const up = await uploadEvidence(
     m.deps,
-    `agentgate-error-${m.ctx.run.runAttempt}`,
+    name,
     m.outDir,
     EVIDENCE_FILES,
     m.inputs[Inputs.ArtifactRetentionDays],

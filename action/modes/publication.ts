@@ -21,6 +21,8 @@ export interface PublishRequest {
   serverUrl: string;
   /** The agent's branch in the checkout. */
   branch: string;
+  /** The branch's name on GitHub (default the same). */
+  remoteBranch?: string;
   baseBranch: string;
   /** The commit the agent started from. */
   baseCommit: string;
@@ -103,7 +105,7 @@ async function agentBranchTip(q: PublishRequest, ref: string): Promise<string | 
 
 export async function publish(q: PublishRequest): Promise<PublishState> {
   const state: PublishState = {
-    remoteBranch: q.branch,
+    remoteBranch: q.remoteBranch ?? q.branch,
     pushed: false,
     draft: q.draft,
     labelled: false,

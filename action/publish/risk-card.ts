@@ -47,6 +47,8 @@ export interface RiskCardData {
   evidenceMissing?: string;
   /** An issue the PR resolves: adds `Fixes #N`. */
   fixesIssue?: number;
+  /** Sections of the mode's own evidence (markdown built by agentgate, not by the model), after the task. */
+  sections?: readonly { title: string; markdown: string }[];
 }
 
 export const RISK_CARD_LIMITS = { files: 50, taskChars: 4000, summaryChars: 6000 } as const;
@@ -144,6 +146,8 @@ export function riskCard(d: RiskCardData): string {
     fenced(d.task.text, 'text', RISK_CARD_LIMITS.taskChars),
     '',
   );
+  for (const section of d.sections ?? [])
+    out.push(`### ${section.title}`, '', section.markdown.trimEnd(), '');
   out.push(
     '### Summary by the agent',
     '',

@@ -175,10 +175,10 @@ describe('the examples', () => {
     ],
     [
       'agentgate-nightly.yml',
-      agentModes,
+      { ...agentModes, actions: 'read' },
       (wf, step) => {
         expect(wf.on).toMatchObject({ schedule: [{ cron: expect.any(String) }], workflow_dispatch: null });
-        expect(step.with).toMatchObject({ mode: 'agent', 'task-file': '.github/agentgate/flaky-tests.md' });
+        expect(step.with).toMatchObject({ mode: 'flaky', 'flaky-max-prs': '1' });
       },
     ],
     [

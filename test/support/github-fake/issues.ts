@@ -1,13 +1,37 @@
 // Issues, their labels and their comments (a pull request is an issue here too, as on GitHub).
 import type { Context, Handlers } from './context.js';
-import { type FakeComment, type FakeLabel, now } from './state.js';
+import { type FakeComment, type FakeIssue, type FakeLabel, now, repoWeb } from './state.js';
 
 export function issueHandlers(ctx: Context): Handlers {
   const { state, actor, num, str, paged, withIssue, notFound, validationFailed } = ctx;
-  const { nextId, ensureLabel, findLabel } = ctx.ops;
+  const { nextId, nextNumber, ensureLabel, findLabel } = ctx.ops;
   const { issue, issueLabels, label, comment } = ctx.shapes;
   return {
     'issues/get': (call) => withIssue(call, (i) => ({ status: 200, body: issue(i) })),
+
+    'issues/create': (call) => {
+      const b = call.body;
+      const number = nextNumber();
+      const t = now();
+      const i: FakeIssue = {
+        id: nextId(),
+        number,
+        title: String(b.title),
+        body: (b.body as string | undefined) ?? null,
+        labels: ((b.labels as (string | { name: string })[] | undefined) ?? []).map(
+          (l) => ensureLabel(typeof l === 'string' ? l : l.name).name,
+        ),
+        comments: [],
+        user: actor,
+        state: 'open',
+        html_url: `${repoWeb(state)}/issues/${number}`,
+        created_at: t,
+        updated_at: t,
+        closed_at: null,
+      };
+      state.issues.push(i);
+      return { status: 201, body: issue(i) };
+    },
 
     'issues/list-comments': (call) =>
       withIssue(call, (i) => {
