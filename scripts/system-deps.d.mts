@@ -12,7 +12,9 @@ export type RequirementId =
   | 'curl'
   | 'xz'
   | 'jq'
-  | 'dpkg-deb';
+  | 'dpkg-deb'
+  | 'pytest'
+  | 'go';
 
 export interface Requirement {
   command?: string;

@@ -78,6 +78,11 @@ export const REQUIREMENTS = {
     check: () =>
       spawnSync('python3', ['-c', 'import pytest'], { stdio: 'ignore', timeout: 30_000 }).status === 0,
   },
+  go: {
+    command: 'go',
+    package: 'golang-go',
+    why: "the flaky-test hunter's go test fixture runs under it (tested)",
+  },
 };
 
 const SANDBOX = ['bwrap', 'socat', 'rg'];
@@ -97,6 +102,7 @@ export const PURPOSES = {
       'jq',
       'dpkg-deb',
       'pytest',
+      'go',
     ],
     rerun: 'npm test',
     title: 'the tests',

@@ -2,7 +2,7 @@
 // failed. A test that did both is a flaky candidate; one that failed every time it ran is broken, which is
 // a different problem (a fix, not a flake hunt). Candidates are ranked by flake rate, then by cost (the
 // cheaper test first: confirming it takes K reruns).
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandResult, Sandbox } from '../sandbox/index.js';
 import { type Framework, type RunSpec, suiteCommand } from './frameworks.js';
@@ -36,7 +36,8 @@ export interface Reported {
 
 /**
  * Runs `spec` in the sandbox and reads the report it wrote. The report file is removed first, so a run
- * that crashes before writing one is never credited with the previous run's results.
+ * that crashes before writing one is never credited with the previous run's results, and its directory
+ * is made: go's report is a shell redirection, which creates no directory (the other frameworks do).
  */
 export async function runWithReport(
   sandbox: Sandbox,
@@ -47,6 +48,7 @@ export async function runWithReport(
 ): Promise<Reported> {
   const reportPath = path.resolve(workDir, spec.reportFile);
   await rm(reportPath, { force: true });
+  await mkdir(path.dirname(reportPath), { recursive: true });
   const result = await sandbox.run(spec.command, { timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES });
   const record: RunRecord = {
     index,
@@ -103,7 +105,7 @@ export interface SweepOptions {
   framework: Framework;
   runs: number;
   timeoutMs?: number;
-  /** Relative to workDir; created by the framework, removed afterwards. */
+  /** Relative to workDir; made before each run, removed afterwards. */
   reportDir?: string;
   /** Run i gets seed + i (recorded); omitted: the framework's default order and no seed. */
   seed?: number;
