@@ -147,6 +147,7 @@ export function parseJUnit(xml: string, source: string): TestCaseResult[] {
 interface GoEvent {
   Action?: unknown;
   Package?: unknown;
+  ImportPath?: unknown;
   Test?: unknown;
   Elapsed?: unknown;
   Output?: unknown;
@@ -163,6 +164,8 @@ export function parseGoTestJson(text: string, source: string): TestCaseResult[] 
     { pkg: string; name: string; outcome?: Outcome; elapsed?: number; output: string[] }
   >();
   let events = 0;
+  const failedPackages = new Set<string>();
+  const packageOutput = new Map<string, string[]>();
   for (const line of text.split('\n')) {
     const trimmed = line.trim();
     if (!trimmed.startsWith('{')) continue;
@@ -174,8 +177,23 @@ export function parseGoTestJson(text: string, source: string): TestCaseResult[] 
     }
     if (typeof ev.Action !== 'string') continue;
     events++;
-    if (typeof ev.Test !== 'string' || ev.Test === '') continue;
-    const pkg = typeof ev.Package === 'string' ? ev.Package : '';
+    // Build events (go 1.24+) name the package by ImportPath: `pkg [pkg.test]`.
+    const pkg =
+      typeof ev.Package === 'string'
+        ? ev.Package
+        : typeof ev.ImportPath === 'string'
+          ? (ev.ImportPath.split(' ')[0] ?? '')
+          : '';
+    if (typeof ev.Test !== 'string' || ev.Test === '') {
+      // The package's own events: its verdict, and output outside any test (build errors, TestMain).
+      if (ev.Action === 'fail' || ev.Action === 'build-fail') failedPackages.add(pkg);
+      if ((ev.Action === 'output' || ev.Action === 'build-output') && typeof ev.Output === 'string') {
+        const lines = packageOutput.get(pkg) ?? [];
+        lines.push(ev.Output);
+        packageOutput.set(pkg, lines.slice(-20));
+      }
+      continue;
+    }
     const key = `${pkg}::${ev.Test}`;
     let t = tests.get(key);
     if (!t) {
@@ -191,6 +209,17 @@ export function parseGoTestJson(text: string, source: string): TestCaseResult[] 
   if (events === 0 && text.trim() !== '') {
     throw new Error(
       `${source}: no 'go test -json' events found; expected one JSON object a line with an "Action" field`,
+    );
+  }
+  // A package that failed with no failed test failed outside its tests: the run proves nothing about them.
+  const withFailedTest = new Set(
+    [...tests.values()].filter((t) => t.outcome === 'failed' || t.outcome === undefined).map((t) => t.pkg),
+  );
+  const outside = [...failedPackages].filter((p) => !withFailedTest.has(p));
+  if (outside.length > 0) {
+    const why = (packageOutput.get(outside[0] ?? '') ?? []).join('').trim();
+    throw new Error(
+      `${source}: package ${outside.join(', ')} failed outside its tests (a build error, TestMain or a panic between tests)${why ? `: ${bounded(why)}` : ''}`,
     );
   }
   const out: TestCaseResult[] = [];

@@ -144,4 +144,23 @@ describe('parseGoTestJson', () => {
       `out/go.jsonl: no 'go test -json' events found; expected one JSON object a line with an "Action" field`,
     );
   });
+
+  it('refuses a run where a package failed outside its tests (build error, TestMain), naming it', () => {
+    // go 1.24+ reports a package that does not build with build-output and build-fail events.
+    const build = [
+      '{"ImportPath":"example.com/shop/cart [example.com/shop/cart.test]","Action":"build-output","Output":"cart/cart.go:3:1: syntax error\\n"}',
+      '{"ImportPath":"example.com/shop/cart [example.com/shop/cart.test]","Action":"build-fail"}',
+      '{"Action":"start","Package":"example.com/shop/tax"}',
+      '{"Action":"run","Package":"example.com/shop/tax","Test":"TestRate"}',
+      '{"Action":"pass","Package":"example.com/shop/tax","Test":"TestRate","Elapsed":0}',
+      '{"Action":"pass","Package":"example.com/shop/tax","Elapsed":0.01}',
+      '{"Action":"output","Package":"example.com/shop/cart","Output":"FAIL\\texample.com/shop/cart [build failed]\\n"}',
+      '{"Action":"fail","Package":"example.com/shop/cart","Elapsed":0}',
+    ].join('\n');
+    expect(() => parseGoTestJson(build, 'go.jsonl')).toThrow(
+      /^go\.jsonl: package example\.com\/shop\/cart failed outside its tests \(a build error, TestMain or a panic between tests\): cart\/cart\.go:3:1: syntax error/,
+    );
+    // A package that failed because a test failed is an ordinary result.
+    expect(parseGoTestJson(GO_EVENTS, 'go.jsonl').some((t) => t.outcome === 'failed')).toBe(true);
+  });
 });
