@@ -288,6 +288,7 @@ export const PROOF_LINES = {
  */
 export function proofCommand(single: RunSpec, suite: string, reruns: number, quarantine = false): string {
   const r = shellQuote(single.reportFile);
+  // In braces: go's report is the command's own stdout redirection, which a trailing >/dev/null would undo.
   const ran =
     single.format === 'go-json'
       ? `grep -q '"Action":"pass"' ${r} && ! grep -q '"Action":"skip"' ${r}`
@@ -298,7 +299,7 @@ export function proofCommand(single: RunSpec, suite: string, reruns: number, qua
     : `else echo "flaky proof: rerun $i reported the test as not run (skipped?): skipping it is not a fix"; exit 1; fi`;
   return [
     'pass=0; q=0',
-    `for i in $(seq 1 ${reruns}); do rm -f ${r}; if ${single.command} >/dev/null 2>&1; then if ${ran}; then pass=$((pass+1)); ${notRun}; else echo "flaky proof: failed on rerun $i after $pass passes"; ${single.command}; exit 1; fi; done`,
+    `for i in $(seq 1 ${reruns}); do rm -f ${r}; if { ${single.command}; } >/dev/null 2>&1; then if ${ran}; then pass=$((pass+1)); ${notRun}; else echo "flaky proof: failed on rerun $i after $pass passes"; ${single.command}; exit 1; fi; done`,
     suite,
     's=$?',
     `if [ $q = 1 ]; then echo "flaky proof: quarantined: the test is skipped"; else echo "flaky proof: $pass/${reruns} reruns passed"; fi`,

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flakyBranch } from '../../action/flaky/nightly.js';
+import { execFile } from '../../lib/exec.js';
 import { DEFAULT_POLICY_TEXT } from '../../policies/default-pack.js';
+import { findCommand } from '../../scripts/system-deps.mjs';
 import { MODEL_KEY, makeRemote, OWNER, REPO, remoteBranches, runAction } from '../support/action-harness.js';
 import { type ArtifactFake, startArtifactFake } from '../support/artifact-fake.js';
 import { type GitHubFake, startGitHubFake } from '../support/github-fake.js';
@@ -26,13 +28,17 @@ const FIXTURE = path.join(PROJECT_ROOT, 'test/fixtures/flaky/js-vitest');
 const FLAKY = 'checkout.test.mjs::cart > applies the discount once';
 const VITEST = `${process.execPath} ${path.join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs')}`;
 
-/** The fixture, with a policy that shows this checkout (its vitest runs the suite) read-only. */
-function fixtureFiles(quarantine: 'allow' | 'deny' = 'deny'): Record<string, string> {
+/** A fixture, with a policy that shows the toolchains that run it (default this checkout, whose vitest runs the suite) read-only. */
+function fixtureFiles(
+  quarantine: 'allow' | 'deny' = 'deny',
+  dir = FIXTURE,
+  toolchains: readonly string[] = [PROJECT_ROOT],
+): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const f of readdirSync(FIXTURE)) files[f] = readFileSync(path.join(FIXTURE, f), 'utf8');
+  for (const f of readdirSync(dir)) files[f] = readFileSync(path.join(dir, f), 'utf8');
   files['.github/agentgate.yml'] = DEFAULT_POLICY_TEXT.replace(
     /^toolchains:\n/m,
-    `toolchains:\n  - ${PROJECT_ROOT}\n`,
+    `toolchains:\n${toolchains.map((t) => `  - ${t}\n`).join('')}`,
   ).replace(/^ {2}quarantine: deny$/m, `  quarantine: ${quarantine}`);
   return files;
 }
@@ -53,6 +59,8 @@ const INPUTS = {
   'flaky-fix-reruns': '5',
   'flaky-days': '0',
   engines: 'embedded',
+  // A script that runs out of steps answers 500: give up at once rather than retry for minutes.
+  'model-retry-minutes': '0.02',
 };
 const SCHEDULE = { schedule: '17 3 * * *' };
 
@@ -77,10 +85,12 @@ async function model(steps: ScriptStep[]): Promise<ScriptedServer> {
   return server;
 }
 
+const VITEST_CASE = 'classname="checkout.test.mjs" name="cart &gt; applies the discount once"';
+
 /** CI's history: the test failed on attempt 1 and passed on attempt 2 of the same commit (JUnit reports). */
-function pushHistory(gh: GitHubFake, id: number): void {
+function pushHistory(gh: GitHubFake, id: number, testcase = VITEST_CASE): void {
   const report = (failed: boolean) =>
-    `<testsuites><testsuite name="checkout.test.mjs"><testcase classname="checkout.test.mjs" name="cart &gt; applies the discount once" time="0.01">${failed ? '<failure message="stale cache"/>' : ''}</testcase></testsuite></testsuites>`;
+    `<testsuites><testsuite name="suite"><testcase ${testcase} time="0.01">${failed ? '<failure message="stale cache"/>' : ''}</testcase></testsuite></testsuites>`;
   gh.state.workflowRuns.push({
     id,
     name: 'CI',
@@ -300,4 +310,91 @@ describe('flaky mode', () => {
     expect(pr?.body).toContain('test-skipped');
     expect(run.summary).toMatch(/quarantined: draft PR #\d+ \(test skipped, suite green\)/);
   }, 120_000);
+});
+
+interface Language {
+  framework: 'pytest' | 'go';
+  dir: string;
+  file: string;
+  id: string;
+  /** The test as CI's JUnit report names it (pytest --junitxml, go-junit-report). */
+  testcase: string;
+  fix: (text: string) => string;
+  setup: () => Promise<{ runner: string; toolchains: string[] }>;
+}
+
+const LANGUAGES: Language[] = [
+  {
+    framework: 'pytest',
+    dir: 'py-pytest',
+    file: 'test_checkout.py',
+    id: 'test_checkout.py::test_applies_discount_once',
+    testcase: 'classname="test_checkout.TestCart" name="test_applies_discount_once" file="test_checkout.py"',
+    fix: (t) => t.replace('stale = run % 3 == 0', 'stale = run < 0').replace('== 0.31', '== 0.3'),
+    setup: async () => {
+      // The interpreter itself, not a version manager's shim: its prefixes are the toolchains shown.
+      const py = await execFile(
+        'python3',
+        ['-c', 'import sys; print(sys.executable); print(sys.prefix); print(sys.base_prefix)'],
+        { env: process.env },
+      );
+      const [executable = 'python3', ...prefixes] = py.stdout.trim().split('\n');
+      return { runner: `${executable} -m pytest`, toolchains: [...new Set(prefixes.filter(Boolean))] };
+    },
+  },
+  {
+    framework: 'go',
+    dir: 'go-test',
+    file: 'checkout_test.go',
+    id: 'example.com/checkout::TestAppliesDiscountOnce',
+    testcase: 'classname="example.com/checkout" name="TestAppliesDiscountOnce"',
+    fix: (t) => t.replace('stale := run%3 == 0', 'stale := run < 0').replace('got != 0.31', 'got != 0.3'),
+    setup: async () => ({ runner: 'go', toolchains: [] }),
+  },
+];
+
+const hasGo = findCommand('go', process.env.PATH) !== undefined;
+
+describe.each(LANGUAGES)('flaky mode on a $framework repository', (lang) => {
+  it.skipIf(lang.framework === 'go' && !hasGo)(
+    'finds the test in the history and the sweep, confirms it, and publishes one proven, labelled fix',
+    async () => {
+      const { runner, toolchains } = await lang.setup();
+      const dir = path.join(PROJECT_ROOT, 'test/fixtures/flaky', lang.dir);
+      const { remote, workspace } = await makeRemote(fixtureFiles('deny', dir, toolchains));
+      const gh = await github();
+      pushHistory(gh, 9301, lang.testcase);
+      const fixed = lang.fix(readFileSync(path.join(dir, lang.file), 'utf8'));
+      const llm = await model([toolUse('write_file', { path: lang.file, content: fixed }), finalText()]);
+      const run = await runAction({
+        workspace,
+        eventName: 'schedule',
+        payload: SCHEDULE,
+        inputs: {
+          ...INPUTS,
+          'flaky-framework': lang.framework,
+          'flaky-runner': runner,
+          'flaky-days': '3',
+        },
+        github: gh,
+        artifacts,
+        modelUrl: llm.url,
+      });
+      expect(run.failed, run.stdout.slice(-3000)).toBeUndefined();
+      expect(gh.violations).toEqual([]);
+      const branch = flakyBranch(lang.id);
+      expect(gh.state.pulls.map((p) => [p.head.ref, p.labels])).toEqual([
+        [branch, ['ai-authored', 'flaky-fix']],
+      ]);
+      const body = gh.state.pulls[0]?.body ?? '';
+      expect(body).toContain('| before (base) | 6 | 2/6 failed |');
+      expect(body).toContain('| after (this PR) | 5 | 5/5 passed, then the whole suite passed |');
+      expect(body).toContain('stale cache on run <n>');
+      expect(run.summary).toContain(
+        `| \`${lang.id}\` | 1/2 failed (history (rerun, junit)) | 2/6 failed (33%) |`,
+      );
+      expect((await sh(remote, 'git', ['diff', '--name-only', 'main', branch])).trim()).toBe(lang.file);
+    },
+    120_000,
+  );
 });
