@@ -49,7 +49,8 @@ table and writes flaky.json to --out.
 
 For each confirmed test it writes a task (flaky-fix-N.md) and a proof command to --out: give both to
 'agentgate run --task-file ... --test-command ...' and the agent's finish check is the test passing
---fix-reruns times in a row, then the whole suite once.
+--fix-reruns times in a row, then the whole suite once. A fix that only skips the test is refused,
+unless the policy says 'flaky: { quarantine: allow }'.
 
 Exit codes: 0 done (whether or not a flaky test was found); 2 bad input or no framework found.`;
 
