@@ -46,7 +46,8 @@ export type Outcome =
   | 'budget_exhausted'
   | 'refused'
   | 'provider_error'
-  | 'commit_failed';
+  | 'commit_failed'
+  | 'setup_failed';
 
 export interface DeniedCall {
   tool: string;

@@ -66,6 +66,11 @@ export const END_RESERVE_MS = 3000;
 /** Tests after a stop are not started with less time than this. */
 export const MIN_AFTER_STOP_TEST_MS = 500;
 const CLOSE_WAIT_MS = 1000;
+/** The setup command's own bound (an install from a cold cache), within the session's deadline. */
+export const SETUP_TIMEOUT_MS = 15 * 60_000;
+
+/** Ends the session's main block when the setup failed: the loop result is already set. */
+class SetupFailed extends Error {}
 export const DEFAULT_TOOL_LIMITS: ToolLimits = {
   maxResultChars: 30_000,
   defaultCommandTimeoutS: 120,
@@ -79,6 +84,11 @@ export interface RunSettings {
   policy: LoadedPolicy;
   prices: Prices;
   testCommand: string | undefined;
+  /**
+   * Run once in the sandbox before the baseline and the agent (e.g. `npm ci`), with the policy's
+   * network; a failure ends the run `setup_failed` before any model call.
+   */
+  setupCommand?: string;
   outDir: string;
   budgets: Budgets;
   /** The commit the work starts from (default HEAD). */
@@ -117,6 +127,8 @@ export interface RunResult {
   usage: Usage;
   costUsd: number;
   tests: { command: string | null; before: TestRun | null; after: TestRun | null };
+  /** The setup command's run, when there was one. */
+  setup?: TestRun;
   deniedCalls: DeniedCall[];
   warnings: string[];
   summary: string;
@@ -303,6 +315,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   let sandbox: Sandbox | undefined;
   let mcp: McpHub | undefined;
   let before: TestRun | null = null;
+  let setup: TestRun | undefined;
   let loop: Awaited<ReturnType<typeof runAgentLoop>> | undefined;
   let failure: unknown;
   let cloned = false;
@@ -384,7 +397,35 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       signal: deadline.signal,
     };
 
-    if (settings.testCommand) {
+    if (settings.setupCommand) {
+      log(`setup: ${settings.setupCommand}`);
+      const bound = boundByDeadline(SETUP_TIMEOUT_MS, ctx);
+      const run = await runTestCommand(sandbox, settings.setupCommand, bound.ms, DEFAULT_VERIFY_TAIL_CHARS);
+      run.outputTail = redactor.redact(run.outputTail);
+      setup = run;
+      trace.event('setup.run', {
+        ...setup,
+        ...(bound.cut && run.timedOut ? { stoppedByDeadline: true } : {}),
+      });
+      log(`setup: exit ${run.exitCode} (${run.passed ? 'ok' : 'failed'}, ${run.durationMs} ms)`);
+      if (!run.passed) {
+        const why = run.timedOut
+          ? `timed out after ${Math.round(bound.ms / 1000)} s`
+          : `exit ${run.exitCode}`;
+        loop = {
+          outcome: 'setup_failed',
+          detail: `the setup command failed (${why}); no model call was made. Its output ends: ${run.outputTail.trim().slice(-400)}`,
+          turns: 0,
+          usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+          costUsd: 0,
+          deniedCalls: [],
+          toolCalls: 0,
+          summary: '',
+        };
+      }
+    }
+
+    if (settings.testCommand && !loop) {
       log(`baseline: ${settings.testCommand}`);
       const bound = boundByDeadline(ctx.limits.maxCommandTimeoutS * 1000, ctx);
       before = await runTestCommand(sandbox, settings.testCommand, bound.ms, DEFAULT_VERIFY_TAIL_CHARS);
@@ -394,6 +435,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       log(`baseline: exit ${before.exitCode} (${before.passed ? 'green' : 'red'}, ${before.durationMs} ms)`);
     }
 
+    if (loop) throw new SetupFailed();
     const prompt = assemblePrompt({
       task: settings.task,
       instructions: await readInstructions(repo, baseCommit),
@@ -423,7 +465,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       `agent: ${loop.outcome}${loop.budget ? ` (${loop.budget})` : ''} after ${loop.turns} turn(s): ${loop.detail}`,
     );
   } catch (e) {
-    failure = e;
+    if (!(e instanceof SetupFailed)) failure = e;
   }
 
   // After-evidence on every stop: a run stopped by a budget, the provider or a refusal did not reach a
@@ -460,7 +502,9 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   const commitRefusals: DeniedCall[] = [];
   let commitFailure: unknown;
   try {
-    if (loop || failure === undefined || (await isGitRepo(workDir).catch(() => false))) {
+    // A failed setup made no work to keep (whatever the setup itself wrote is not the agent's).
+    const agentWorked = loop?.outcome !== 'setup_failed';
+    if (agentWorked && (loop || failure === undefined || (await isGitRepo(workDir).catch(() => false)))) {
       const message = [
         `agentgate: ${stripInvisible(settings.task).text.split('\n')[0]?.slice(0, 60) ?? 'task'}`,
         '',
@@ -555,6 +599,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     usage: l.usage,
     costUsd: Number(l.costUsd.toFixed(6)),
     tests: { command: settings.testCommand ?? null, before, after: l.testsAfter ?? null },
+    ...(setup ? { setup } : {}),
     deniedCalls: [...l.deniedCalls, ...commitRefusals],
     warnings,
     summary: l.summary,

@@ -24,6 +24,8 @@ Your checkout and current branch are never modified; the branch is added to DIR 
   --model M            model id (default ${DEFAULT_MODEL})
   --policy FILE        policy file (default: the built-in pack, policies/default.yml)
   --test-command CMD   test command: run before (red), as the finish check, and at the end
+  --setup CMD          run once in the sandbox before everything else (e.g. 'npm ci'); if it fails
+                       the run ends setup_failed before any model call
   --out DIR            where trace.jsonl, patch.diff and result.json go (default ${DEFAULT_OUT_DIR})
   --base REF           the commit to start from (default HEAD)
   --max-turns N        model calls at most (default ${DEFAULT_BUDGETS.maxTurns})
@@ -115,6 +117,7 @@ async function parseRunFlags(
     model: { type: 'string' },
     policy: { type: 'string' },
     'test-command': { type: 'string' },
+    setup: { type: 'string' },
     out: { type: 'string' },
     base: { type: 'string' },
     'max-turns': { type: 'string' },
@@ -177,6 +180,7 @@ async function parseRunFlags(
       policy,
       prices,
       testCommand: values['test-command'] || undefined,
+      ...(values.setup ? { setupCommand: values.setup } : {}),
       outDir: values.out ?? DEFAULT_OUT_DIR,
       budgets,
       base: values.base ?? 'HEAD',

@@ -116,6 +116,7 @@ async function session(m: AgentContext, task: Task, status: StatusComment): Prom
         policy: m.policy,
         prices: resolvePrices(model, {}),
         testCommand: inputs[Inputs.TestCommand],
+        ...(inputs[Inputs.SetupCommand] ? { setupCommand: inputs[Inputs.SetupCommand] } : {}),
         outDir: m.outDir,
         base: 'HEAD',
         budgets: {
@@ -286,15 +287,10 @@ export async function agentMode(m0: ModeContext, event: AgentEvent): Promise<voi
 export async function keepEvidenceAfterError(
   m: ModeContext,
   name = `agentgate-error-${m.ctx.run.runAttempt}`,
+  files: readonly string[] = EVIDENCE_FILES,
 ): Promise<string | undefined> {
   if (m.inputs[Inputs.DryRun]) return undefined;
-  const up = await uploadEvidence(
-    m.deps,
-    name,
-    m.outDir,
-    EVIDENCE_FILES,
-    m.inputs[Inputs.ArtifactRetentionDays],
-  );
+  const up = await uploadEvidence(m.deps, name, m.outDir, files, m.inputs[Inputs.ArtifactRetentionDays]);
   if (!up.uploaded) return undefined;
   core.setOutput(Outputs.TraceArtifactId, String(up.uploaded.id));
   return artifactUrl(runUrl(m.ctx.run), up.uploaded.id);

@@ -35,6 +35,7 @@ export interface RiskCardData {
     | 'usage'
     | 'costUsd'
     | 'tests'
+    | 'setup'
     | 'deniedCalls'
     | 'warnings'
   >;
@@ -170,6 +171,12 @@ export function riskCard(d: RiskCardData): string {
   }
 
   out.push('### Test evidence', '');
+  if (r.setup) {
+    out.push(
+      `Setup: ${code(r.setup.command)} · ${testCell(r.setup)} · ${formatDuration(r.setup.durationMs)}`,
+      '',
+    );
+  }
   if (!r.tests.command) out.push('_No test command was configured._', '');
   else {
     out.push(
