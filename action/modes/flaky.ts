@@ -5,7 +5,7 @@
 // reruns in a row, then the whole suite), and one labelled PR on a branch named after the test, so a
 // second night finds the first night's PR or branch and leaves the test alone. The night's PR count and
 // model cost are bounded, and the job summary lists every candidate with its rate and what happened.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -34,6 +34,7 @@ import { type AgentContext, publicationText, publishPhase, shortfalls, type Task
 import { taskKey } from './publication.js';
 import {
   DRY_RUN_BANNER,
+  EVIDENCE_FILES,
   githubClient,
   type ModeContext,
   readIsolation,
@@ -184,8 +185,18 @@ export async function flakyMode(m0: ModeContext): Promise<void> {
     const problems = outcomes.flatMap((o) => o.problems.map((p) => `${o.id}: ${p}`));
     if (problems.length > 0) core.setFailed(`agentgate: ${problems.join('; ')}`);
   } catch (e) {
-    await keepEvidenceAfterError(m0, `agentgate-flaky-error-${ctx.run.runAttempt}`);
-    throw e;
+    // What the night found (flaky.json) and any fix's session evidence go up with the error.
+    const kept = await keepEvidenceAfterError(m0, `agentgate-flaky-error-${ctx.run.runAttempt}`, [
+      'flaky.json',
+      'flaky-summary.md',
+      ...keptFixFiles(m0.outDir),
+    ]);
+    const where = kept
+      ? `What the night found is in the artifact ${kept} (flaky.json, and each fix's trace and patch).`
+      : dryRun
+        ? `What the night found is on the runner in ${m0.outDir}.`
+        : 'No report was kept: the hunt stopped before it had one.';
+    throw new Error(`${messageOf(e)}. ${where}`);
   }
 }
 
@@ -254,6 +265,7 @@ async function fixOne(
         policy: m.policy,
         prices: resolvePrices(model, {}),
         testCommand: fix.proofCommand,
+        ...(inputs[Inputs.SetupCommand] ? { setupCommand: inputs[Inputs.SetupCommand] } : {}),
         outDir: fm.outDir,
         base: 'HEAD',
         budgets: {
@@ -437,4 +449,15 @@ function nightText(
     out.push('', '</details>', '');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** The evidence files of every fix session under the night's directory (fix-N/...). */
+function keptFixFiles(outDir: string): string[] {
+  try {
+    return readdirSync(outDir)
+      .filter((d) => /^fix-\d+$/.test(d))
+      .flatMap((d) => EVIDENCE_FILES.map((f) => `${d}/${f}`));
+  } catch {
+    return [];
+  }
 }

@@ -125,7 +125,12 @@ describe('flaky mode', () => {
       workspace,
       eventName: 'schedule',
       payload: SCHEDULE,
-      inputs: { ...INPUTS, 'flaky-days': '3' },
+      // The setup runs in the hunt's sandbox and again in the fix's session (dependencies are ignored files).
+      inputs: {
+        ...INPUTS,
+        'flaky-days': '3',
+        'setup-command': 'mkdir -p node_modules && echo ok > node_modules/.setup',
+      },
       github: gh,
       artifacts,
       modelUrl: llm.url,
@@ -153,6 +158,8 @@ describe('flaky mode', () => {
       /Reproduce \(the test alone; rerun it to see the flake\): `.*vitest\.mjs run .*checkout\.test\.mjs/,
     );
     expect(body).toContain('**agentgate gates: ✅ pass**');
+    expect(body).toMatch(/Setup: `mkdir -p node_modules && echo ok > node_modules\/\.setup` · ✅ exit 0/);
+    expect(night.stdout).toMatch(/^setup: mkdir -p node_modules/m);
     // The fix is on the remote branch, and nothing the tests left behind is.
     expect(await remoteBranches(remote)).toEqual(['main', branch].sort());
     expect(await sh(remote, 'git', ['show', `${branch}:checkout.test.mjs`])).toContain('run < 0');
@@ -247,6 +254,33 @@ describe('flaky mode', () => {
     expect(gh.state.pulls).toHaveLength(0);
     expect(run.summary).toContain("| 2/6 failed (33%) | skipped: the night's 0 PR(s) are used |");
     expect(run.summary).toContain('Model cost tonight: $0.0000 of $5.00.');
+  }, 120_000);
+
+  it('GitHub failing to list the open PRs fails the night closed: no model call, and what it found is kept', async () => {
+    const { workspace } = await makeRemote(fixtureFiles());
+    const gh = await github();
+    gh.fault('pulls/list', [502], { after: 'repeat' });
+    const idle = await model([]);
+    const run = await runAction({
+      workspace,
+      eventName: 'schedule',
+      payload: SCHEDULE,
+      inputs: INPUTS,
+      github: gh,
+      artifacts,
+      modelUrl: idle.url,
+    });
+    expect(idle.requests).toHaveLength(0);
+    expect(gh.state.pulls).toHaveLength(0);
+    expect(run.failed).toMatch(
+      /could not list the open PRs and agentgate\/flaky-\* branches, so no fix is attempted \(it could duplicate one\).*502/s,
+    );
+    expect(run.failed).toMatch(
+      /What the night found is in the artifact https:\/\/github\.com\/.*\(flaky\.json/,
+    );
+    const kept = artifacts.artifacts().find((a) => a.name === 'agentgate-flaky-error-1');
+    const report = JSON.parse(kept?.files.get('flaky.json')?.toString('utf8') ?? '{}');
+    expect(report.candidates?.[0]).toMatchObject({ id: FLAKY, confirmation: { verdict: 'flaky' } });
   }, 120_000);
 
   it('a fix that only skips the test is refused: no PR', async () => {
