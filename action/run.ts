@@ -46,6 +46,8 @@ import { assemblePrompt, type InstructionFile } from './prompt.js';
 import { ensureOutDir, type FailureContext, type Kept, outputFiles, recordRunError } from './run-output.js';
 import { createSandbox, type Sandbox, SandboxUnavailableError } from './sandbox/index.js';
 import { findOnPath } from './sandbox/probe.js';
+import { prepareWorkTree, type SetupRun } from './setup.js';
+import type { SetupCacheBackend } from './setup-cache.js';
 import { runTestCommand, type TestRun } from './testing.js';
 import { BUILTIN_TOOLS } from './tools/index.js';
 import { connectMcpServers, MCP_CONNECT_TIMEOUT_MS, type McpHub } from './tools/mcp.js';
@@ -69,6 +71,20 @@ const CLOSE_WAIT_MS = 1000;
 /** The setup command's own bound (an install from a cold cache), within the session's deadline. */
 export const SETUP_TIMEOUT_MS = 15 * 60_000;
 
+/** The sandbox, or a usage error that says how to run without one. */
+async function openSandbox(options: Parameters<typeof createSandbox>[0]): Promise<Sandbox> {
+  try {
+    return await createSandbox(options);
+  } catch (e) {
+    if (e instanceof SandboxUnavailableError) {
+      throw new UsageError(
+        `${e.message}\nCommands are refused without a sandbox. To run them unisolated anyway, set 'sandbox: none' in the policy.`,
+      );
+    }
+    throw e;
+  }
+}
+
 /** Ends the session's main block when the setup failed: the loop result is already set. */
 class SetupFailed extends Error {}
 export const DEFAULT_TOOL_LIMITS: ToolLimits = {
@@ -89,6 +105,8 @@ export interface RunSettings {
    * network; a failure ends the run `setup_failed` before any model call.
    */
   setupCommand?: string;
+  /** Where the setup's directories (policy setup.cache.paths) are cached; none: the setup always runs. */
+  setupCache?: SetupCacheBackend;
   outDir: string;
   budgets: Budgets;
   /** The commit the work starts from (default HEAD). */
@@ -127,8 +145,8 @@ export interface RunResult {
   usage: Usage;
   costUsd: number;
   tests: { command: string | null; before: TestRun | null; after: TestRun | null };
-  /** The setup command's run, when there was one. */
-  setup?: TestRun;
+  /** The setup command's run (or its restore from the cache), when there was one. */
+  setup?: SetupRun;
   deniedCalls: DeniedCall[];
   warnings: string[];
   summary: string;
@@ -315,7 +333,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   let sandbox: Sandbox | undefined;
   let mcp: McpHub | undefined;
   let before: TestRun | null = null;
-  let setup: TestRun | undefined;
+  let setup: SetupRun | undefined;
   let loop: Awaited<ReturnType<typeof runAgentLoop>> | undefined;
   let failure: unknown;
   let cloned = false;
@@ -347,30 +365,68 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     trace.event('secrets.learnt', { files: learnt.files, values: added });
     const realWork = realpathSync(workDir);
 
-    try {
-      sandbox = await createSandbox({
+    const sandboxOptions = {
+      workDir: realWork,
+      tmpDir: path.join(scratch, 'tmp'),
+      mode: policy.sandbox,
+      allowedDomains: policy.network.allowedDomains,
+      denyRead: [],
+      denyWrite: [path.join(realWork, '.git')],
+      toolchains: policy.toolchains,
+      neverShown: [repo, env.RUNNER_TEMP, env.RUNNER_WORKSPACE, env.GITHUB_WORKSPACE].filter(
+        (d): d is string => d !== undefined && path.isAbsolute(d),
+      ),
+      envAllow: policy.env.allow,
+      isSecretEnv: (n: string) => isSecretEnvName(policy, n),
+      baseEnv: env,
+    };
+    const setupCommand = settings.setupCommand ?? policy.setup.command;
+    if (setupCommand) {
+      log(`setup: ${setupCommand}`);
+      const bound = boundByDeadline(SETUP_TIMEOUT_MS, { deadline: deadline.at, clock });
+      const extra = policy.setup.allowedDomains;
+      const run = await prepareWorkTree({
         workDir: realWork,
-        tmpDir: path.join(scratch, 'tmp'),
-        mode: policy.sandbox,
-        allowedDomains: policy.network.allowedDomains,
-        denyRead: [],
-        denyWrite: [path.join(realWork, '.git')],
-        toolchains: policy.toolchains,
-        neverShown: [repo, env.RUNNER_TEMP, env.RUNNER_WORKSPACE, env.GITHUB_WORKSPACE].filter(
-          (d): d is string => d !== undefined && path.isAbsolute(d),
-        ),
-        envAllow: policy.env.allow,
-        isSecretEnv: (n) => isSecretEnvName(policy, n),
-        baseEnv: env,
+        command: setupCommand,
+        policy: policy.setup,
+        // A sandbox of its own, ended before the agent's starts: the setup's own domains are never the
+        // agent's (and only one sandbox at a time holds the network proxy).
+        sandbox: async () => {
+          const own = await openSandbox({
+            ...sandboxOptions,
+            tmpDir: path.join(scratch, 'setup-tmp'),
+            allowedDomains: [...new Set([...policy.network.allowedDomains, ...extra])],
+          });
+          return { sandbox: own, dispose: () => within(own.dispose(), CLOSE_WAIT_MS).then(() => {}) };
+        },
+        ...(settings.setupCache ? { cache: settings.setupCache } : {}),
+        timeoutMs: bound.ms,
+        tailChars: DEFAULT_VERIFY_TAIL_CHARS,
+        log,
       });
-    } catch (e) {
-      if (e instanceof SandboxUnavailableError) {
-        throw new UsageError(
-          `${e.message}\nCommands are refused without a sandbox. To run them unisolated anyway, set 'sandbox: none' in the policy.`,
-        );
+      run.outputTail = redactor.redact(run.outputTail);
+      setup = run;
+      trace.event('setup.run', { ...run, ...(bound.cut && run.timedOut ? { stoppedByDeadline: true } : {}) });
+      log(`setup: exit ${run.exitCode} (${run.passed ? 'ok' : 'failed'}, ${run.durationMs} ms)`);
+      if (!run.passed) {
+        const why = run.timedOut
+          ? `timed out after ${Math.round(bound.ms / 1000)} s`
+          : `exit ${run.exitCode}`;
+        loop = {
+          outcome: 'setup_failed',
+          detail: `the setup command failed (${why}); no model call was made. Its output ends: ${run.outputTail.trim().slice(-400)}`,
+          turns: 0,
+          usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+          costUsd: 0,
+          deniedCalls: [],
+          toolCalls: 0,
+          summary: '',
+        };
       }
-      throw e;
     }
+    if (loop) throw new SetupFailed();
+
+    sandbox = await openSandbox(sandboxOptions);
     // Among them: mode 'none' (commands unisolated), and anything the host could not enforce.
     for (const w of sandbox.warnings) warn(w);
 
@@ -397,35 +453,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       signal: deadline.signal,
     };
 
-    if (settings.setupCommand) {
-      log(`setup: ${settings.setupCommand}`);
-      const bound = boundByDeadline(SETUP_TIMEOUT_MS, ctx);
-      const run = await runTestCommand(sandbox, settings.setupCommand, bound.ms, DEFAULT_VERIFY_TAIL_CHARS);
-      run.outputTail = redactor.redact(run.outputTail);
-      setup = run;
-      trace.event('setup.run', {
-        ...setup,
-        ...(bound.cut && run.timedOut ? { stoppedByDeadline: true } : {}),
-      });
-      log(`setup: exit ${run.exitCode} (${run.passed ? 'ok' : 'failed'}, ${run.durationMs} ms)`);
-      if (!run.passed) {
-        const why = run.timedOut
-          ? `timed out after ${Math.round(bound.ms / 1000)} s`
-          : `exit ${run.exitCode}`;
-        loop = {
-          outcome: 'setup_failed',
-          detail: `the setup command failed (${why}); no model call was made. Its output ends: ${run.outputTail.trim().slice(-400)}`,
-          turns: 0,
-          usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
-          costUsd: 0,
-          deniedCalls: [],
-          toolCalls: 0,
-          summary: '',
-        };
-      }
-    }
-
-    if (settings.testCommand && !loop) {
+    if (settings.testCommand) {
       log(`baseline: ${settings.testCommand}`);
       const bound = boundByDeadline(ctx.limits.maxCommandTimeoutS * 1000, ctx);
       before = await runTestCommand(sandbox, settings.testCommand, bound.ms, DEFAULT_VERIFY_TAIL_CHARS);
@@ -435,7 +463,6 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       log(`baseline: exit ${before.exitCode} (${before.passed ? 'green' : 'red'}, ${before.durationMs} ms)`);
     }
 
-    if (loop) throw new SetupFailed();
     const prompt = assemblePrompt({
       task: settings.task,
       instructions: await readInstructions(repo, baseCommit),

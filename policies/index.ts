@@ -34,7 +34,7 @@ export {
   ruleIdOf,
 } from './evaluate.js';
 export { AST_GREP_LANGUAGE_GLOBS, AST_GREP_RULES_JSON, SAST_PACK } from './sast-pack.js';
-export type { GatesPolicy, Policy } from './schema.js';
+export type { GatesPolicy, Policy, SetupPolicy } from './schema.js';
 export { SECRETS_PACK_SOURCE, SECRETS_PACK_TEXT } from './secrets-pack.js';
 
 /** Reads, parses and validates a policy file. Rejects with a PolicyError, also when it cannot be read. */

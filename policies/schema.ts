@@ -415,6 +415,60 @@ const PublishSection = strict(
 
 export type PublishPolicy = z.infer<typeof PublishSection>;
 
+/** Files whose contents key the setup's cache when the policy names none: the usual lockfiles. */
+export const DEFAULT_SETUP_KEY_FILES = [
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lock',
+  'uv.lock',
+  'poetry.lock',
+  'Pipfile.lock',
+  'requirements.txt',
+  'go.sum',
+  'Cargo.lock',
+  'Gemfile.lock',
+] as const;
+
+function repoRelativeProblem(p: string): string | undefined {
+  if (p === '' || p === '.') return 'empty path';
+  if (p.includes('\0')) return `'${p}' contains a NUL byte`;
+  if (p.startsWith('/')) return `absolute path '${p}' (paths are relative to the repository root)`;
+  const parts = p.replace(/\/+$/, '').split('/');
+  if (parts.some((seg) => seg === '..' || seg === '.' || seg === ''))
+    return `'${p}' has an empty, '.' or '..' segment`;
+  if (parts[0] === '.git') return `'${p}' is inside .git`;
+  if (/[*?[\]{}]/.test(p)) return `'${p}' is a glob; name the directory itself`;
+  return undefined;
+}
+
+const EXPECT_CACHE_DIR = 'a repository-relative directory the setup makes, like node_modules or .venv';
+const cacheDir = text(EXPECT_CACHE_DIR).superRefine(refineWith(EXPECT_CACHE_DIR, repoRelativeProblem));
+const EXPECT_KEY_FILE = 'a repository-relative file, like package-lock.json';
+const keyFile = text(EXPECT_KEY_FILE).superRefine(refineWith(EXPECT_KEY_FILE, repoRelativeProblem));
+
+const SetupSection = strict(
+  {
+    command: text('a shell command, like npm ci')
+      .min(1, { error: 'a shell command, like npm ci' })
+      .optional(),
+    allowedDomains: list(domain, 'a list of domain names'),
+    cache: strict(
+      {
+        paths: list(cacheDir, 'a list of repository-relative directories'),
+        keyFiles: z
+          .array(keyFile, { error: 'a list of repository-relative files' })
+          .default(() => [...DEFAULT_SETUP_KEY_FILES]),
+      },
+      'a mapping with paths and keyFiles',
+    ).default(() => ({ paths: [], keyFiles: [...DEFAULT_SETUP_KEY_FILES] })),
+  },
+  'a mapping with command, allowedDomains and cache',
+);
+
+export type SetupPolicy = z.infer<typeof SetupSection>;
+
 export const FLAKY_QUARANTINE = ['deny', 'allow'] as const;
 
 const FlakySection = strict(
@@ -497,8 +551,9 @@ export const PolicySchema = strict(
     gates: GatesSection.default(() => GatesSection.parse({})),
     publish: PublishSection.default(() => PublishSection.parse({})),
     flaky: FlakySection.default(() => FlakySection.parse({})),
+    setup: SetupSection.default(() => SetupSection.parse({})),
   },
-  'a mapping with version: 1 and the sections sandbox, toolchains, tools, read, write, commands, network, env, mcp, gates, publish, flaky',
+  'a mapping with version: 1 and the sections sandbox, toolchains, tools, read, write, commands, network, env, mcp, gates, publish, flaky, setup',
 ).superRefine((policy, ctx) => {
   for (const [server, config] of Object.entries(policy.mcp.servers)) {
     for (const [where, entries] of [

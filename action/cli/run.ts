@@ -10,6 +10,7 @@ import { DEFAULT_MODEL, loadPriceOverrides, resolvePrices } from '../llm/pricing
 import type { LLMProvider } from '../llm/types.js';
 import { exitCodeFor, type RunResult, type RunSettings, runSession } from '../run.js';
 import { DEFAULT_OUT_DIR, type Kept, type RunError, recordRunError } from '../run-output.js';
+import { localCacheBackend, repositoryId } from '../setup-cache.js';
 import { intFlag, numberFlag, parseFlags } from './args.js';
 import { loadPolicyOption } from './policy-option.js';
 
@@ -181,6 +182,7 @@ async function parseRunFlags(
       prices,
       testCommand: values['test-command'] || undefined,
       ...(values.setup ? { setupCommand: values.setup } : {}),
+      setupCache: localCacheBackend(await repositoryId(values.repo)),
       outDir: values.out ?? DEFAULT_OUT_DIR,
       budgets,
       base: values.base ?? 'HEAD',

@@ -19,6 +19,7 @@ import { DEFAULT_MODEL, resolvePrices } from '../llm/pricing.js';
 import { code, type RiskCardData, riskCard } from '../publish/risk-card.js';
 import { type RunResult, runSession } from '../run.js';
 import { taskSource } from '../settings.js';
+import { localCacheBackend } from '../setup-cache.js';
 import { type AgentContext, publishPhase, report, type Task } from './agent-publish.js';
 import {
   EVIDENCE_FILES,
@@ -28,6 +29,7 @@ import {
   readIsolation,
   resolvePolicy,
   scrubEvidence,
+  setupCacheRoot,
   startEngines,
   uploadEvidence,
   writeGateReports,
@@ -117,6 +119,10 @@ async function session(m: AgentContext, task: Task, status: StatusComment): Prom
         prices: resolvePrices(model, {}),
         testCommand: inputs[Inputs.TestCommand],
         ...(inputs[Inputs.SetupCommand] ? { setupCommand: inputs[Inputs.SetupCommand] } : {}),
+        setupCache: localCacheBackend(
+          `${ctx.run.serverUrl}/${ctx.run.repo.owner}/${ctx.run.repo.repo}`,
+          setupCacheRoot(m.deps.env),
+        ),
         outDir: m.outDir,
         base: 'HEAD',
         budgets: {

@@ -29,6 +29,7 @@ import { createAnthropicProvider } from '../llm/anthropic.js';
 import { DEFAULT_MODEL, resolvePrices } from '../llm/pricing.js';
 import { code, formatUsd } from '../publish/risk-card.js';
 import { type RunResult, runSession } from '../run.js';
+import { localCacheBackend } from '../setup-cache.js';
 import { card, evidence, judge, keepEvidenceAfterError, requireToken } from './agent.js';
 import { type AgentContext, publicationText, publishPhase, shortfalls, type Task } from './agent-publish.js';
 import { taskKey } from './publication.js';
@@ -39,6 +40,7 @@ import {
   type ModeContext,
   readIsolation,
   resolvePolicy,
+  setupCacheRoot,
   startEngines,
   uploadEvidence,
   writeJobSummary,
@@ -266,6 +268,10 @@ async function fixOne(
         prices: resolvePrices(model, {}),
         testCommand: fix.proofCommand,
         ...(inputs[Inputs.SetupCommand] ? { setupCommand: inputs[Inputs.SetupCommand] } : {}),
+        setupCache: localCacheBackend(
+          `${ctx.run.serverUrl}/${ctx.run.repo.owner}/${ctx.run.repo.repo}`,
+          setupCacheRoot(m.deps.env),
+        ),
         outDir: fm.outDir,
         base: 'HEAD',
         budgets: {

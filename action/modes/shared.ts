@@ -24,6 +24,7 @@ import type { AnthropicProviderOptions } from '../llm/anthropic.js';
 import type { LLMProvider } from '../llm/types.js';
 import type { IsolationStatement } from '../publish/risk-card.js';
 import type { ActionInputs } from '../settings.js';
+import { defaultCacheRoot } from '../setup-cache.js';
 import { rewriteTrace } from '../trace/trace.js';
 
 /** The effects the action has on the world, injected so tests can point them at local fakes. */
@@ -263,3 +264,13 @@ export const EVIDENCE_FILES = [
   `${GATES_DIR}/gates.md`,
   `${GATES_DIR}/sbom.cdx.json`,
 ] as const;
+
+/**
+ * Where the action keeps the setup's cache on this runner: AGENTGATE_CACHE_DIR, else RUNNER_TOOL_CACHE's
+ * agentgate/setup (it outlives the job on a self-hosted runner or a warm image), else the user's cache.
+ */
+export function setupCacheRoot(env: NodeJS.ProcessEnv): string {
+  if (env.AGENTGATE_CACHE_DIR) return path.resolve(env.AGENTGATE_CACHE_DIR);
+  if (env.RUNNER_TOOL_CACHE) return path.join(env.RUNNER_TOOL_CACHE, 'agentgate', 'setup');
+  return defaultCacheRoot(env);
+}

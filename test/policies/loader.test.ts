@@ -13,7 +13,7 @@ import {
   PolicyError,
 } from '../../policies/index.js';
 import { parsePolicy } from '../../policies/loader.js';
-import { policyJsonSchema } from '../../policies/schema.js';
+import { DEFAULT_SETUP_KEY_FILES, policyJsonSchema } from '../../policies/schema.js';
 
 const DEFAULT_YML = fileURLToPath(new URL('../../policies/default.yml', import.meta.url));
 
@@ -64,6 +64,7 @@ describe('loading a policy', () => {
       mcp: { servers: {} },
       publish: { onGateFailure: 'no-pr' },
       flaky: { quarantine: 'deny' },
+      setup: { allowedDomains: [], cache: { paths: [], keyFiles: [...DEFAULT_SETUP_KEY_FILES] } },
       gates: {
         blockOn: GATE_DEFAULTS.blockOn,
         timeoutSeconds: GATE_DEFAULTS.timeoutSeconds,
@@ -110,6 +111,27 @@ describe('loading a policy', () => {
         onGateFailure: 'draft-pr',
       },
     );
+  });
+
+  it('names the setup field at fault and what it expects', () => {
+    expect(() => parsePolicy('version: 1\nsetup:\n  cache:\n    paths: [../outside]\n', 'p.yml')).toThrow(
+      /^p\.yml:4:13: setup\.cache\.paths\[0\]: '\.\.\/outside' has an empty, '\.' or '\.\.' segment \(expected a repository-relative directory/,
+    );
+    expect(() => parsePolicy('version: 1\nsetup:\n  cache:\n    paths: [.git/x]\n', 'p.yml')).toThrow(
+      /inside \.git/,
+    );
+    expect(() =>
+      parsePolicy('version: 1\nsetup:\n  cache:\n    paths: ["node_modules/**"]\n', 'p.yml'),
+    ).toThrow(/is a glob; name the directory itself/);
+    const { setup } = parsePolicy(
+      'version: 1\nsetup:\n  command: uv sync\n  allowedDomains: [pypi.org]\n  cache: { paths: [.venv], keyFiles: [uv.lock] }\n',
+      'p.yml',
+    ).policy;
+    expect(setup).toEqual({
+      command: 'uv sync',
+      allowedDomains: ['pypi.org'],
+      cache: { paths: ['.venv'], keyFiles: ['uv.lock'] },
+    });
   });
 
   it('names the flaky field at fault and what it expects', () => {

@@ -1,0 +1,113 @@
+// Preparing the work tree before the agent: the setup command, run once in the sandbox — with the
+// setup's own extra network, which the agent's commands never get — or, when the directories it makes
+// are cached under the same key (lockfiles, command, OS, CPU), restored from the cache instead. A
+// successful setup's directories are saved for the next run. A cache that cannot be read, refuses a
+// check or cannot be saved costs only the time: the setup runs, and the problem is a note.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { SetupPolicy } from '../policies/index.js';
+import { messageOf } from './errors.js';
+import type { Sandbox } from './sandbox/index.js';
+import { packCache, restoreCache, type SetupCacheBackend, setupCacheKey } from './setup-cache.js';
+import { runTestCommand, type TestRun } from './testing.js';
+
+export interface SetupCacheRecord {
+  /** Where entries are kept. */
+  backend: string;
+  key?: string;
+  /** The key files that went into the key. */
+  keyFiles?: string[];
+  hit: boolean;
+  /** The archive restored or saved. */
+  bytes?: number;
+  /** Why nothing was restored or saved, when that was not a plain miss. */
+  note?: string;
+}
+
+/** The setup's run (or its restore) as the test runs are recorded, plus what the cache did. */
+export type SetupRun = TestRun & { cache?: SetupCacheRecord };
+
+export interface PrepareOptions {
+  workDir: string;
+  command: string;
+  policy: SetupPolicy;
+  /** The sandbox the setup runs in: the agent's, or one with the setup's extra domains. */
+  sandbox: () => Promise<{ sandbox: Sandbox; dispose: () => Promise<void> }>;
+  cache?: SetupCacheBackend;
+  timeoutMs: number;
+  tailChars: number;
+  log: (line: string) => void;
+}
+
+export async function prepareWorkTree(o: PrepareOptions): Promise<SetupRun> {
+  const started = performance.now();
+  const paths = o.policy.cache.paths;
+  let record: SetupCacheRecord | undefined;
+  let key: string | undefined;
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'agentgate-setup-'));
+  const archive = path.join(scratch, 'cache.tar');
+  try {
+    if (o.cache && paths.length > 0) {
+      const k = await setupCacheKey({
+        workDir: o.workDir,
+        command: o.command,
+        paths,
+        keyFiles: o.policy.cache.keyFiles,
+      });
+      if ('none' in k) record = { backend: o.cache.name, hit: false, note: `not cached: ${k.none}` };
+      else {
+        key = k.key;
+        record = { backend: o.cache.name, key, keyFiles: k.keyFiles, hit: false };
+        try {
+          if (await o.cache.restore(key, archive)) {
+            const r = await restoreCache(o.workDir, paths, archive);
+            record = { ...record, hit: true, bytes: r.bytes };
+            const durationMs = Math.round(performance.now() - started);
+            o.log(
+              `setup: restored ${paths.join(', ')} from ${o.cache.name} (${r.entries} entries, ${durationMs} ms)`,
+            );
+            return {
+              command: o.command,
+              exitCode: 0,
+              passed: true,
+              timedOut: false,
+              durationMs,
+              outputTail: `restored ${paths.join(', ')} from the cache (key ${key}); the setup command did not run`,
+              cache: record,
+            };
+          }
+        } catch (e) {
+          record = { ...record, note: `the cache entry was not used: ${messageOf(e)}` };
+          o.log(`setup: ${record.note}`);
+        }
+      }
+    }
+
+    const { sandbox, dispose } = await o.sandbox();
+    let run: TestRun;
+    try {
+      run = await runTestCommand(sandbox, o.command, o.timeoutMs, o.tailChars);
+    } finally {
+      await dispose();
+    }
+    if (run.passed && o.cache && key && record) {
+      try {
+        const packed = await packCache(o.workDir, paths, archive);
+        if (packed.entries === 0)
+          record = { ...record, note: `not saved: the setup made none of ${paths.join(', ')}` };
+        else {
+          await o.cache.save(key, archive);
+          record = { ...record, bytes: packed.bytes };
+          o.log(`setup: saved ${paths.join(', ')} to ${o.cache.name} (${packed.bytes} bytes)`);
+        }
+      } catch (e) {
+        record = { ...record, note: `not saved: ${messageOf(e)}` };
+        o.log(`setup: the cache was ${record.note}`);
+      }
+    }
+    return { ...run, ...(record ? { cache: record } : {}) };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
