@@ -68,6 +68,13 @@ export interface LoopConfig {
   maxVerifyAttempts: number;
   /** Characters of failing test output sent back to the model. */
   verifyTailChars: number;
+  /**
+   * The baseline test run on the unchanged tree, started before the loop and not waited for: the model
+   * is asked at once, reads run beside it, anything that could change the tree (writes, commands, MCP
+   * calls) waits for it, its result is told to the model as soon as it is known, and the finish check
+   * waits for it too. Already redacted.
+   */
+  baseline?: Promise<TestRun | null>;
 }
 
 export interface LoopDeps {
@@ -192,7 +199,29 @@ async function loop(
     return result('budget_exhausted', detail, { budget: 'time' });
   };
 
+  let baselineRun: TestRun | null | undefined;
+  let baselineTold = false;
+  const baseline = cfg.baseline?.then((r) => {
+    baselineRun = r;
+    return r;
+  });
+  /** Waits for the baseline (bounded by the deadline); false when the deadline came first. */
+  const afterBaseline = async (): Promise<boolean> => {
+    if (!baseline || baselineRun !== undefined) return true;
+    return (await untilAborted(baseline, signal, ABORT_SETTLE_MS)).ok;
+  };
+
   for (;;) {
+    // The baseline's result, once known, goes with the next request (after the tool results).
+    if (baselineRun && !baselineTold) {
+      baselineTold = true;
+      const note = baselineNote(baselineRun, cfg.verifyTailChars);
+      const last = messages[messages.length - 1];
+      if (last?.role === 'user') {
+        last.content = [...last.content, note];
+        charsSinceLastCall += charsOf([note]);
+      }
+    }
     const estInput = lastInputTokens + estimateInputTokens(charsSinceLastCall);
     const state = { turns, usage, costUsd, elapsedMs: elapsed() };
     const check = checkBudgets(cfg.budgets, state, estInput, cfg.prices);
@@ -265,6 +294,8 @@ async function loop(
       if (!cfg.ctx.testCommand || !cfg.ctx.sandbox) {
         return result('completed', 'the model finished; no test command is configured');
       }
+      // The before evidence first: the finish check never runs beside the baseline.
+      if (!(await afterBaseline())) return timeUp();
       const bound = boundByDeadline(cfg.ctx.limits.maxCommandTimeoutS * 1000, cfg.ctx);
       if (bound.ms <= 0) return timeUp();
       const settled = await untilAborted(
@@ -311,7 +342,7 @@ async function loop(
       trace.event('tool.call', { id: use.id, name: use.name, input: use.input });
       // The deadline ends the call: a command's timeout is cut to it; anything else is not waited for.
       const settled = await untilAborted(
-        callTool(cfg, tools, use.name, use.input, trace, deniedCalls),
+        callTool(cfg, tools, use.name, use.input, trace, deniedCalls, afterBaseline),
         signal,
         ABORT_SETTLE_MS,
       );
@@ -357,6 +388,7 @@ async function callTool(
   input: unknown,
   trace: TraceWriter,
   deniedCalls: DeniedCall[],
+  afterBaseline: () => Promise<boolean>,
 ): Promise<{
   content: string;
   isError?: boolean;
@@ -374,7 +406,8 @@ async function callTool(
   if (!parsed.success) {
     return { content: `invalid input for ${name}: ${formatIssues(parsed.error)}`, isError: true };
   }
-  const decision = authorize(cfg.ctx.policy, cfg.ctx.workDir, name, tool.requests(parsed.data));
+  const needs = tool.requests(parsed.data);
+  const decision = authorize(cfg.ctx.policy, cfg.ctx.workDir, name, needs);
   trace.event('policy.decision', {
     tool: name,
     allowed: decision.allowed,
@@ -386,9 +419,26 @@ async function callTool(
     deniedCalls.push({ tool: name, ruleId: decision.ruleId, reason: decision.reason });
     return { content: `denied by policy rule '${decision.ruleId}': ${decision.reason}`, isError: true };
   }
+  // Reads run beside the baseline; what could change the tree waits until it has seen the tree as it was.
+  const changes = (needs.write?.length ?? 0) > 0 || needs.command !== undefined || needs.mcp !== undefined;
+  if (changes && !(await afterBaseline())) {
+    return { content: 'the session ran out of time before the baseline test run ended', isError: true };
+  }
   try {
     return await tool.run(parsed.data, cfg.ctx);
   } catch (e) {
     return { content: `${name} failed: ${e instanceof Error ? e.message : String(e)}`, isError: true };
   }
+}
+
+/** What the model is told of the baseline test run, once it has ended. */
+function baselineNote(run: TestRun, tailChars: number): ContentBlock {
+  const tail = revealInvisible(run.outputTail.slice(-tailChars));
+  return {
+    type: 'text',
+    text:
+      `The baseline run of the test command \`${run.command}\` on the unchanged tree has ended: ` +
+      `${run.passed ? 'green' : 'red'} (exit code ${run.exitCode}${run.timedOut ? ', timed out' : ''}, ${(run.durationMs / 1000).toFixed(1)} s).\n` +
+      `Last ${tail.text.length} characters of its output:\n${tail.text}${tail.revealed > 0 ? `\n${invisibleNote(tail)}` : ''}`,
+  };
 }

@@ -54,7 +54,7 @@ export function assemblePrompt(parts: PromptParts): AssembledPrompt {
     'and no credentials in the environment. You cannot push, open pull requests or change git configuration;',
     'the job publishes your work after you finish.',
     parts.testCommand
-      ? `The test command is \`${parts.testCommand}\` (tool run_tests). When you say you are done, it is run; if it fails, you will be asked to continue.`
+      ? `The test command is \`${parts.testCommand}\` (tool run_tests). Its baseline run on the unchanged tree is under way: you are told its result when it ends, and edits and commands wait for it (reading does not). When you say you are done, it is run; if it fails, you will be asked to continue.`
       : 'No test command is configured.',
     'Finish with a short summary of what you changed and why. Keep changes minimal and focused on the task.',
     `Available tools: ${parts.toolNames.join(', ')}.`,

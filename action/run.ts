@@ -334,6 +334,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   let mcp: McpHub | undefined;
   let before: TestRun | null = null;
   let setup: SetupRun | undefined;
+  let baseline: Promise<TestRun | null> | undefined;
   let loop: Awaited<ReturnType<typeof runAgentLoop>> | undefined;
   let failure: unknown;
   let cloned = false;
@@ -453,14 +454,24 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       signal: deadline.signal,
     };
 
+    // The baseline runs beside the first model turns: the model is asked at once (see LoopConfig.baseline).
     if (settings.testCommand) {
       log(`baseline: ${settings.testCommand}`);
       const bound = boundByDeadline(ctx.limits.maxCommandTimeoutS * 1000, ctx);
-      before = await runTestCommand(sandbox, settings.testCommand, bound.ms, DEFAULT_VERIFY_TAIL_CHARS);
-      before.outputTail = redactor.redact(before.outputTail);
-      const cut = bound.cut && before.timedOut;
-      trace.event('test.run', { phase: 'baseline', ...before, ...(cut ? { stoppedByDeadline: true } : {}) });
-      log(`baseline: exit ${before.exitCode} (${before.passed ? 'green' : 'red'}, ${before.durationMs} ms)`);
+      baseline = runTestCommand(sandbox, settings.testCommand, bound.ms, DEFAULT_VERIFY_TAIL_CHARS).then(
+        (run) => {
+          run.outputTail = redactor.redact(run.outputTail);
+          before = run;
+          const cut = bound.cut && run.timedOut;
+          trace.event('test.run', { phase: 'baseline', ...run, ...(cut ? { stoppedByDeadline: true } : {}) });
+          log(`baseline: exit ${run.exitCode} (${run.passed ? 'green' : 'red'}, ${run.durationMs} ms)`);
+          return run;
+        },
+        (e: unknown) => {
+          warn(`the baseline test run could not run: ${messageOf(e)}`);
+          return null;
+        },
+      );
     }
 
     const prompt = assemblePrompt({
@@ -485,6 +496,7 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         ctx,
         maxVerifyAttempts: settings.maxVerifyAttempts ?? DEFAULT_MAX_VERIFY_ATTEMPTS,
         verifyTailChars: DEFAULT_VERIFY_TAIL_CHARS,
+        ...(baseline ? { baseline } : {}),
       },
       { provider: deps.provider, trace, redactor, now: clock },
     );
@@ -494,6 +506,8 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   } catch (e) {
     if (!(e instanceof SetupFailed)) failure = e;
   }
+  // A loop that ended early (a budget, the provider) leaves the baseline to end on its own bound.
+  if (baseline) await baseline;
 
   // After-evidence on every stop: a run stopped by a budget, the provider or a refusal did not reach a
   // finish check on what it left (an earlier check may have seen older work), so the tests run once

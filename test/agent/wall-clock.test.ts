@@ -194,8 +194,13 @@ describe('the time budget', () => {
     expect(r.ms).toBeLessThan(budgetMs + END_GRACE_MS);
     expect(r.result).toMatchObject({ outcome: 'budget_exhausted', budget: 'time' });
     expectWrittenAndClosed(r);
-    // The baseline took the whole budget: no model call; the tests ran once more in the grace, cut.
-    expect(r.server.requests).toHaveLength(0);
+    // The baseline took the whole budget. The model was asked beside it and its read ran at once; its
+    // finish waited for the baseline, which the deadline cut; the tests ran once more in the grace, cut.
+    expect(r.server.requests).toHaveLength(2);
+    expect(r.events.find((e) => e.type === 'tool.result')?.data).toMatchObject({
+      name: 'list_files',
+      isError: false,
+    });
     const runs = r.events.filter((e) => e.type === 'test.run').map((e) => e.data);
     expect(runs).toMatchObject([
       { phase: 'baseline', timedOut: true, stoppedByDeadline: true },
