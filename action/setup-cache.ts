@@ -7,12 +7,28 @@
 // directories, every link resolving inside the work tree, and bounded in size and count.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { git } from '../lib/git.js';
+
+/** Files up to this size are restored in one write. */
+const SMALL_FILE_BYTES = 1024 * 1024;
+/** File writes in flight at once while an archive is restored. */
+const PARALLEL_WRITES = 64;
 
 /** What a cache holds at most: more is refused on save and on restore. */
 export const CACHE_LIMITS = { bytes: 4 * 1024 ** 3, entries: 2_000_000 } as const;
@@ -164,6 +180,30 @@ export async function restoreCache(
     }
   }
   const extract = tar.extract();
+  // Directories are made once each; file writes go on in parallel (bounded) while the archive is read.
+  const made = new Map<string, Promise<unknown>>();
+  const ensureDir = (dir: string, mode?: number): Promise<unknown> => {
+    let p = made.get(dir);
+    if (!p) {
+      p = mkdir(dir, { recursive: true, ...(mode !== undefined ? { mode } : {}) });
+      made.set(dir, p);
+    }
+    return p;
+  };
+  const pending = new Set<Promise<void>>();
+  let writeError: unknown;
+  const track = (p: Promise<unknown>) => {
+    const t: Promise<void> = p.then(
+      () => {
+        pending.delete(t);
+      },
+      (e: unknown) => {
+        pending.delete(t);
+        writeError ??= e;
+      },
+    );
+    pending.add(t);
+  };
   let bytes = 0;
   let entries = 0;
   const links: [string, string][] = [];
@@ -184,25 +224,42 @@ export async function restoreCache(
     const done = (e?: unknown) => next(e ? (e as Error) : undefined);
     if (header.type === 'directory') {
       stream.resume();
-      mkdir(target, { recursive: true, mode: mode | 0o700 }).then(() => done(), done);
+      ensureDir(target, mode | 0o700).then(() => done(), done);
     } else if (header.type === 'symlink') {
       stream.resume();
       // Links last: no file is ever written through a link the archive made.
       links.push([target, header.linkname ?? '']);
       next();
+    } else if ((header.size ?? 0) <= SMALL_FILE_BYTES) {
+      // Most files of a dependency tree are small: read whole, then written in one call beside the
+      // next entries ('wx': never over an existing file).
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        const body = Buffer.concat(chunks);
+        track(ensureDir(path.dirname(target)).then(() => writeFile(target, body, { mode, flag: 'wx' })));
+        if (writeError !== undefined) return done(writeError);
+        if (pending.size < PARALLEL_WRITES) return next();
+        Promise.race(pending).then(() => done(writeError));
+      });
     } else {
-      mkdir(path.dirname(target), { recursive: true })
+      // A large one is streamed, alone.
+      Promise.all(pending)
+        .then(() => ensureDir(path.dirname(target)))
         .then(() => pipeline(stream, createWriteStream(target, { mode, flags: 'wx' })))
-        .then(() => done(), done);
+        .then(() => done(writeError), done);
     }
   });
   try {
     await pipeline(createReadStream(file), extract);
+    await Promise.all(pending);
+    if (writeError !== undefined) throw writeError;
     for (const [at, to] of links) {
       await mkdir(path.dirname(at), { recursive: true });
       await symlink(to, at);
     }
   } catch (e) {
+    await Promise.allSettled(pending);
     for (const p of paths) await rm(path.join(workDir, p), { recursive: true, force: true });
     throw e instanceof CacheRefused
       ? e

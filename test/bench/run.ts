@@ -6,6 +6,7 @@ import { main as microvm } from './microvm.js';
 import { main as redact } from './redact.js';
 import { main as sandbox } from './sandbox-overhead.js';
 import { main as startup } from './startup.js';
+import { main as warmStart } from './warm-start.js';
 
 await loop();
 await sandbox();
@@ -13,4 +14,5 @@ await redact();
 await gates();
 await flaky();
 await startup();
+await warmStart();
 await microvm();
