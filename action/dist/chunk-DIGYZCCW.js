@@ -1,2 +1,0 @@
-import { createRequire as __agentgateCreateRequire } from 'node:module'; const require = __agentgateCreateRequire(import.meta.url);
-import{UsageError}from"./chunk-EOLZ3IXA.js";import{loadDefaultPolicy,loadPolicyFile}from"./chunk-IBLQASS7.js";import{PolicyError}from"./chunk-CYLSIOIP.js";async function loadPolicyOption(file){if(file===void 0)return loadDefaultPolicy();try{return await loadPolicyFile(file)}catch(e){throw e instanceof PolicyError?new UsageError(e.message):e}}export{loadPolicyOption};
