@@ -19,7 +19,6 @@ import { DEFAULT_MODEL, resolvePrices } from '../llm/pricing.js';
 import { code, type RiskCardData, riskCard } from '../publish/risk-card.js';
 import { type RunResult, runSession } from '../run.js';
 import { taskSource } from '../settings.js';
-import { localCacheBackend } from '../setup-cache.js';
 import { type AgentContext, publishPhase, report, type Task } from './agent-publish.js';
 import {
   EVIDENCE_FILES,
@@ -29,7 +28,7 @@ import {
   readIsolation,
   resolvePolicy,
   scrubEvidence,
-  setupCacheRoot,
+  setupCacheFor,
   startEngines,
   uploadEvidence,
   writeGateReports,
@@ -119,10 +118,7 @@ async function session(m: AgentContext, task: Task, status: StatusComment): Prom
         prices: resolvePrices(model, {}),
         testCommand: inputs[Inputs.TestCommand],
         ...(inputs[Inputs.SetupCommand] ? { setupCommand: inputs[Inputs.SetupCommand] } : {}),
-        setupCache: localCacheBackend(
-          `${ctx.run.serverUrl}/${ctx.run.repo.owner}/${ctx.run.repo.repo}`,
-          setupCacheRoot(m.deps.env),
-        ),
+        setupCache: setupCacheFor(m, m.policy),
         outDir: m.outDir,
         base: 'HEAD',
         budgets: {

@@ -29,7 +29,6 @@ import { createAnthropicProvider } from '../llm/anthropic.js';
 import { DEFAULT_MODEL, resolvePrices } from '../llm/pricing.js';
 import { code, formatUsd } from '../publish/risk-card.js';
 import { type RunResult, runSession } from '../run.js';
-import { localCacheBackend } from '../setup-cache.js';
 import { card, evidence, judge, keepEvidenceAfterError, requireToken } from './agent.js';
 import { type AgentContext, publicationText, publishPhase, shortfalls, type Task } from './agent-publish.js';
 import { taskKey } from './publication.js';
@@ -40,7 +39,7 @@ import {
   type ModeContext,
   readIsolation,
   resolvePolicy,
-  setupCacheRoot,
+  setupCacheFor,
   startEngines,
   uploadEvidence,
   writeJobSummary,
@@ -268,10 +267,7 @@ async function fixOne(
         prices: resolvePrices(model, {}),
         testCommand: fix.proofCommand,
         ...(inputs[Inputs.SetupCommand] ? { setupCommand: inputs[Inputs.SetupCommand] } : {}),
-        setupCache: localCacheBackend(
-          `${ctx.run.serverUrl}/${ctx.run.repo.owner}/${ctx.run.repo.repo}`,
-          setupCacheRoot(m.deps.env),
-        ),
+        setupCache: setupCacheFor(m, m.policy),
         outDir: fm.outDir,
         base: 'HEAD',
         budgets: {

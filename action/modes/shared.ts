@@ -16,6 +16,7 @@ import { Inputs, REPO_POLICY_FILE } from '../constants.js';
 import { type EngineSetup, setUpEngines, withEngines } from '../engines.js';
 import { messageOf, UsageError } from '../errors.js';
 import { showFile } from '../git.js';
+import { actionsCacheBackend } from '../github/actions-cache.js';
 import type { ArtifactStore, UploadedArtifact } from '../github/artifacts.js';
 import { existingFiles } from '../github/artifacts.js';
 import { type ClientOptions, createGitHubClient, type GitHubClient } from '../github/client.js';
@@ -24,7 +25,7 @@ import type { AnthropicProviderOptions } from '../llm/anthropic.js';
 import type { LLMProvider } from '../llm/types.js';
 import type { IsolationStatement } from '../publish/risk-card.js';
 import type { ActionInputs } from '../settings.js';
-import { defaultCacheRoot } from '../setup-cache.js';
+import { defaultCacheRoot, localCacheBackend, type SetupCacheBackend } from '../setup-cache.js';
 import { rewriteTrace } from '../trace/trace.js';
 
 /** The effects the action has on the world, injected so tests can point them at local fakes. */
@@ -273,4 +274,16 @@ export function setupCacheRoot(env: NodeJS.ProcessEnv): string {
   if (env.AGENTGATE_CACHE_DIR) return path.resolve(env.AGENTGATE_CACHE_DIR);
   if (env.RUNNER_TOOL_CACHE) return path.join(env.RUNNER_TOOL_CACHE, 'agentgate', 'setup');
   return defaultCacheRoot(env);
+}
+
+/**
+ * The setup's cache for this job: the Actions cache service on GitHub (per repository), else local disk
+ * under setupCacheRoot, keyed by the repository's URL.
+ */
+export function setupCacheFor(m: ModeContext, policy: LoadedPolicy): SetupCacheBackend {
+  const { serverUrl, repo } = m.ctx.run;
+  return (
+    actionsCacheBackend(m.deps.env, policy.policy.setup.cache.paths) ??
+    localCacheBackend(`${serverUrl}/${repo.owner}/${repo.repo}`, setupCacheRoot(m.deps.env))
+  );
 }

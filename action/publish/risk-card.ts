@@ -172,8 +172,16 @@ export function riskCard(d: RiskCardData): string {
 
   out.push('### Test evidence', '');
   if (r.setup) {
+    const c = r.setup.cache;
+    const cached = c?.hit
+      ? ` · ♻️ restored from ${c.backend} (the command did not run)`
+      : c?.key && c.bytes
+        ? ` · saved to ${c.backend}`
+        : c?.note
+          ? ` · ${c.note}`
+          : '';
     out.push(
-      `Setup: ${code(r.setup.command)} · ${testCell(r.setup)} · ${formatDuration(r.setup.durationMs)}`,
+      `Setup: ${code(r.setup.command)} · ${c?.hit ? '✅' : testCell(r.setup)} · ${formatDuration(r.setup.durationMs)}${cached}`,
       '',
     );
   }
