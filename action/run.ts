@@ -407,6 +407,19 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
       });
       run.outputTail = redactor.redact(run.outputTail);
       setup = run;
+      // What a setup changes in tracked files would go into the agent's commit: said, not hidden.
+      const touched = await git(realWork, ['status', '--porcelain', '--untracked-files=no'], {
+        allowFail: true,
+      });
+      const changed = touched.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.slice(3));
+      if (changed.length > 0) {
+        warn(
+          `the setup changed tracked files, which will be part of the agent's change: ${changed.slice(0, 10).join(', ')}${changed.length > 10 ? ', …' : ''}`,
+        );
+      }
       trace.event('setup.run', { ...run, ...(bound.cut && run.timedOut ? { stoppedByDeadline: true } : {}) });
       log(`setup: exit ${run.exitCode} (${run.passed ? 'ok' : 'failed'}, ${run.durationMs} ms)`);
       if (!run.passed) {

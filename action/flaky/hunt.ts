@@ -8,7 +8,10 @@ import path from 'node:path';
 import { evaluate, isSecretEnvName, type LoadedPolicy } from '../../policies/index.js';
 import { createWorkClone, resolveCommit } from '../git.js';
 import type { GitHubClient } from '../github/client.js';
+import { SETUP_TIMEOUT_MS } from '../run.js';
 import { createSandbox } from '../sandbox/index.js';
+import { prepareWorkTree } from '../setup.js';
+import type { SetupCacheBackend } from '../setup-cache.js';
 import { type Confirmation, confirmTest } from './confirm.js';
 import {
   DEFAULT_RUNNERS,
@@ -47,8 +50,10 @@ export interface HuntOptions {
   /** The project's test command, to tell the framework. */
   testCommand?: string;
   runner?: readonly string[];
-  /** Run once in the sandbox before anything else (e.g. `npm ci`); reruns reuse what it made. */
+  /** Run once before anything else (e.g. `npm ci`; default the policy's setup.command); reruns reuse what it made. */
   setup?: string;
+  /** Where the setup's directories are cached (see action/setup.ts). */
+  setupCache?: SetupCacheBackend;
   /** Whole-suite runs of the sweep (0: none). */
   runs: number;
   confirmRuns: number;
@@ -136,7 +141,7 @@ export async function hunt(o: HuntOptions): Promise<FlakyReport> {
       runner: o.runner && o.runner.length > 0 ? o.runner : DEFAULT_RUNNERS[detected.kind],
     };
     const policy = o.policy.policy;
-    const sandbox = await createSandbox({
+    const sandboxOptions = {
       workDir,
       tmpDir: path.join(scratch, 'tmp'),
       mode: policy.sandbox,
@@ -146,21 +151,40 @@ export async function hunt(o: HuntOptions): Promise<FlakyReport> {
       toolchains: policy.toolchains,
       neverShown: [o.repo],
       envAllow: policy.env.allow,
-      isSecretEnv: (n) => isSecretEnvName(policy, n),
+      isSecretEnv: (n: string) => isSecretEnvName(policy, n),
       baseEnv: o.env,
-    });
+    };
+    // The setup as a session does it: its own sandbox and network, and its cache.
+    const setupCommand = o.setup ?? policy.setup.command;
+    if (setupCommand) {
+      o.log(`setup: ${setupCommand}`);
+      const r = await prepareWorkTree({
+        workDir,
+        command: setupCommand,
+        policy: policy.setup,
+        sandbox: async () => {
+          const own = await createSandbox({
+            ...sandboxOptions,
+            tmpDir: path.join(scratch, 'setup-tmp'),
+            allowedDomains: [...new Set([...policy.network.allowedDomains, ...policy.setup.allowedDomains])],
+          });
+          return { sandbox: own, dispose: () => own.dispose().catch(() => {}) };
+        },
+        ...(o.setupCache ? { cache: o.setupCache } : {}),
+        timeoutMs: SETUP_TIMEOUT_MS,
+        tailChars: 2000,
+        log: o.log,
+      });
+      if (!r.passed) {
+        throw new FlakyInputError(
+          'setup',
+          `'${setupCommand}' failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${r.outputTail.slice(-500)}`,
+        );
+      }
+    }
+    const sandbox = await createSandbox(sandboxOptions);
     try {
       for (const w of sandbox.warnings) o.log(`warning: ${w}`);
-      if (o.setup) {
-        o.log(`setup: ${o.setup}`);
-        const r = await sandbox.run(o.setup, { timeoutMs: 15 * 60_000, maxOutputBytes: 64 * 1024 });
-        if (r.exitCode !== 0) {
-          throw new FlakyInputError(
-            'setup',
-            `'${o.setup}' failed (exit ${r.exitCode}): ${r.output.slice(-500)}`,
-          );
-        }
-      }
       const notes: string[] = [];
       const fromHistory = o.history ? await historyCandidates(o.history, o.log, notes) : [];
       if (o.runs > 0) o.log(`sweep: ${o.runs} run(s) of the ${framework.kind} suite at ${base.slice(0, 12)}`);

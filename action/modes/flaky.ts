@@ -93,6 +93,7 @@ export async function flakyMode(m0: ModeContext): Promise<void> {
           ? { runner: (inputs[Inputs.FlakyRunner] ?? '').split(/\s+/).filter(Boolean) }
           : {}),
         ...(inputs[Inputs.SetupCommand] ? { setup: inputs[Inputs.SetupCommand] } : {}),
+        setupCache: setupCacheFor(m, policy),
         runs: inputs[Inputs.FlakyRuns],
         confirmRuns: inputs[Inputs.FlakyConfirm],
         maxCandidates: inputs[Inputs.FlakyMaxCandidates],

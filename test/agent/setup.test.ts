@@ -36,6 +36,17 @@ describe('the setup command', () => {
     expect(run.server.requests).toHaveLength(1);
   }, 60_000);
 
+  it('says when the setup changed tracked files (they would go into the change)', async () => {
+    const repo = await makeRepo(undefined, { ...FILES, 'package-lock.json': '{}\n' });
+    const run = await runScripted(repo, [finalText()], {
+      setupCommand:
+        'mkdir -p deps && echo lib > deps/lib.txt && echo \'{"rewritten":true}\' > package-lock.json',
+    });
+    expect(run.result.warnings).toContain(
+      "the setup changed tracked files, which will be part of the agent's change: package-lock.json",
+    );
+  }, 60_000);
+
   it('a failing setup ends the run setup_failed before any model call, with result.json and the trace', async () => {
     const repo = await makeRepo(undefined, FILES);
     const run = await runScripted(repo, [finalText('never asked')], {
