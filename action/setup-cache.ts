@@ -306,7 +306,8 @@ export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
  * path. Two clones of one repository share a cache; two repositories never do.
  */
 export async function repositoryId(repo: string): Promise<string> {
-  const r = await git(repo, ['remote', 'get-url', 'origin'], { allowFail: true });
-  const url = r.exitCode === 0 ? r.stdout.trim().replace(/\/\/[^@/]*@/, '//') : '';
+  // Never fails: a directory that is not a repository (reported by the session itself) is named by its path.
+  const r = await git(repo, ['remote', 'get-url', 'origin'], { allowFail: true }).catch(() => undefined);
+  const url = r?.exitCode === 0 ? r.stdout.trim().replace(/\/\/[^@/]*@/, '//') : '';
   return url !== '' ? `origin:${url}` : `path:${path.resolve(repo)}`;
 }
