@@ -46,7 +46,7 @@ import { assemblePrompt, type InstructionFile } from './prompt.js';
 import { ensureOutDir, type FailureContext, type Kept, outputFiles, recordRunError } from './run-output.js';
 import { createSandbox, type Sandbox, SandboxUnavailableError } from './sandbox/index.js';
 import { findOnPath } from './sandbox/probe.js';
-import { prepareWorkTree, type SetupRun } from './setup.js';
+import { prepareWorkTree, SETUP_TIMEOUT_MS, type SetupRun } from './setup.js';
 import type { SetupCacheBackend } from './setup-cache.js';
 import { runTestCommand, type TestRun } from './testing.js';
 import { BUILTIN_TOOLS } from './tools/index.js';
@@ -68,8 +68,6 @@ export const END_RESERVE_MS = 3000;
 /** Tests after a stop are not started with less time than this. */
 export const MIN_AFTER_STOP_TEST_MS = 500;
 const CLOSE_WAIT_MS = 1000;
-/** The setup command's own bound (an install from a cold cache), within the session's deadline. */
-export const SETUP_TIMEOUT_MS = 15 * 60_000;
 
 /** The sandbox, or a usage error that says how to run without one. */
 async function openSandbox(options: Parameters<typeof createSandbox>[0]): Promise<Sandbox> {

@@ -12,6 +12,9 @@ import type { Sandbox } from './sandbox/index.js';
 import { packCache, restoreCache, type SetupCacheBackend, setupCacheKey } from './setup-cache.js';
 import { runTestCommand, type TestRun } from './testing.js';
 
+/** The setup command's own bound (an install from a cold cache), within the session's deadline. */
+export const SETUP_TIMEOUT_MS = 15 * 60_000;
+
 export interface SetupCacheRecord {
   /** Where entries are kept. */
   backend: string;

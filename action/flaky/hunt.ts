@@ -8,9 +8,8 @@ import path from 'node:path';
 import { evaluate, isSecretEnvName, type LoadedPolicy } from '../../policies/index.js';
 import { createWorkClone, resolveCommit } from '../git.js';
 import type { GitHubClient } from '../github/client.js';
-import { SETUP_TIMEOUT_MS } from '../run.js';
 import { createSandbox } from '../sandbox/index.js';
-import { prepareWorkTree } from '../setup.js';
+import { prepareWorkTree, SETUP_TIMEOUT_MS } from '../setup.js';
 import type { SetupCacheBackend } from '../setup-cache.js';
 import { type Confirmation, confirmTest } from './confirm.js';
 import {

@@ -10,7 +10,6 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { BlockBlobClient } from '@azure/storage-blob';
 import type { SetupCacheBackend } from '../setup-cache.js';
 
 const SERVICE = 'github.actions.results.api.v1.CacheService';
@@ -104,6 +103,8 @@ export function actionsCacheBackend(
         );
       }
       const size = (await stat(file)).size;
+      // Loaded only when a cache entry is saved: every mode imports this module.
+      const { BlockBlobClient } = await import('@azure/storage-blob');
       await new BlockBlobClient(created.signed_upload_url).uploadFile(file, {
         abortSignal: AbortSignal.timeout(TRANSFER_TIMEOUT_MS),
       });
