@@ -15,6 +15,7 @@ Commands:
   trace verify     check the hash chain of a session trace
   runner           run one-job runner microVMs on this host (probe, launch)
   flaky            find flaky tests and confirm them by rerunning them alone
+  warm             bake a repository's mirror and setup cache for warm jobs
 
 Run 'agentgate <command> --help' for a command's options.`;
 
@@ -43,6 +44,8 @@ export async function main(argv: string[], deps: RunCommandDeps): Promise<number
         return await (await import('./trace.js')).traceCommand(rest, deps.out);
       case 'runner':
         return await (await import('./runner.js')).runnerCommand(rest, deps);
+      case 'warm':
+        return await (await import('./warm.js')).warmCommand(rest, deps);
       case 'flaky':
         return await (await import('./flaky.js')).flakyCommand(rest, deps);
       default:

@@ -27,6 +27,7 @@ import type { IsolationStatement } from '../publish/risk-card.js';
 import type { ActionInputs } from '../settings.js';
 import { defaultCacheRoot, localCacheBackend, type SetupCacheBackend } from '../setup-cache.js';
 import { rewriteTrace } from '../trace/trace.js';
+import { DEFAULT_WARM_DIR, warmStateFor, withWarmCache } from '../warm-state.js';
 
 /** The effects the action has on the world, injected so tests can point them at local fakes. */
 export interface ActionDeps {
@@ -282,8 +283,10 @@ export function setupCacheRoot(env: NodeJS.ProcessEnv): string {
  */
 export function setupCacheFor(m: ModeContext, policy: LoadedPolicy): SetupCacheBackend {
   const { serverUrl, repo } = m.ctx.run;
-  return (
+  const name = `${serverUrl}/${repo.owner}/${repo.repo}`;
+  const store =
     actionsCacheBackend(m.deps.env, policy.policy.setup.cache.paths) ??
-    localCacheBackend(`${serverUrl}/${repo.owner}/${repo.repo}`, setupCacheRoot(m.deps.env))
-  );
+    localCacheBackend(name, setupCacheRoot(m.deps.env));
+  // On a runner with this repository's warm state (agentgate warm), its baked entry comes first.
+  return withWarmCache(warmStateFor(m.deps.env.AGENTGATE_WARM_DIR ?? DEFAULT_WARM_DIR, name), store);
 }
