@@ -44,6 +44,7 @@ import {
 } from './loop.js';
 import { assemblePrompt, type InstructionFile } from './prompt.js';
 import { ensureOutDir, type FailureContext, type Kept, outputFiles, recordRunError } from './run-output.js';
+import { sandboxConfigFor } from './sandbox/from-policy.js';
 import { createSandbox, type Sandbox, SandboxUnavailableError } from './sandbox/index.js';
 import { findOnPath } from './sandbox/probe.js';
 import { prepareWorkTree, SETUP_TIMEOUT_MS, type SetupRun } from './setup.js';
@@ -364,40 +365,24 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     trace.event('secrets.learnt', { files: learnt.files, values: added });
     const realWork = realpathSync(workDir);
 
-    const sandboxOptions = {
+    const sandboxOptions = sandboxConfigFor(policy, {
       workDir: realWork,
       tmpDir: path.join(scratch, 'tmp'),
-      mode: policy.sandbox,
-      allowedDomains: policy.network.allowedDomains,
-      denyRead: [],
-      denyWrite: [path.join(realWork, '.git')],
-      toolchains: policy.toolchains,
       neverShown: [repo, env.RUNNER_TEMP, env.RUNNER_WORKSPACE, env.GITHUB_WORKSPACE].filter(
         (d): d is string => d !== undefined && path.isAbsolute(d),
       ),
-      envAllow: policy.env.allow,
-      isSecretEnv: (n: string) => isSecretEnvName(policy, n),
-      baseEnv: env,
-    };
+      env,
+    });
     const setupCommand = settings.setupCommand ?? policy.setup.command;
     if (setupCommand) {
       log(`setup: ${setupCommand}`);
       const bound = boundByDeadline(SETUP_TIMEOUT_MS, { deadline: deadline.at, clock });
-      const extra = policy.setup.allowedDomains;
       const run = await prepareWorkTree({
         workDir: realWork,
         command: setupCommand,
         policy: policy.setup,
-        // A sandbox of its own, ended before the agent's starts: the setup's own domains are never the
-        // agent's (and only one sandbox at a time holds the network proxy).
-        sandbox: async () => {
-          const own = await openSandbox({
-            ...sandboxOptions,
-            tmpDir: path.join(scratch, 'setup-tmp'),
-            allowedDomains: [...new Set([...policy.network.allowedDomains, ...extra])],
-          });
-          return { sandbox: own, dispose: () => within(own.dispose(), CLOSE_WAIT_MS).then(() => {}) };
-        },
+        sandbox: sandboxOptions,
+        open: openSandbox,
         ...(settings.setupCache ? { cache: settings.setupCache } : {}),
         timeoutMs: bound.ms,
         tailChars: DEFAULT_VERIFY_TAIL_CHARS,

@@ -272,8 +272,9 @@ export async function restoreCache(
  * The local store: `<root>/<repository id>/<key>.tar`, written atomically. The repository id is a hash
  * of where the repository came from (its origin URL, else its path), so two repositories never share.
  */
-export function localCacheBackend(repositoryId: string, root = defaultCacheRoot()): SetupCacheBackend {
-  const dir = path.join(root, createHash('sha256').update(repositoryId).digest('hex').slice(0, 24));
+export function localCacheBackend(repository: string, root = defaultCacheRoot()): SetupCacheBackend {
+  const id = repositoryKey(repository);
+  const dir = path.join(root, createHash('sha256').update(id).digest('hex').slice(0, 24));
   const entry = (key: string) => path.join(dir, `${key.replace(/[^A-Za-z0-9._-]/g, '_')}.tar`);
   return {
     name: `local disk (${dir})`,
@@ -301,13 +302,37 @@ export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'agentgate', 'setup');
 }
 
+/** A URL without the user and token in it (`https://x:TOKEN@host/p` → `https://host/p`). */
+export function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
+}
+
 /**
- * What names a repository for the local store: its origin's URL without credentials, else its real
- * path. Two clones of one repository share a cache; two repositories never do.
+ * A repository's identity across the ways it is named: `https://github.com/Acme/App.git`,
+ * `git@github.com:acme/app` and the action's `https://github.com/acme/app` are one repository.
  */
-export async function repositoryId(repo: string): Promise<string> {
-  // Never fails: a directory that is not a repository (reported by the session itself) is named by its path.
+export function repositoryKey(urlOrPath: string): string {
+  const s = withoutCredentials(urlOrPath)
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
+  const scp = /^[\w.-]+@([\w.-]+):(.+)$/.exec(s);
+  if (scp) return `${scp[1]?.toLowerCase()}/${scp[2]?.toLowerCase()}`;
+  try {
+    const u = new URL(s);
+    if (u.protocol === 'file:') return `file:${path.resolve(decodeURIComponent(u.pathname))}`;
+    return `${u.host.toLowerCase()}${u.pathname.toLowerCase()}`;
+  } catch {
+    return `file:${path.resolve(s)}`;
+  }
+}
+
+/**
+ * Where a repository comes from: its origin's URL without credentials, else its path. Two clones of one
+ * repository name the same; a directory that is not a repository (the session reports it) is its path.
+ */
+export async function repositoryOrigin(repo: string): Promise<string> {
   const r = await git(repo, ['remote', 'get-url', 'origin'], { allowFail: true }).catch(() => undefined);
-  const url = r?.exitCode === 0 ? r.stdout.trim().replace(/\/\/[^@/]*@/, '//') : '';
-  return url !== '' ? `origin:${url}` : `path:${path.resolve(repo)}`;
+  const url = r?.exitCode === 0 ? withoutCredentials(r.stdout.trim()) : '';
+  return url !== '' ? url : path.resolve(repo);
 }

@@ -7,13 +7,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SetupPolicy } from '../policies/index.js';
+import { within } from './deadline.js';
 import { messageOf } from './errors.js';
-import type { Sandbox } from './sandbox/index.js';
+import { createSandbox, type Sandbox, type SandboxConfig } from './sandbox/index.js';
 import { packCache, restoreCache, type SetupCacheBackend, setupCacheKey } from './setup-cache.js';
 import { runTestCommand, type TestRun } from './testing.js';
 
 /** The setup command's own bound (an install from a cold cache), within the session's deadline. */
 export const SETUP_TIMEOUT_MS = 15 * 60_000;
+/** How long the setup's sandbox is waited for when it ends (what it leaves running is killed). */
+const DISPOSE_WAIT_MS = 1000;
 
 export interface SetupCacheRecord {
   /** Where entries are kept. */
@@ -35,8 +38,14 @@ export interface PrepareOptions {
   workDir: string;
   command: string;
   policy: SetupPolicy;
-  /** The sandbox the setup runs in: the agent's, or one with the setup's extra domains. */
-  sandbox: () => Promise<{ sandbox: Sandbox; dispose: () => Promise<void> }>;
+  /**
+   * The work tree's sandbox as the agent gets it. The setup runs in a sandbox of its own made from it,
+   * which also reaches the policy's setup.allowedDomains, and is ended before this returns (only one
+   * sandbox at a time may hold the network proxy, and the agent's starts after).
+   */
+  sandbox: SandboxConfig;
+  /** How a sandbox is started (default createSandbox). */
+  open?: (cfg: SandboxConfig) => Promise<Sandbox>;
   cache?: SetupCacheBackend;
   timeoutMs: number;
   tailChars: number;
@@ -87,12 +96,16 @@ export async function prepareWorkTree(o: PrepareOptions): Promise<SetupRun> {
       }
     }
 
-    const { sandbox, dispose } = await o.sandbox();
+    const sandbox = await (o.open ?? createSandbox)({
+      ...o.sandbox,
+      tmpDir: path.join(scratch, 'tmp'),
+      allowedDomains: [...new Set([...o.sandbox.allowedDomains, ...o.policy.allowedDomains])],
+    });
     let run: TestRun;
     try {
       run = await runTestCommand(sandbox, o.command, o.timeoutMs, o.tailChars);
     } finally {
-      await dispose();
+      await within(sandbox.dispose(), DISPOSE_WAIT_MS);
     }
     if (run.passed && o.cache && key && record) {
       try {

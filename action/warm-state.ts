@@ -3,7 +3,15 @@
 // mode loads it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { localCacheBackend, type SetupCacheBackend } from './setup-cache.js';
+import {
+  defaultCacheRoot,
+  localCacheBackend,
+  repositoryKey,
+  repositoryOrigin,
+  type SetupCacheBackend,
+} from './setup-cache.js';
+
+export { repositoryKey };
 
 /** What a bake left: read by jobs to decide whether the warm state is theirs. */
 export interface WarmManifest {
@@ -22,26 +30,6 @@ export const DEFAULT_WARM_DIR = '/var/lib/agentgate/warm';
 export const WARM_MIRROR = 'repo.git';
 export const WARM_CACHE = 'setup-cache';
 export const WARM_MANIFEST = 'warm.json';
-
-/**
- * A repository's identity across the ways it is named: `https://github.com/Acme/App.git`,
- * `git@github.com:acme/app` and the action's `https://github.com/acme/app` are one repository.
- */
-export function repositoryKey(urlOrPath: string): string {
-  const s = urlOrPath
-    .trim()
-    .replace(/\/+$/, '')
-    .replace(/\.git$/, '');
-  const scp = /^[\w.-]+@([\w.-]+):(.+)$/.exec(s);
-  if (scp) return `${scp[1]?.toLowerCase()}/${scp[2]?.toLowerCase()}`;
-  try {
-    const u = new URL(s);
-    if (u.protocol === 'file:') return `file:${path.resolve(decodeURIComponent(u.pathname))}`;
-    return `${u.host.toLowerCase()}${u.pathname.toLowerCase()}`;
-  } catch {
-    return `file:${path.resolve(s)}`;
-  }
-}
 
 /** The warm state in `dir` when it is this repository's; undefined otherwise (or when there is none). */
 export function warmStateFor(
@@ -66,7 +54,7 @@ export function withWarmCache(
   rest: SetupCacheBackend,
 ): SetupCacheBackend {
   if (!warm) return rest;
-  const baked = localCacheBackend(warm.manifest.key, path.join(warm.dir, WARM_CACHE));
+  const baked = localCacheBackend(warm.manifest.repository, path.join(warm.dir, WARM_CACHE));
   return {
     name: `${rest.name}, after the warm state baked ${warm.manifest.bakedAt}`,
     async restore(key, file) {
@@ -74,4 +62,16 @@ export function withWarmCache(
     },
     save: (key, file) => rest.save(key, file),
   };
+}
+
+/**
+ * The CLI's setup cache for the repository at `repo`: local disk (one store per repository), after the
+ * repository's warm state in AGENTGATE_WARM_DIR.
+ */
+export async function cliSetupCache(repo: string, env: NodeJS.ProcessEnv): Promise<SetupCacheBackend> {
+  const origin = await repositoryOrigin(repo);
+  return withWarmCache(
+    warmStateFor(env.AGENTGATE_WARM_DIR, origin),
+    localCacheBackend(origin, defaultCacheRoot(env)),
+  );
 }

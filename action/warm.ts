@@ -8,11 +8,11 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { git } from '../lib/git.js';
-import { isSecretEnvName, type LoadedPolicy } from '../policies/index.js';
-import { createSandbox } from './sandbox/index.js';
+import type { LoadedPolicy } from '../policies/index.js';
+import { sandboxConfigFor } from './sandbox/from-policy.js';
 import { prepareWorkTree, SETUP_TIMEOUT_MS, type SetupRun } from './setup.js';
-import { localCacheBackend } from './setup-cache.js';
-import { repositoryKey, WARM_CACHE, WARM_MANIFEST, WARM_MIRROR, type WarmManifest } from './warm-state.js';
+import { localCacheBackend, repositoryKey, withoutCredentials } from './setup-cache.js';
+import { WARM_CACHE, WARM_MANIFEST, WARM_MIRROR, type WarmManifest } from './warm-state.js';
 
 export interface BakeOptions {
   /** The repository to bake: a URL or a path. */
@@ -32,7 +32,7 @@ export async function bake(o: BakeOptions): Promise<WarmManifest> {
   mkdirSync(o.into, { recursive: true });
   const mirror = path.join(o.into, WARM_MIRROR);
   // A token in the URL is used for the transfer only: the mirror keeps the URL without it.
-  const clean = o.source.replace(/\/\/[^@/]*@/, '//');
+  const clean = withoutCredentials(o.source);
   const scrubbed = (e: unknown) =>
     new Error(
       String((e as Error).message ?? e)
@@ -74,28 +74,13 @@ export async function bake(o: BakeOptions): Promise<WarmManifest> {
       await git(scratch, ['clone', '--quiet', '--shared', '--no-checkout', mirror, 'work']);
       await git(work, ['checkout', '--quiet', '--detach', commit]);
       const policy = o.policy.policy;
-      const cache = localCacheBackend(key, path.join(o.into, WARM_CACHE));
+      const cache = localCacheBackend(clean, path.join(o.into, WARM_CACHE));
       o.log(`bake: setup ${command}`);
       const run: SetupRun = await prepareWorkTree({
         workDir: work,
         command,
         policy: policy.setup,
-        sandbox: async () => {
-          const sb = await createSandbox({
-            workDir: work,
-            tmpDir: path.join(scratch, 'tmp'),
-            mode: policy.sandbox,
-            allowedDomains: [...new Set([...policy.network.allowedDomains, ...policy.setup.allowedDomains])],
-            denyRead: [],
-            denyWrite: [path.join(work, '.git')],
-            toolchains: policy.toolchains,
-            neverShown: [o.into],
-            envAllow: policy.env.allow,
-            isSecretEnv: (n) => isSecretEnvName(policy, n),
-            baseEnv: o.env,
-          });
-          return { sandbox: sb, dispose: () => sb.dispose().catch(() => {}) };
-        },
+        sandbox: sandboxConfigFor(policy, { workDir: work, neverShown: [o.into], env: o.env }),
         cache,
         timeoutMs: SETUP_TIMEOUT_MS,
         tailChars: 2000,

@@ -15,7 +15,7 @@ import { createAnthropicProvider } from '../llm/anthropic.js';
 import { DEFAULT_MODEL, resolvePrices } from '../llm/pricing.js';
 import type { LLMProvider } from '../llm/types.js';
 import { runSession } from '../run.js';
-import { localCacheBackend, repositoryId } from '../setup-cache.js';
+import { cliSetupCache } from '../warm-state.js';
 import { intFlag, parseFlags } from './args.js';
 import { loadPolicyOption } from './policy-option.js';
 
@@ -122,7 +122,7 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
     ...(values['test-command'] ? { testCommand: values['test-command'] } : {}),
     ...(values.runner ? { runner: values.runner.split(/\s+/).filter(Boolean) } : {}),
     ...(values.setup ? { setup: values.setup } : {}),
-    setupCache: localCacheBackend(await repositoryId(repo)),
+    setupCache: await cliSetupCache(repo, env),
     runs,
     confirmRuns,
     maxCandidates,

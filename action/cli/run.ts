@@ -10,8 +10,7 @@ import { DEFAULT_MODEL, loadPriceOverrides, resolvePrices } from '../llm/pricing
 import type { LLMProvider } from '../llm/types.js';
 import { exitCodeFor, type RunResult, type RunSettings, runSession } from '../run.js';
 import { DEFAULT_OUT_DIR, type Kept, type RunError, recordRunError } from '../run-output.js';
-import { localCacheBackend, repositoryId } from '../setup-cache.js';
-import { warmStateFor, withWarmCache } from '../warm-state.js';
+import { cliSetupCache } from '../warm-state.js';
 import { intFlag, numberFlag, parseFlags } from './args.js';
 import { loadPolicyOption } from './policy-option.js';
 
@@ -183,7 +182,7 @@ async function parseRunFlags(
       prices,
       testCommand: values['test-command'] || undefined,
       ...(values.setup ? { setupCommand: values.setup } : {}),
-      setupCache: await cliSetupCache(values.repo),
+      setupCache: await cliSetupCache(values.repo, process.env),
       outDir: values.out ?? DEFAULT_OUT_DIR,
       budgets,
       base: values.base ?? 'HEAD',
@@ -237,11 +236,4 @@ export function summarize(r: RunResult): string {
     ...r.warnings.map((w) => `warning:  ${w}`),
     `files:    ${r.files.trace}, ${r.files.patch}, ${r.files.result}`,
   ].join('\n');
-}
-
-/** The CLI's setup cache: local disk per repository, after the repository's warm state (AGENTGATE_WARM_DIR). */
-async function cliSetupCache(repo: string) {
-  const id = await repositoryId(repo);
-  const origin = id.startsWith('origin:') ? id.slice('origin:'.length) : path.resolve(repo);
-  return withWarmCache(warmStateFor(process.env.AGENTGATE_WARM_DIR, origin), localCacheBackend(id));
 }

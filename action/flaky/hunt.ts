@@ -5,9 +5,10 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { evaluate, isSecretEnvName, type LoadedPolicy } from '../../policies/index.js';
+import { evaluate, type LoadedPolicy } from '../../policies/index.js';
 import { createWorkClone, resolveCommit } from '../git.js';
 import type { GitHubClient } from '../github/client.js';
+import { sandboxConfigFor } from '../sandbox/from-policy.js';
 import { createSandbox } from '../sandbox/index.js';
 import { prepareWorkTree, SETUP_TIMEOUT_MS } from '../setup.js';
 import type { SetupCacheBackend } from '../setup-cache.js';
@@ -140,19 +141,12 @@ export async function hunt(o: HuntOptions): Promise<FlakyReport> {
       runner: o.runner && o.runner.length > 0 ? o.runner : DEFAULT_RUNNERS[detected.kind],
     };
     const policy = o.policy.policy;
-    const sandboxOptions = {
+    const sandboxOptions = sandboxConfigFor(policy, {
       workDir,
       tmpDir: path.join(scratch, 'tmp'),
-      mode: policy.sandbox,
-      allowedDomains: policy.network.allowedDomains,
-      denyRead: [],
-      denyWrite: [path.join(workDir, '.git')],
-      toolchains: policy.toolchains,
       neverShown: [o.repo],
-      envAllow: policy.env.allow,
-      isSecretEnv: (n: string) => isSecretEnvName(policy, n),
-      baseEnv: o.env,
-    };
+      env: o.env,
+    });
     // The setup as a session does it: its own sandbox and network, and its cache.
     const setupCommand = o.setup ?? policy.setup.command;
     if (setupCommand) {
@@ -161,14 +155,7 @@ export async function hunt(o: HuntOptions): Promise<FlakyReport> {
         workDir,
         command: setupCommand,
         policy: policy.setup,
-        sandbox: async () => {
-          const own = await createSandbox({
-            ...sandboxOptions,
-            tmpDir: path.join(scratch, 'setup-tmp'),
-            allowedDomains: [...new Set([...policy.network.allowedDomains, ...policy.setup.allowedDomains])],
-          });
-          return { sandbox: own, dispose: () => own.dispose().catch(() => {}) };
-        },
+        sandbox: sandboxOptions,
         ...(o.setupCache ? { cache: o.setupCache } : {}),
         timeoutMs: SETUP_TIMEOUT_MS,
         tailChars: 2000,

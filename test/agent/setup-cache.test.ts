@@ -36,7 +36,7 @@ describe('the setup cache (local disk)', () => {
     expect(policyText).toContain('paths: [deps]');
     const root = temp('store');
     const repo = await makeRepo(undefined, FILES);
-    const cache = localCacheBackend('origin:https://example.invalid/acme/app', root);
+    const cache = localCacheBackend('https://example.invalid/acme/app', root);
     const opts = { setupCommand: SETUP, testCommand: 'sh check.sh', setupCache: cache, policyText };
 
     const first = await runScripted(repo, [finalText()], opts);
@@ -71,7 +71,7 @@ describe('the setup cache (local disk)', () => {
     const other = await makeRepo(undefined, FILES);
     const elsewhere = await runScripted(other, [finalText()], {
       ...opts,
-      setupCache: localCacheBackend('origin:https://example.invalid/acme/other', root),
+      setupCache: localCacheBackend('https://example.invalid/acme/other', root),
     });
     expect(elsewhere.result.setup).toMatchObject({ cache: { hit: false } });
   }, 90_000);
