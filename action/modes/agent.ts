@@ -100,49 +100,74 @@ async function authorize(m: ModeContext, event: AgentEvent, client: GitHubClient
   return resolveTask(m, event);
 }
 
-/** Phase 2: the agent session, on a branch of the checkout. */
-async function session(m: AgentContext, task: Task, status: StatusComment): Promise<RunResult> {
+/**
+ * One agent session in the job's checkout, with the action's inputs (model, key, budgets, setup) and
+ * its model client. Agent mode runs one; flaky mode one per test it fixes.
+ */
+export function actionSession(
+  m: AgentContext,
+  s: {
+    task: string;
+    testCommand: string | undefined;
+    outDir: string;
+    branchSlug?: string;
+    maxCostUsd?: number;
+  },
+): Promise<RunResult> {
   const { ctx, inputs } = m;
-  const isolation = readIsolation(m.deps.isolationFile);
   const model = inputs[Inputs.Model] ?? DEFAULT_MODEL;
   const apiKey = inputs[Inputs.AnthropicApiKey] ?? m.deps.env.ANTHROPIC_API_KEY;
+  return runSession(
+    {
+      repo: ctx.run.workspace,
+      task: s.task,
+      model,
+      policy: m.policy,
+      prices: resolvePrices(model, {}),
+      testCommand: s.testCommand,
+      ...(inputs[Inputs.SetupCommand] ? { setupCommand: inputs[Inputs.SetupCommand] } : {}),
+      setupCache: setupCacheFor(m, m.policy),
+      outDir: s.outDir,
+      base: 'HEAD',
+      budgets: {
+        maxTurns: inputs[Inputs.MaxTurns] ?? DEFAULT_BUDGETS.maxTurns,
+        maxTotalTokens: DEFAULT_BUDGETS.maxTotalTokens,
+        maxCostUsd: s.maxCostUsd ?? inputs[Inputs.MaxCostUsd] ?? DEFAULT_BUDGETS.maxCostUsd,
+        timeoutMs: (inputs[Inputs.TimeoutMinutes] ?? DEFAULT_BUDGETS.timeoutMs / 60_000) * 60_000,
+      },
+      ...(s.branchSlug ? { branchSlug: s.branchSlug } : {}),
+      environment: {
+        event: ctx.eventName,
+        isolation: readIsolation(m.deps.isolationFile) ?? 'hosted/unknown',
+        run: runUrl(ctx.run),
+      },
+    },
+    {
+      provider:
+        m.deps.provider ??
+        createAnthropicProvider({
+          env: m.deps.env,
+          retryWindowMs: inputs[Inputs.ModelRetryMinutes] * 60_000,
+          ...m.deps.modelTiming,
+          ...(apiKey ? { apiKey } : {}),
+        }),
+      env: m.deps.env,
+      log: (l) => core.info(l),
+    },
+  );
+}
+
+/** Phase 2: the agent session, on a branch of the checkout. */
+async function session(m: AgentContext, task: Task, status: StatusComment): Promise<RunResult> {
   await status.progress('🛠️ The agent is working on it.');
   core.startGroup('agentgate: agent session');
   try {
-    const result = await runSession(
-      {
-        repo: ctx.run.workspace,
-        task: task.text,
-        model,
-        policy: m.policy,
-        prices: resolvePrices(model, {}),
-        testCommand: inputs[Inputs.TestCommand],
-        ...(inputs[Inputs.SetupCommand] ? { setupCommand: inputs[Inputs.SetupCommand] } : {}),
-        setupCache: setupCacheFor(m, m.policy),
-        outDir: m.outDir,
-        base: 'HEAD',
-        budgets: {
-          maxTurns: inputs[Inputs.MaxTurns] ?? DEFAULT_BUDGETS.maxTurns,
-          maxTotalTokens: DEFAULT_BUDGETS.maxTotalTokens,
-          maxCostUsd: inputs[Inputs.MaxCostUsd] ?? DEFAULT_BUDGETS.maxCostUsd,
-          timeoutMs: (inputs[Inputs.TimeoutMinutes] ?? DEFAULT_BUDGETS.timeoutMs / 60_000) * 60_000,
-        },
-        ...(task.issue !== undefined ? { branchSlug: `issue-${task.issue}` } : {}),
-        environment: { event: ctx.eventName, isolation: isolation ?? 'hosted/unknown', run: runUrl(ctx.run) },
-      },
-      {
-        provider:
-          m.deps.provider ??
-          createAnthropicProvider({
-            env: m.deps.env,
-            retryWindowMs: inputs[Inputs.ModelRetryMinutes] * 60_000,
-            ...m.deps.modelTiming,
-            ...(apiKey ? { apiKey } : {}),
-          }),
-        env: m.deps.env,
-        log: (l) => core.info(l),
-      },
-    );
+    const result = await actionSession(m, {
+      task: task.text,
+      testCommand: m.inputs[Inputs.TestCommand],
+      outDir: m.outDir,
+      ...(task.issue !== undefined ? { branchSlug: `issue-${task.issue}` } : {}),
+    });
     for (const w of result.warnings) core.warning(w);
     core.setOutput(Outputs.Outcome, result.outcome);
     core.setOutput(Outputs.Branch, result.branch);

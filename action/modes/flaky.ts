@@ -12,9 +12,8 @@ import * as core from '@actions/core';
 import { DEFAULT_BUDGETS } from '../budgets.js';
 import { FLAKY_LABELS, Inputs, Outputs } from '../constants.js';
 import { messageOf, UsageError } from '../errors.js';
-import { FlakyInputError, type FlakyReport, hunt, readProof } from '../flaky/hunt.js';
+import { FlakyInputError, type FlakyReport, hunt, type readProof, recordFix } from '../flaky/hunt.js';
 import {
-  evidenceTable,
   FLAKY_BRANCH_PREFIX,
   type NightCandidate,
   type NightDecision,
@@ -25,11 +24,9 @@ import type { GitHubClient } from '../github/client.js';
 import { runUrl } from '../github/context.js';
 import { remoteBranchNames } from '../github/push.js';
 import { defaultBranch, ensureLabels } from '../github/repo.js';
-import { createAnthropicProvider } from '../llm/anthropic.js';
-import { DEFAULT_MODEL, resolvePrices } from '../llm/pricing.js';
 import { code, formatUsd } from '../publish/risk-card.js';
-import { type RunResult, runSession } from '../run.js';
-import { card, evidence, judge, keepEvidenceAfterError, requireToken } from './agent.js';
+import type { RunResult } from '../run.js';
+import { actionSession, card, evidence, judge, keepEvidenceAfterError, requireToken } from './agent.js';
 import { type AgentContext, publicationText, publishPhase, shortfalls, type Task } from './agent-publish.js';
 import { taskKey } from './publication.js';
 import {
@@ -37,7 +34,6 @@ import {
   EVIDENCE_FILES,
   githubClient,
   type ModeContext,
-  readIsolation,
   resolvePolicy,
   setupCacheFor,
   startEngines,
@@ -253,79 +249,28 @@ async function fixOne(
     key: `flaky-${f.branch.slice(FLAKY_BRANCH_PREFIX.length)}`,
   };
   const started = Date.now();
-  const model = inputs[Inputs.Model] ?? DEFAULT_MODEL;
-  const apiKey = inputs[Inputs.AnthropicApiKey] ?? m.deps.env.ANTHROPIC_API_KEY;
   const engines = startEngines(fm);
   core.startGroup(`agentgate: fix ${c.id}`);
   let result: RunResult;
   try {
-    result = await runSession(
-      {
-        repo: ctx.run.workspace,
-        task: task.text,
-        model,
-        policy: m.policy,
-        prices: resolvePrices(model, {}),
-        testCommand: fix.proofCommand,
-        ...(inputs[Inputs.SetupCommand] ? { setupCommand: inputs[Inputs.SetupCommand] } : {}),
-        setupCache: setupCacheFor(m, m.policy),
-        outDir: fm.outDir,
-        base: 'HEAD',
-        budgets: {
-          maxTurns: inputs[Inputs.MaxTurns] ?? DEFAULT_BUDGETS.maxTurns,
-          maxTotalTokens: DEFAULT_BUDGETS.maxTotalTokens,
-          maxCostUsd: f.budgetUsd,
-          timeoutMs: (inputs[Inputs.TimeoutMinutes] ?? DEFAULT_BUDGETS.timeoutMs / 60_000) * 60_000,
-        },
-        branchSlug: f.branch.replace(/^agentgate\//, ''),
-        environment: {
-          event: ctx.eventName,
-          isolation: readIsolation(m.deps.isolationFile) ?? 'hosted/unknown',
-          run: runUrl(ctx.run),
-        },
-      },
-      {
-        provider:
-          m.deps.provider ??
-          createAnthropicProvider({
-            env: m.deps.env,
-            retryWindowMs: inputs[Inputs.ModelRetryMinutes] * 60_000,
-            ...m.deps.modelTiming,
-            ...(apiKey ? { apiKey } : {}),
-          }),
-        env: m.deps.env,
-        log: (l) => core.info(l),
-      },
-    );
+    result = await actionSession(fm, {
+      task: task.text,
+      testCommand: fix.proofCommand,
+      outDir: fm.outDir,
+      branchSlug: f.branch.replace(/^agentgate\//, ''),
+      maxCostUsd: f.budgetUsd,
+    });
   } finally {
     core.endGroup();
   }
   for (const w of result.warnings) core.warning(w);
 
-  const proof = readProof(result.tests.after?.outputTail);
-  const quarantined = proof.quarantined && result.outcome === 'completed';
-  const table = evidenceTable({
-    id: c.id,
-    before: { runs: c.confirmation.runs, failures: c.confirmation.failures },
-    after: {
-      runs: inputs[Inputs.FlakyFixReruns],
-      passes: proof.passes,
-      suitePassed: proof.suitePassed,
-      quarantined,
-    },
-    signatures: c.confirmation.signatures,
-    reproduce: fix.reproduce,
-  });
-  const evidenceFile = path.join(m.outDir, `flaky-fix-${n}.evidence.md`);
-  writeFileSync(evidenceFile, table);
-  fix.session = {
-    outcome: result.outcome,
-    branch: result.kept.branch ?? null,
-    commit: result.commit,
-    result: result.files.result,
-    evidence: evidenceFile,
-    quarantined,
-  };
+  const { table, quarantined, proof } = recordFix(
+    c,
+    result,
+    inputs[Inputs.FlakyFixReruns],
+    path.join(m.outDir, `flaky-fix-${n}.evidence.md`),
+  );
   const outcome: FixOutcome = { id: c.id, line: '', costUsd: result.costUsd, problems: [] };
 
   // A fix whose proof did not hold is not published: the evidence stays in the night's artifact.
