@@ -7,8 +7,8 @@ import path from 'node:path';
 import { DEFAULT_BUDGETS } from '../budgets.js';
 import { UsageError } from '../errors.js';
 import { type FrameworkKind, shellQuote } from '../flaky/frameworks.js';
-import { FlakyInputError, FRAMEWORKS, hunt, readProof, table } from '../flaky/hunt.js';
-import { evidenceTable, flakyBranch } from '../flaky/nightly.js';
+import { FlakyInputError, FRAMEWORKS, hunt, recordFix, table } from '../flaky/hunt.js';
+import { flakyBranch } from '../flaky/nightly.js';
 import { toplevel } from '../git.js';
 import { createGitHubClient } from '../github/client.js';
 import { createAnthropicProvider } from '../llm/anthropic.js';
@@ -114,6 +114,7 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
   const loaded = await loadPolicyOption(values.policy);
   const outDir = path.resolve(values.out ?? 'agentgate-out');
   const flagOf = { base: '--base', framework: '--framework', setup: '--setup' } as const;
+  const setupCache = await cliSetupCache(repo, env);
   const report = await hunt({
     repo,
     base: values.base ?? 'HEAD',
@@ -122,7 +123,7 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
     ...(values['test-command'] ? { testCommand: values['test-command'] } : {}),
     ...(values.runner ? { runner: values.runner.split(/\s+/).filter(Boolean) } : {}),
     ...(values.setup ? { setup: values.setup } : {}),
-    setupCache: await cliSetupCache(repo, env),
+    setupCache,
     runs,
     confirmRuns,
     maxCandidates,
@@ -153,6 +154,9 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
           policy: loaded,
           prices: resolvePrices(model, {}),
           testCommand: fix.proofCommand,
+          // The session's clone is a fresh one: it needs the same setup as the hunt's.
+          ...(values.setup ? { setupCommand: values.setup } : {}),
+          setupCache,
           outDir: path.join(outDir, `flaky-fix-${i + 1}`),
           budgets: DEFAULT_BUDGETS,
           base: report.base,
@@ -160,30 +164,7 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
         },
         { provider, env, log: (l) => deps.err(`agentgate: ${l}`) },
       );
-      const after = result.tests.after;
-      const proof = readProof(after?.outputTail);
-      const evidence = evidenceTable({
-        id: c.id,
-        before: { runs: c.confirmation.runs, failures: c.confirmation.failures },
-        after: {
-          runs: fixReruns,
-          passes: proof.passes,
-          suitePassed: after?.passed === true,
-          quarantined: proof.quarantined,
-        },
-        signatures: c.confirmation.signatures,
-        reproduce: fix.reproduce,
-      });
-      const evidenceFile = path.join(outDir, `flaky-fix-${i + 1}.evidence.md`);
-      writeFileSync(evidenceFile, evidence);
-      fix.session = {
-        outcome: result.outcome,
-        branch: result.kept.branch ?? null,
-        commit: result.commit,
-        result: result.files.result,
-        evidence: evidenceFile,
-        quarantined: proof.quarantined,
-      };
+      recordFix(c, result, fixReruns, path.join(outDir, `flaky-fix-${i + 1}.evidence.md`));
     }
   }
   mkdirSync(outDir, { recursive: true });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { evaluate, type LoadedPolicy } from '../../policies/index.js';
 import { createWorkClone, resolveCommit } from '../git.js';
 import type { GitHubClient } from '../github/client.js';
+import type { RunResult } from '../run.js';
 import { sandboxConfigFor } from '../sandbox/from-policy.js';
 import { createSandbox } from '../sandbox/index.js';
 import { prepareWorkTree, SETUP_TIMEOUT_MS } from '../setup.js';
@@ -25,6 +26,7 @@ import {
 } from './frameworks.js';
 import { findFlakyFromHistory } from './history.js';
 import type { TestCaseResult } from './junit.js';
+import { evidenceTable } from './nightly.js';
 import { sweep } from './sweep.js';
 
 export const FRAMEWORKS: readonly FrameworkKind[] = ['vitest', 'jest', 'pytest', 'go'];
@@ -386,4 +388,36 @@ export function readProof(outputTail: string | undefined): {
     quarantined: PROOF_LINES.quarantined.test(tail),
     suitePassed: PROOF_LINES.suitePassed.test(tail),
   };
+}
+
+/**
+ * After a fix's session: the before/after evidence, written to `file`, and the session's record on the
+ * candidate. A skip counts as a quarantine only when the session completed (the proof accepted it).
+ */
+export function recordFix(
+  c: FlakyReport['candidates'][number],
+  result: Pick<RunResult, 'outcome' | 'tests' | 'kept' | 'commit' | 'files'>,
+  reruns: number,
+  file: string,
+): { table: string; quarantined: boolean; proof: ReturnType<typeof readProof> } {
+  const fix = c.fix as NonNullable<typeof c.fix>;
+  const proof = readProof(result.tests.after?.outputTail);
+  const quarantined = proof.quarantined && result.outcome === 'completed';
+  const table = evidenceTable({
+    id: c.id,
+    before: { runs: c.confirmation.runs, failures: c.confirmation.failures },
+    after: { runs: reruns, passes: proof.passes, suitePassed: proof.suitePassed, quarantined },
+    signatures: c.confirmation.signatures,
+    reproduce: fix.reproduce,
+  });
+  writeFileSync(file, table);
+  fix.session = {
+    outcome: result.outcome,
+    branch: result.kept.branch ?? null,
+    commit: result.commit,
+    result: result.files.result,
+    evidence: file,
+    quarantined,
+  };
+  return { table, quarantined, proof };
 }

@@ -157,6 +157,8 @@ describe('agentgate flaky', () => {
           ...['--repo', repo, '--framework', 'vitest', '--policy', policy, '--out', out],
           ...['--runner', `${process.execPath} ${path.join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs')}`],
           ...['--runs', '3', '--confirm', '6', '--fix', '--fix-reruns', '5'],
+          // The fix's session is a fresh clone: it runs the same setup as the hunt's.
+          ...['--setup', 'mkdir -p node_modules && echo ok > node_modules/.setup'],
         ],
         provider,
       );
@@ -173,6 +175,9 @@ describe('agentgate flaky', () => {
       // The agent's branch is in the repository, with the fix.
       expect(await sh(repo, 'git', ['show', `${session?.branch}:checkout.test.mjs`])).toContain('run < 0');
       expect(r.out).toMatch(/fixed\? .*: completed on agentgate\/flaky-/);
+      expect(JSON.parse(readFileSync(session?.result ?? '', 'utf8'))).toMatchObject({
+        setup: { command: 'mkdir -p node_modules && echo ok > node_modules/.setup', passed: true },
+      });
     } finally {
       await server.close();
     }
