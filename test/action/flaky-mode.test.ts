@@ -87,6 +87,24 @@ async function model(steps: ScriptStep[]): Promise<ScriptedServer> {
 
 const VITEST_CASE = 'classname="checkout.test.mjs" name="cart &gt; applies the discount once"';
 
+/** A scheduled night: the action's run on a schedule event with the flaky inputs (and `extra` over them). */
+function night(
+  workspace: string,
+  gh: GitHubFake,
+  llm: ScriptedServer,
+  extra: Record<string, string> = {},
+): ReturnType<typeof runAction> {
+  return runAction({
+    workspace,
+    eventName: 'schedule',
+    payload: SCHEDULE,
+    inputs: { ...INPUTS, ...extra },
+    github: gh,
+    artifacts,
+    modelUrl: llm.url,
+  });
+}
+
 /** CI's history: the test failed on attempt 1 and passed on attempt 2 of the same commit (JUnit reports). */
 function pushHistory(gh: GitHubFake, id: number, testcase = VITEST_CASE): void {
   const report = (failed: boolean) =>
@@ -121,30 +139,21 @@ describe('flaky mode', () => {
       toolUse('write_file', { path: 'checkout.test.mjs', content: FIXED }),
       finalText(),
     ]);
-    const night = await runAction({
-      workspace,
-      eventName: 'schedule',
-      payload: SCHEDULE,
-      // The setup runs in the hunt's sandbox and again in the fix's session (dependencies are ignored files).
-      inputs: {
-        ...INPUTS,
-        'flaky-days': '3',
-        'setup-command': 'mkdir -p node_modules && echo ok > node_modules/.setup',
-      },
-      github: gh,
-      artifacts,
-      modelUrl: llm.url,
+    // The setup runs in the hunt's sandbox and again in the fix's session (dependencies are ignored files).
+    const first = await night(workspace, gh, llm, {
+      'flaky-days': '3',
+      'setup-command': 'mkdir -p node_modules && echo ok > node_modules/.setup',
     });
-    expect(night.failed, night.stdout.slice(-3000)).toBeUndefined();
+    expect(first.failed, first.stdout.slice(-3000)).toBeUndefined();
     expect(gh.violations).toEqual([]);
     expect(llm.violations).toEqual([]);
-    expect(night.outputs.outcome).toBe('hunted');
+    expect(first.outputs.outcome).toBe('hunted');
 
     // One PR, on the test's own branch, labelled, with the before/after evidence and the reproduction.
     const branch = flakyBranch(FLAKY);
     expect(gh.state.pulls).toHaveLength(1);
     const pr = gh.state.pulls[0];
-    expect(night.outputs['pr-number']).toBe(String(pr?.number));
+    expect(first.outputs['pr-number']).toBe(String(pr?.number));
     expect(pr?.head.ref).toBe(branch);
     expect(pr?.labels).toEqual(['ai-authored', 'flaky-fix']);
     expect(gh.state.labels.find((l) => l.name === 'flaky-fix')).toMatchObject({ color: '0e8a16' });
@@ -159,7 +168,7 @@ describe('flaky mode', () => {
     );
     expect(body).toContain('**agentgate gates: ✅ pass**');
     expect(body).toMatch(/Setup: `mkdir -p node_modules && echo ok > node_modules\/\.setup` · ✅ exit 0/);
-    expect(night.stdout).toMatch(/^setup: mkdir -p node_modules/m);
+    expect(first.stdout).toMatch(/^setup: mkdir -p node_modules/m);
     // The fix is on the remote branch, and nothing the tests left behind is.
     expect(await remoteBranches(remote)).toEqual(['main', branch].sort());
     expect(await sh(remote, 'git', ['show', `${branch}:checkout.test.mjs`])).toContain('run < 0');
@@ -167,28 +176,20 @@ describe('flaky mode', () => {
     expect(files.trim()).toBe('checkout.test.mjs');
 
     // The job summary: every candidate, its rates, what happened; the broken test named.
-    expect(night.summary).toContain('| `checkout.test.mjs::cart > applies the discount once` |');
-    expect(night.summary).toContain('failed (history (rerun, junit))');
-    expect(night.summary).toContain('| 2/6 failed (33%) |');
-    expect(night.summary).toContain(`fix attempted on \`${branch}\``);
-    expect(night.summary).toMatch(/fixed: draft PR #\d+ \(5\/5 reruns passed, suite green\)/);
-    expect(night.summary).toContain(
+    expect(first.summary).toContain('| `checkout.test.mjs::cart > applies the discount once` |');
+    expect(first.summary).toContain('failed (history (rerun, junit))');
+    expect(first.summary).toContain('| 2/6 failed (33%) |');
+    expect(first.summary).toContain(`fix attempted on \`${branch}\``);
+    expect(first.summary).toMatch(/fixed: draft PR #\d+ \(5\/5 reruns passed, suite green\)/);
+    expect(first.summary).toContain(
       'Broken in every sweep run (not flaky): `checkout.test.mjs::rounds the tax`',
     );
-    const report = JSON.parse(readFileSync(night.outputs['flaky-report'] ?? '', 'utf8'));
+    const report = JSON.parse(readFileSync(first.outputs['flaky-report'] ?? '', 'utf8'));
     expect(report.candidates[0].fix.session).toMatchObject({ outcome: 'completed', quarantined: false });
 
     // The second night: the test is still flaky on main, but its PR is open: no model call, no PR.
     const idle = await model([]);
-    const second = await runAction({
-      workspace,
-      eventName: 'schedule',
-      payload: SCHEDULE,
-      inputs: INPUTS,
-      github: gh,
-      artifacts,
-      modelUrl: idle.url,
-    });
+    const second = await night(workspace, gh, idle);
     expect(second.failed, second.stdout.slice(-3000)).toBeUndefined();
     expect(idle.requests).toHaveLength(0);
     expect(gh.state.pulls).toHaveLength(1);
@@ -196,15 +197,7 @@ describe('flaky mode', () => {
 
     // Closed unmerged, its branch still there: still no second PR.
     if (pr) pr.state = 'closed';
-    const third = await runAction({
-      workspace,
-      eventName: 'schedule',
-      payload: SCHEDULE,
-      inputs: INPUTS,
-      github: gh,
-      artifacts,
-      modelUrl: idle.url,
-    });
+    const third = await night(workspace, gh, idle);
     expect(third.failed).toBeUndefined();
     expect(idle.requests).toHaveLength(0);
     expect(gh.state.pulls).toHaveLength(1);
@@ -240,15 +233,7 @@ describe('flaky mode', () => {
     const { workspace } = await makeRemote(fixtureFiles());
     const gh = await github();
     const idle = await model([]);
-    const run = await runAction({
-      workspace,
-      eventName: 'schedule',
-      payload: SCHEDULE,
-      inputs: { ...INPUTS, 'flaky-max-prs': '0' },
-      github: gh,
-      artifacts,
-      modelUrl: idle.url,
-    });
+    const run = await night(workspace, gh, idle, { 'flaky-max-prs': '0' });
     expect(run.failed, run.stdout.slice(-3000)).toBeUndefined();
     expect(idle.requests).toHaveLength(0);
     expect(gh.state.pulls).toHaveLength(0);
@@ -261,15 +246,7 @@ describe('flaky mode', () => {
     const gh = await github();
     gh.fault('pulls/list', [502], { after: 'repeat' });
     const idle = await model([]);
-    const run = await runAction({
-      workspace,
-      eventName: 'schedule',
-      payload: SCHEDULE,
-      inputs: INPUTS,
-      github: gh,
-      artifacts,
-      modelUrl: idle.url,
-    });
+    const run = await night(workspace, gh, idle);
     expect(idle.requests).toHaveLength(0);
     expect(gh.state.pulls).toHaveLength(0);
     expect(run.failed).toMatch(
@@ -293,15 +270,7 @@ describe('flaky mode', () => {
       finalText('Skipped it.'),
       finalText('Skipped it.'),
     ]);
-    const run = await runAction({
-      workspace,
-      eventName: 'schedule',
-      payload: SCHEDULE,
-      inputs: INPUTS,
-      github: gh,
-      artifacts,
-      modelUrl: llm.url,
-    });
+    const run = await night(workspace, gh, llm);
     expect(run.failed, run.stdout.slice(-3000)).toBeUndefined();
     expect(gh.state.pulls).toHaveLength(0);
     expect(gh.state.issues).toHaveLength(0);
@@ -317,15 +286,7 @@ describe('flaky mode', () => {
       toolUse('write_file', { path: 'checkout.test.mjs', content: SKIPPED }),
       finalText('Could not find the cause; quarantined it.'),
     ]);
-    const run = await runAction({
-      workspace,
-      eventName: 'schedule',
-      payload: SCHEDULE,
-      inputs: INPUTS,
-      github: gh,
-      artifacts,
-      modelUrl: llm.url,
-    });
+    const run = await night(workspace, gh, llm);
     expect(run.failed, run.stdout.slice(-3000)).toBeUndefined();
     expect(gh.violations).toEqual([]);
     // The task said quarantine is allowed.
@@ -400,19 +361,10 @@ describe.each(LANGUAGES)('flaky mode on a $framework repository', (lang) => {
       pushHistory(gh, 9301, lang.testcase);
       const fixed = lang.fix(readFileSync(path.join(dir, lang.file), 'utf8'));
       const llm = await model([toolUse('write_file', { path: lang.file, content: fixed }), finalText()]);
-      const run = await runAction({
-        workspace,
-        eventName: 'schedule',
-        payload: SCHEDULE,
-        inputs: {
-          ...INPUTS,
-          'flaky-framework': lang.framework,
-          'flaky-runner': runner,
-          'flaky-days': '3',
-        },
-        github: gh,
-        artifacts,
-        modelUrl: llm.url,
+      const run = await night(workspace, gh, llm, {
+        'flaky-framework': lang.framework,
+        'flaky-runner': runner,
+        'flaky-days': '3',
       });
       expect(run.failed, run.stdout.slice(-3000)).toBeUndefined();
       expect(gh.violations).toEqual([]);
