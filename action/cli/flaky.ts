@@ -8,7 +8,7 @@ import { DEFAULT_BUDGETS } from '../budgets.js';
 import { UsageError } from '../errors.js';
 import { type FrameworkKind, shellQuote } from '../flaky/frameworks.js';
 import { FlakyInputError, FRAMEWORKS, hunt, recordFix, table } from '../flaky/hunt.js';
-import { flakyBranch } from '../flaky/nightly.js';
+import { flakySlug } from '../flaky/nightly.js';
 import { toplevel } from '../git.js';
 import { createGitHubClient } from '../github/client.js';
 import { createAnthropicProvider } from '../llm/anthropic.js';
@@ -160,7 +160,7 @@ export async function flakyCommand(argv: string[], deps: FlakyCommandDeps): Prom
           outDir: path.join(outDir, `flaky-fix-${i + 1}`),
           budgets: DEFAULT_BUDGETS,
           base: report.base,
-          branchSlug: flakyBranch(c.id).replace(/^agentgate\//, ''),
+          branchSlug: flakySlug(c.id),
         },
         { provider, env, log: (l) => deps.err(`agentgate: ${l}`) },
       );

@@ -3,13 +3,14 @@
 // budget), the job summary that lists every candidate with its measured rate and what happened to it,
 // and the before/after evidence a fix's PR card shows.
 import { createHash } from 'node:crypto';
+import { BRANCH_PREFIX } from '../constants.js';
 import { code } from '../publish/risk-card.js';
 
 /** Every flaky fix's branch starts so. */
-export const FLAKY_BRANCH_PREFIX = 'agentgate/flaky-';
+export const FLAKY_BRANCH_PREFIX = `${BRANCH_PREFIX}flaky-`;
 
-/** The branch a fix of `testId` lives on: the same every night, so a second night finds the first. */
-export function flakyBranch(testId: string): string {
+/** A fix's branch name without the agent's prefix: readable, and unique by the test id's hash. */
+export function flakySlug(testId: string): string {
   const slug =
     testId
       .toLowerCase()
@@ -18,7 +19,12 @@ export function flakyBranch(testId: string): string {
       .slice(0, 40)
       .replace(/-+$/g, '') || 'test';
   const hash = createHash('sha256').update(testId).digest('hex').slice(0, 8);
-  return `${FLAKY_BRANCH_PREFIX}${slug}-${hash}`;
+  return `flaky-${slug}-${hash}`;
+}
+
+/** The branch a fix of `testId` lives on: the same every night, so a second night finds the first. */
+export function flakyBranch(testId: string): string {
+  return `${BRANCH_PREFIX}${flakySlug(testId)}`;
 }
 
 export interface NightCandidate {

@@ -15,6 +15,7 @@ import { messageOf, UsageError } from '../errors.js';
 import { FlakyInputError, type FlakyReport, hunt, type readProof, recordFix } from '../flaky/hunt.js';
 import {
   FLAKY_BRANCH_PREFIX,
+  flakySlug,
   type NightCandidate,
   type NightDecision,
   nightSummary,
@@ -246,7 +247,7 @@ async function fixOne(
     text: readFileSync(fix.taskFile, 'utf8'),
     origin: `the flaky-test hunter (${ctx.eventName === 'schedule' ? 'a scheduled run' : `a ${ctx.eventName} by @${ctx.run.actor}`})`,
     title: `fix flaky test ${c.id}`,
-    key: `flaky-${f.branch.slice(FLAKY_BRANCH_PREFIX.length)}`,
+    key: flakySlug(c.id),
   };
   const started = Date.now();
   const engines = startEngines(fm);
@@ -257,7 +258,7 @@ async function fixOne(
       task: task.text,
       testCommand: fix.proofCommand,
       outDir: fm.outDir,
-      branchSlug: f.branch.replace(/^agentgate\//, ''),
+      branchSlug: flakySlug(c.id),
       maxCostUsd: f.budgetUsd,
     });
   } finally {
