@@ -171,6 +171,7 @@ export async function restoreCache(
   workDir: string,
   paths: readonly string[],
   file: string,
+  limits: { bytes: number; entries: number } = CACHE_LIMITS,
 ): Promise<{ bytes: number; entries: number }> {
   for (const p of paths) {
     if (await lstat(path.join(workDir, p)).catch(() => undefined)) {
@@ -216,9 +217,9 @@ export async function restoreCache(
     };
     const problem = entryProblem(header, paths);
     if (problem) return fail(problem);
-    if (++entries > CACHE_LIMITS.entries) return fail(`more than ${CACHE_LIMITS.entries} entries`);
+    if (++entries > limits.entries) return fail(`more than ${limits.entries} entries`);
     bytes += header.size ?? 0;
-    if (bytes > CACHE_LIMITS.bytes) return fail(`more than ${CACHE_LIMITS.bytes} bytes`);
+    if (bytes > limits.bytes) return fail(`more than ${limits.bytes} bytes`);
     const target = path.join(workDir, header.name);
     const mode = (header.mode ?? 0o644) & 0o777;
     const done = (e?: unknown) => next(e ? (e as Error) : undefined);

@@ -153,6 +153,15 @@ describe('a restored archive is checked entry by entry', () => {
     const r = await restoreCache(work, ['deps'], fine);
     expect(r.entries).toBe(3);
     expect(readFileSync(path.join(work, 'deps/cur'), 'utf8')).toBe('ok');
+    // Bounded: an archive past the entry or byte limit is refused, and nothing of it is left.
+    const tight = temp('tight');
+    await expect(restoreCache(tight, ['deps'], fine, { bytes: 1 << 20, entries: 2 })).rejects.toThrow(
+      /more than 2 entries/,
+    );
+    await expect(restoreCache(tight, ['deps'], fine, { bytes: 1, entries: 100 })).rejects.toThrow(
+      /more than 1 bytes/,
+    );
+    expect(() => readFileSync(path.join(tight, 'deps/ok.txt'))).toThrow();
     // A cached directory that is already in the tree is not overwritten.
     await expect(restoreCache(work, ['deps'], fine)).rejects.toThrow(/already in the work tree/);
   });
