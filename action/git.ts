@@ -2,7 +2,15 @@
 // Built on lib/git.ts (the generic plumbing, re-exported here for the action's other modules), so
 // commands the action runs on a tree the agent touched never run hooks or repository-configured programs.
 import { pathToFileURL } from 'node:url';
-import { branchExists, GitError, git, isGitRepo, resolveCommit, showFile } from '../lib/git.js';
+import {
+  branchExists,
+  GitError,
+  git,
+  isGitRepo,
+  pinAlternates,
+  resolveCommit,
+  showFile,
+} from '../lib/git.js';
 
 export { branchExists, GitError, git, isGitRepo, resolveCommit, showFile };
 
@@ -56,6 +64,8 @@ export async function createWorkClone(
   isHidden: (file: string) => boolean = () => false,
 ): Promise<WorkClone> {
   const source = pathToFileURL(repo).href;
+  // A checkout on a warm runner borrows the baked mirror's objects; the clone's upload-pack must see them.
+  await pinAlternates(repo);
   await git(repo, [
     'clone',
     '--quiet',

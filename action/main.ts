@@ -3,6 +3,7 @@
 // the agent.
 import path from 'node:path';
 import * as core from '@actions/core';
+import { isGitRepo, pinAlternates } from '../lib/git.js';
 import { INPUT_DEFAULTS, Inputs, ISOLATION_FILE } from './constants.js';
 import { messageOf } from './errors.js';
 import { actionsArtifactStore } from './github/artifacts.js';
@@ -31,6 +32,13 @@ export async function run(overrides: Partial<ActionDeps> = {}): Promise<void> {
       if (secret) core.setSecret(secret);
     }
     const ctx = readActionContext(deps.env);
+    // On a warm runner the checkout borrows the baked mirror's objects through the environment; written
+    // into the checkout, the borrowing holds for every git this action runs.
+    if (await isGitRepo(ctx.run.workspace)) {
+      for (const dir of await pinAlternates(ctx.run.workspace, deps.env)) {
+        core.info(`agentgate: the checkout borrows the warm mirror's objects (${dir})`);
+      }
+    }
     const mode =
       inputs[Inputs.Mode] !== 'auto'
         ? inputs[Inputs.Mode]

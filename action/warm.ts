@@ -71,7 +71,9 @@ export async function bake(o: BakeOptions): Promise<WarmManifest> {
     const scratch = mkdtempSync(path.join(os.tmpdir(), 'agentgate-bake-'));
     try {
       const work = path.join(scratch, 'work');
-      await git(scratch, ['clone', '--quiet', '--shared', '--no-checkout', mirror, 'work']);
+      // A local clone (hard links), not --shared: the setup's sandbox shows the work tree only, and a
+      // borrowed object store outside it would leave git inside the sandbox a broken repository.
+      await git(scratch, ['clone', '--quiet', '--no-checkout', mirror, 'work']);
       await git(work, ['checkout', '--quiet', '--detach', commit]);
       const policy = o.policy.policy;
       const cache = localCacheBackend(clean, path.join(o.into, WARM_CACHE));

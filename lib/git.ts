@@ -1,6 +1,7 @@
 // Git plumbing, always through the one process runner (./exec.ts). Commands run on trees someone else
 // wrote (the agent, a pull request) never run hooks or repository-configured programs. Generic reads and
 // writes of a repository only; what the agent's work clone does with them is in action/git.ts.
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,8 @@ const SAFE = [
 
 function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
+  // Not GIT_ALTERNATE_OBJECT_DIRECTORIES: a clone run with it leaves out the objects it names, and the
+  // clone is then incomplete wherever the variable is not set (the sandbox). See pinAlternates.
   for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SYSTEMROOT']) {
     const v = process.env[k];
     if (v !== undefined) env[k] = v;
@@ -65,6 +68,34 @@ export async function git(cwd: string, args: readonly string[], opts: GitOptions
     );
   }
   return r;
+}
+
+/**
+ * Writes the object directories of GIT_ALTERNATE_OBJECT_DIRECTORIES into the repository's own alternates
+ * file (objects/info/alternates), once each. On a warm runner the job's checkout borrows the baked
+ * mirror's objects through that variable, which git drops for a local transport's upload-pack: a clone
+ * of the checkout would find its history missing. Written down, the borrowing holds for every git.
+ * Returns the directories added.
+ */
+export async function pinAlternates(repo: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const wanted = (env.GIT_ALTERNATE_OBJECT_DIRECTORIES ?? '')
+    .split(':')
+    .filter((d) => path.isAbsolute(d) && existsSync(d));
+  if (wanted.length === 0) return [];
+  const file = path.resolve(
+    repo,
+    (await git(repo, ['rev-parse', '--git-path', 'objects/info/alternates'])).stdout.trim(),
+  );
+  const have = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  const added = wanted.filter((d) => !have.includes(d));
+  if (added.length > 0) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    appendFileSync(
+      file,
+      `${have.length > 0 && !readFileSync(file, 'utf8').endsWith('\n') ? '\n' : ''}${added.join('\n')}\n`,
+    );
+  }
+  return added;
 }
 
 export async function resolveCommit(dir: string, ref: string): Promise<string | undefined> {

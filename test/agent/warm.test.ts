@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../action/cli/main.js';
 import { localCacheBackend } from '../../action/setup-cache.js';
 import { repositoryKey, type WarmManifest, warmStateFor, withWarmCache } from '../../action/warm-state.js';
+import { execFile } from '../../lib/exec.js';
+import { pinAlternates } from '../../lib/git.js';
 import { DEFAULT_POLICY_TEXT } from '../../policies/index.js';
 import { finalText } from '../support/messages-server.js';
 import { commitEverything, sh } from '../support/repo.js';
@@ -133,6 +135,58 @@ describe('warm state', () => {
     expect(again.code, again.err).toBe(0);
     const fresh = JSON.parse(readFileSync(path.join(warm, 'warm.json'), 'utf8')) as WarmManifest;
     expect(fresh.commit).toBe((await sh(bare, 'git', ['rev-parse', 'HEAD'])).trim());
+  }, 120_000);
+
+  it('runs a session on a checkout that borrows the mirror through the environment, as on a warm VM', async () => {
+    const { bare, seed } = await origin();
+    const warm = temp('warm');
+    expect((await cli(['warm', '--repo', bare, '--into', warm])).code).toBe(0);
+    writeFileSync(path.join(seed, 'new.txt'), 'new\n');
+    await commitEverything(seed, 'after the bake');
+    await sh(seed, 'git', ['push', '-q', 'origin', 'main']);
+    const head = (await sh(bare, 'git', ['rev-parse', 'HEAD'])).trim();
+
+    // actions/checkout's commands, with the variable the warm VM's init gives the job (guest/warm.sh).
+    const objects = path.join(warm, 'repo.git', 'objects');
+    const job = temp('job');
+    const checkout = async (env: NodeJS.ProcessEnv) => {
+      const run = (args: string[], over = env) =>
+        execFile('git', args, { cwd: job, env: { PATH: process.env.PATH, HOME: job, ...over } });
+      for (const args of [
+        ['init', '-q', '-b', 'main', '.'],
+        ['remote', 'add', 'origin', `file://${bare}`],
+        ['fetch', '-q', '--no-tags', 'origin', `+${head}:refs/remotes/origin/main`],
+        ['checkout', '-q', '--force', '-B', 'main', 'refs/remotes/origin/main'],
+      ]) {
+        const r = await run(args);
+        expect(r.exitCode, r.output).toBe(0);
+      }
+      return run;
+    };
+    const borrowed = { GIT_ALTERNATE_OBJECT_DIRECTORIES: objects };
+    const run = await checkout(borrowed);
+    expect(await ownObjects(job)).toBeLessThanOrEqual(4);
+    expect((await run(['rev-list', '--count', 'HEAD'], borrowed)).stdout.trim()).toBe('31');
+    // Without the variable the checkout has no history: what the action's git must not run into.
+    expect((await run(['rev-list', '--count', 'HEAD'], {})).exitCode).not.toBe(0);
+
+    const before = process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES;
+    process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES = objects;
+    try {
+      writeFileSync(path.join(job, 'extra.txt'), 'untracked\n');
+      const session = await runScripted(job, [finalText()], { testCommand: 'git log --oneline | wc -l' });
+      expect(session.result.outcome, JSON.stringify(session.result.tests)).not.toMatch(/error/);
+      expect(session.result.tests.before).toMatchObject({ passed: true });
+      expect(session.result.tests.before?.outputTail).toMatch(/\b31\b/);
+      // The session wrote the borrowing into the checkout, once.
+      expect(readFileSync(path.join(job, '.git', 'objects', 'info', 'alternates'), 'utf8')).toBe(
+        `${objects}\n`,
+      );
+      expect(await pinAlternates(job)).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES;
+      else process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES = before;
+    }
   }, 120_000);
 
   it('names a repository the same however it is written', () => {
