@@ -52,10 +52,22 @@ find_busybox() {
   echo /bin/busybox
 }
 
-# build_initramfs KERNEL_DIR RELEASE INIT OUT: a gzip'd newc cpio with busybox, the virtio modules
-# (and their load order), the shared start guest/boot.sh, and INIT as /init.
+# add_program ROOT FILE: copies the host program FILE into the tree ROOT at the same path, with the shared
+# libraries and the loader it needs (as ldd lists them).
+add_program() {
+  local root="$1" file="$2" lib
+  [ -x "$file" ] || die "$file is not an executable on this host"
+  install -D -m 0755 "$file" "$root$file"
+  for lib in $(ldd "$file" 2>/dev/null | grep -o '/[^ ]*'); do
+    [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+  done
+}
+
+# build_initramfs KERNEL_DIR RELEASE INIT OUT [PROGRAMS]: a gzip'd newc cpio with busybox, the virtio modules
+# (and their load order), the shared start guest/boot.sh and guest/warm.sh, INIT as /init, and the host
+# programs PROGRAMS (absolute paths, space-separated) with their libraries.
 build_initramfs() {
-  local kdir="$1" release="$2" init="$3" out="$4"
+  local kdir="$1" release="$2" init="$3" out="$4" programs="${5:-}" p
   local root
   root=$(mktemp -d)
   mkdir -p "$root"/bin "$root"/lib/modules "$root"/proc "$root"/sys "$root"/dev "$root"/run "$root"/tmp "$root"/newroot
@@ -67,6 +79,8 @@ build_initramfs() {
     basename "$m" >>"$root/lib/modules/load-order"
   done
   cp "$GUEST_DIR/boot.sh" "$root/lib/agentgate-boot.sh"
+  cp "$GUEST_DIR/warm.sh" "$root/lib/agentgate-warm.sh"
+  for p in $programs; do add_program "$root" "$p"; done
   cp "$init" "$root/init"
   chmod 0755 "$root/init"
   (cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -9) >"$out"
@@ -118,13 +132,25 @@ install_pinned() {
   esac
 }
 
-# write_manifest OUT VERSIONS DIGEST KERNEL OFFLINE SIZE_MIB USED_KIB: the image's manifest.json. Its
-# `tools` are the versions of VERSIONS' upstream tools the image carries: all of them, or none offline.
+# bake_warm_disk CLI DIR DISK [WARM_ARGS...]: bakes one repository into DIR with `agentgate warm` (the
+# action's CLI at CLI; WARM_ARGS are its --repo, --ref, --setup and --policy) and packs DIR into the ext4
+# warm disk DISK.
+bake_warm_disk() {
+  local cli="$1" dir="$2" disk="$3"
+  shift 3
+  echo "build: baking the warm disk ($*)"
+  node "$cli" warm "$@" --into "$dir" --disk "$disk" || die "the warm bake failed"
+}
+
+# write_manifest OUT VERSIONS DIGEST KERNEL OFFLINE SIZE_MIB USED_KIB [WARM]: the image's manifest.json.
+# Its `tools` are the versions of VERSIONS' upstream tools the image carries: all of them, or none
+# offline. WARM (JSON, default null) describes the baked warm disk.
 write_manifest() {
-  local out="$1" versions="$2" digest="$3" kernel="$4" offline="$5" size_mib="$6" used_kib="$7"
+  local out="$1" versions="$2" digest="$3" kernel="$4" offline="$5" size_mib="$6" used_kib="$7" warm="${8:-null}"
   jq -n --arg digest "sha256:$digest" --arg kernel "$kernel" --argjson offline "$offline" \
     --argjson sizeMib "$size_mib" --argjson usedKib "$used_kib" --slurpfile versions "$versions" \
+    --argjson warm "$warm" \
     '{image: "rootfs.ext4", digest: $digest, kernel: $kernel, offline: $offline, sizeMib: $sizeMib,
       usedKib: $usedKib, tools: (if $offline then {} else ($versions[0].tools | map_values(.version)) end),
-      debian: $versions[0].debian}' >"$out"
+      debian: $versions[0].debian} + (if $warm == null then {} else {warm: $warm} end)' >"$out"
 }

@@ -11,6 +11,7 @@ mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 hostname agentgate-runner
+. /usr/lib/agentgate/warm.sh
 
 end() {
   local isolation=null
@@ -44,6 +45,10 @@ elif [ -n "$proxy" ] && [ -e /dev/vsock ]; then
   socat "TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr" "VSOCK-CONNECT:2:${port}" &
 fi
 
+# The warm disk, when there is one: the repository baked ahead of the job (see warm.sh).
+warm_mount
+[ -n "$WARM_ENV" ] && echo "agentgate: warm state: $(jq -c '{repository, commit, bakedAt}' "$AGENTGATE_WARM/warm.json" 2>/dev/null)"
+
 # The runner: exactly one job, as the unprivileged `runner` user, in a clean environment. It reads its
 # JIT config from that environment (never argv, where /proc/*/cmdline would show it) and its proxy from
 # https_proxy.
@@ -55,6 +60,8 @@ cd /opt/actions-runner || end
   for v in $(compgen -e); do unset "$v" 2>/dev/null; done
   export HOME=/home/runner USER=runner PATH="/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 RUNNER_ALLOW_RUNASROOT=0
   export ACTIONS_RUNNER_INPUT_JITCONFIG="$jit"
+  # shellcheck disable=SC2086 # WARM_ENV is NAME=VALUE words without spaces
+  [ -n "$WARM_ENV" ] && export $WARM_ENV
   if [ -n "$proxy" ]; then
     export https_proxy="$proxy" http_proxy="$proxy" HTTPS_PROXY="$proxy" HTTP_PROXY="$proxy" no_proxy=localhost,127.0.0.1
   fi

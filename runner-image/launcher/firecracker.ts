@@ -87,6 +87,7 @@ export const JAIL_NAMES = {
   initrd: 'initrd.img',
   rootfs: 'rootfs.img',
   configDrive: 'config-drive.img',
+  warmDisk: 'warm.img',
   vsock: 'v.sock',
   config: 'config.json',
 } as const;
@@ -176,6 +177,7 @@ function checkSpec(spec: VmSpec): void {
     ['baseImage', spec.baseImage],
     ['writableLayer', spec.writableLayer],
     ['configDrive', spec.configDrive],
+    ['warmDisk', spec.warmDisk],
   ];
   for (const [key, value] of files) {
     if (value !== undefined && !path.isAbsolute(value)) fail(`VmSpec.${key} must be an absolute path`);
@@ -185,6 +187,9 @@ function checkSpec(spec: VmSpec): void {
   }
   if (path.resolve(spec.configDrive) === path.resolve(spec.writableLayer)) {
     fail('VmSpec.configDrive is the writable layer');
+  }
+  if (spec.warmDisk !== undefined && path.resolve(spec.warmDisk) === path.resolve(spec.writableLayer)) {
+    fail('VmSpec.warmDisk is the writable layer');
   }
   checkBootArgs(spec.bootArgs);
   const seen = new Set<number>();
@@ -217,10 +222,13 @@ export function firecrackerConfig(spec: VmSpec): FirecrackerConfig {
       boot_args: extra ? `${BASE_BOOT_ARGS} ${extra}` : BASE_BOOT_ARGS,
       ...(spec.initrd ? { initrd_path: JAIL_NAMES.initrd } : {}),
     },
-    // Order matters: the root drive is /dev/vda, the config drive /dev/vdb.
+    // Order matters: the root drive is /dev/vda, the config drive /dev/vdb, the warm disk /dev/vdc.
     drives: [
       { drive_id: 'rootfs', path_on_host: JAIL_NAMES.rootfs, is_root_device: true, is_read_only: false },
       { drive_id: 'config', path_on_host: JAIL_NAMES.configDrive, is_root_device: false, is_read_only: true },
+      ...(spec.warmDisk
+        ? [{ drive_id: 'warm', path_on_host: JAIL_NAMES.warmDisk, is_root_device: false, is_read_only: true }]
+        : []),
     ],
     'machine-config': { vcpu_count: spec.vcpus, mem_size_mib: spec.memoryMib, smt: false },
     'network-interfaces': [],
@@ -244,6 +252,7 @@ export function jailFiles(spec: VmSpec, opts: FirecrackerOptions): JailFile[] {
     ...(spec.initrd ? [file(spec.initrd, JAIL_NAMES.initrd)] : []),
     file(spec.writableLayer, JAIL_NAMES.rootfs),
     file(spec.configDrive, JAIL_NAMES.configDrive),
+    ...(spec.warmDisk ? [file(spec.warmDisk, JAIL_NAMES.warmDisk)] : []),
   ];
 }
 

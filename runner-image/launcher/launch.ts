@@ -23,6 +23,8 @@ export interface RunnerImage {
   baseImage: string;
   /** sha256 of the base image, stated to the guest. */
   digest: string;
+  /** The warm disk every VM gets read-only (see VmSpec.warmDisk), when a repository is baked. */
+  warmDisk?: string;
 }
 
 export interface LaunchOptions {
@@ -121,6 +123,7 @@ export async function launchVm(o: LaunchOptions): Promise<LaunchResult> {
         baseImage: o.image.baseImage,
         writableLayer: files.layer,
         configDrive: files.drive,
+        ...(o.image.warmDisk ? { warmDisk: o.image.warmDisk } : {}),
         vcpus: o.vcpus,
         memoryMib: o.memoryMib,
         egress: o.egress,

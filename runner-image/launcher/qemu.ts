@@ -82,6 +82,15 @@ export function qemuArgs(spec: VmSpec, accel: Accel, tscKhz = 2_000_000): string
     `id=cfg,file=${spec.configDrive},format=raw,if=none,readonly=on`,
     '-device',
     'virtio-blk-device,drive=cfg',
+    // The warm disk is shared by every VM: read-only, so no guest can change what the next one sees.
+    ...(spec.warmDisk
+      ? [
+          '-drive',
+          `id=warm,file=${spec.warmDisk},format=raw,if=none,readonly=on`,
+          '-device',
+          'virtio-blk-device,drive=warm',
+        ]
+      : []),
   ];
   if (spec.egress.length > 0) {
     const forwards = spec.egress.map(

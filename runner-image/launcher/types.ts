@@ -25,6 +25,11 @@ export interface VmSpec {
   writableLayer: string;
   /** The per-VM config drive (a tar archive on a raw read-only disk) carrying the JIT config. */
   configDrive: string;
+  /**
+   * The warm disk (an ext4 image of one repository's baked state: its mirror and setup cache), shared
+   * read-only by every VM; the guest mounts it at /var/lib/agentgate/warm. Third drive (/dev/vdc).
+   */
+  warmDisk?: string;
   vcpus: number;
   memoryMib: number;
   /** The guest's only routes out. Empty: no network at all. */

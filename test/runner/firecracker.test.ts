@@ -151,6 +151,26 @@ describe('firecracker config invariants', () => {
     expect(drive).toMatchObject({ is_read_only: true, is_root_device: false });
   });
 
+  it('attaches the warm disk, when there is one, read-only as the third drive', () => {
+    expect(firecrackerConfig(spec).drives.map((d) => d.drive_id)).toEqual(['rootfs', 'config']);
+    const warm = { ...spec, warmDisk: '/var/lib/agentgate/warm/disks/warm-1.ext4' };
+    const config = firecrackerConfig(warm);
+    expect(config.drives.map((d) => d.drive_id)).toEqual(['rootfs', 'config', 'warm']);
+    const file = jailFiles(warm, opts).find((f) => f.from === warm.warmDisk);
+    expect(config.drives[2]).toEqual({
+      drive_id: 'warm',
+      path_on_host: path.basename(file?.to ?? ''),
+      is_root_device: false,
+      is_read_only: true,
+    });
+    expect(() => firecrackerConfig({ ...spec, warmDisk: spec.writableLayer })).toThrow(
+      /warmDisk is the writable layer/,
+    );
+    expect(() => firecrackerConfig({ ...spec, warmDisk: 'warm.ext4' })).toThrow(
+      /warmDisk must be an absolute path/,
+    );
+  });
+
   it('has no network interface', () => {
     expect(firecrackerConfig(spec)['network-interfaces']).toEqual([]);
     expect(firecrackerConfig({ ...spec, egress: [] })['network-interfaces']).toEqual([]);

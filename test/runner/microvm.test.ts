@@ -154,6 +154,13 @@ describe('a runner microVM', () => {
     expect(args).toContain('id=root,file=/run/vm-1/layer.img,format=qcow2,if=none');
     expect(args.join(' ')).not.toContain('/base.img');
     expect(args.some((a) => a.includes('netdev'))).toBe(false);
+    expect(args.join(' ')).not.toContain('id=warm');
+    // The warm disk every VM shares is read-only to each.
+    const warm = qemuArgs({ ...spec, warmDisk: '/warm/disks/warm-1.ext4' }, 'tcg');
+    expect(warm).toContain('id=warm,file=/warm/disks/warm-1.ext4,format=raw,if=none,readonly=on');
+    expect(
+      warm.slice(warm.indexOf('id=warm,file=/warm/disks/warm-1.ext4,format=raw,if=none,readonly=on')),
+    ).toContain('virtio-blk-device,drive=warm');
     const append = args[args.indexOf('-append') + 1];
     // Under TCG the kernel is told the TSC rate, so it does not stall calibrating it.
     expect(append).toBe(

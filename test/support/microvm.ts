@@ -12,19 +12,32 @@ import { type Accel, qemuBackend } from '../../runner-image/launcher/qemu.js';
 
 const IMAGE_DIR = fileURLToPath(new URL('../../runner-image/', import.meta.url));
 const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
-const INPUTS = ['build/build-test-guest.sh', 'build/lib.sh', 'guest/boot.sh', 'guest/probe-init.sh'];
+const INPUTS = [
+  'build/build-test-guest.sh',
+  'build/lib.sh',
+  'guest/boot.sh',
+  'guest/probe-init.sh',
+  'guest/warm.sh',
+  'guest/warm-probe-init.sh',
+];
 
 export interface TestGuest {
   kernel: string;
   initrd: string;
+  /** The warm guest's initramfs: guest/warm-probe-init.sh with this host's git. */
+  initrdWarm: string;
 }
 
 export async function buildTestGuest(): Promise<TestGuest> {
   const hash = createHash('sha256');
   for (const f of INPUTS) hash.update(readFileSync(path.join(IMAGE_DIR, f)));
   const dir = path.join(CACHE_DIR, `agentgate-test-guest-${hash.digest('hex').slice(0, 12)}`);
-  const guest = { kernel: path.join(dir, 'vmlinuz'), initrd: path.join(dir, 'initrd.gz') };
-  if (existsSync(guest.kernel) && existsSync(guest.initrd)) return guest;
+  const guest = {
+    kernel: path.join(dir, 'vmlinuz'),
+    initrd: path.join(dir, 'initrd.gz'),
+    initrdWarm: path.join(dir, 'initrd-warm.gz'),
+  };
+  if (Object.values(guest).every((f) => existsSync(f))) return guest;
   const r = await execFile('bash', [path.join(IMAGE_DIR, 'build/build-test-guest.sh'), dir], {
     env: process.env,
     timeoutMs: 300_000,
