@@ -57,6 +57,14 @@ export const REQUIREMENTS = {
     package: 'qemu-utils',
     why: "creates each microVM's writable disk layer",
   },
+  'mkfs.ext4': {
+    label: 'mkfs.ext4',
+    package: 'e2fsprogs',
+    why: "packs a repository's warm state into the disk a runner microVM mounts (tested)",
+    // In /sbin or /usr/sbin, which an unprivileged user's PATH may not list.
+    check: () =>
+      Boolean(findCommand('mkfs.ext4', [process.env.PATH ?? '', '/usr/sbin', '/sbin'].join(path.delimiter))),
+  },
   busybox: {
     label: 'a static /bin/busybox',
     package: 'busybox-static',
@@ -96,6 +104,7 @@ export const PURPOSES = {
       ...SANDBOX,
       'qemu-system-x86_64',
       'qemu-img',
+      'mkfs.ext4',
       'busybox',
       'curl',
       'xz',

@@ -1,7 +1,7 @@
 // `agentgate runner`: run one-job runner microVMs on this host (see runner-image/README.md).
 //   probe   whether KVM can run a guest here
 //   launch  keep a warm pool of VMs, each registered with a just-in-time runner config for one job
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -21,7 +21,11 @@ import {
 } from '../../runner-image/index.js';
 import { UsageError } from '../errors.js';
 import { createGitHubClient } from '../github/client.js';
+import { bake } from '../warm.js';
+import { DEFAULT_WARM_EVERY_MINUTES, WarmDisks } from '../warm-disk.js';
 import { intFlag, parseFlags, requireFlag } from './args.js';
+import { loadPolicyOption } from './policy-option.js';
+import { repoSource } from './warm.js';
 
 export const RUNNER_HELP = `Usage: agentgate runner <probe|launch> [options]
 
@@ -49,6 +53,16 @@ export const RUNNER_HELP = `Usage: agentgate runner <probe|launch> [options]
       --allow HOST           one more host the VM may reach through the egress proxy (repeatable);
                              GitHub's runner hosts and the model API are always allowed
       --state-dir DIR        where VM layers and config drives live while they run
+
+      Warm start (one repository baked ahead of its jobs; runner-image/README.md section 6):
+      --warm-repo URL|DIR    bake this repository (mirror and setup) into a read-only disk every VM
+                             gets; its jobs fetch only the commits since the bake
+      --warm-ref REF         the commit to bake (default HEAD)
+      --warm-setup CMD       the setup command (default the policy's setup.command)
+      --warm-policy FILE     the policy for the bake's sandbox and setup (default the built-in pack)
+      --warm-every MINUTES   rebake this often (default ${DEFAULT_WARM_EVERY_MINUTES}); a VM keeps the disk it booted with
+      --warm-dir DIR         the baked state and its disks (default STATE_DIR/warm)
+      An image built with --warm-repo carries a warm.ext4 that is used when --warm-repo is not given.
       Firecracker: --firecracker-bin, --jailer-bin, --chroot-base-dir, --uid, --gid
 
       Environment: GITHUB_TOKEN, a token allowed to register runners (repository administration, or
@@ -72,7 +86,7 @@ const PROXY_GUEST = {
 
 function readImage(dir: string): RunnerImage {
   const manifestFile = path.join(dir, 'manifest.json');
-  let manifest: { image?: unknown; digest?: unknown };
+  let manifest: { image?: unknown; digest?: unknown; warm?: { image?: unknown } };
   try {
     manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as typeof manifest;
   } catch (e) {
@@ -83,11 +97,20 @@ function readImage(dir: string): RunnerImage {
   if (typeof manifest.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(manifest.digest)) {
     throw new UsageError(`${manifestFile}: 'digest' is not 'sha256:<64 hex digits>'`);
   }
+  const warmImage = manifest.warm?.image;
+  if (warmImage !== undefined && (typeof warmImage !== 'string' || !/^[\w.-]+$/.test(warmImage))) {
+    throw new UsageError(`${manifestFile}: 'warm.image' is not a file name in the image directory`);
+  }
+  const warmDisk = warmImage ? path.join(dir, warmImage) : undefined;
+  if (warmDisk && !existsSync(warmDisk)) {
+    throw new UsageError(`${manifestFile}: 'warm.image' names ${warmDisk}, which does not exist`);
+  }
   return {
     kernel: path.join(dir, 'vmlinuz'),
     initrd: path.join(dir, 'initrd.gz'),
     baseImage: path.join(dir, typeof manifest.image === 'string' ? manifest.image : 'rootfs.ext4'),
     digest: manifest.digest,
+    ...(warmDisk ? { warmDisk } : {}),
   };
 }
 
@@ -143,6 +166,12 @@ async function launch(argv: string[], deps: RunnerCommandDeps): Promise<number> 
     'chroot-base-dir': { type: 'string' },
     uid: { type: 'string' },
     gid: { type: 'string' },
+    'warm-repo': { type: 'string' },
+    'warm-ref': { type: 'string' },
+    'warm-setup': { type: 'string' },
+    'warm-policy': { type: 'string' },
+    'warm-every': { type: 'string' },
+    'warm-dir': { type: 'string' },
   });
   if (values.help) {
     deps.out(RUNNER_HELP);
@@ -175,6 +204,7 @@ async function launch(argv: string[], deps: RunnerCommandDeps): Promise<number> 
   const accelFlag = values.accel ?? 'auto';
   if (!['auto', 'kvm', 'tcg'].includes(accelFlag))
     throw new UsageError(`--accel: expected auto, kvm or tcg, got '${accelFlag}'`);
+  const warm = await warmDisks(values, stateDir, env, deps);
 
   let backend: Backend;
   if (backendName === 'firecracker') {
@@ -195,6 +225,10 @@ async function launch(argv: string[], deps: RunnerCommandDeps): Promise<number> 
     backend = qemuBackend(accel);
   }
 
+  if (warm) {
+    await warm.refresh();
+    warm.start();
+  }
   const stop = new AbortController();
   const onSignal = () => {
     deps.err('agentgate runner: stopping: no new VMs; running ones are destroyed');
@@ -227,10 +261,14 @@ async function launch(argv: string[], deps: RunnerCommandDeps): Promise<number> 
       ...(maxVms !== undefined ? { maxVms } : {}),
       signal: stop.signal,
       launch: (slot) => {
-        deps.err(`agentgate runner: slot ${slot}: booting a VM (${backend.name}, ${backend.accel})`);
+        // The disk current at boot stays the VM's until it ends, however many rebakes come meanwhile.
+        const lease = warm?.acquire();
+        deps.err(
+          `agentgate runner: slot ${slot}: booting a VM (${backend.name}, ${backend.accel}${lease?.manifest ? `, warm at ${lease.manifest.commit.slice(0, 12)}` : ''})`,
+        );
         return launchVm({
           backend,
-          image,
+          image: lease?.file ? { ...image, warmDisk: lease.file } : image,
           stateDir,
           ...size,
           egress,
@@ -244,7 +282,7 @@ async function launch(argv: string[], deps: RunnerCommandDeps): Promise<number> 
             }),
           timeoutMs,
           signal: stop.signal,
-        });
+        }).finally(() => lease?.release());
       },
       onExit: (_, r) =>
         deps.out(
@@ -264,8 +302,50 @@ async function launch(argv: string[], deps: RunnerCommandDeps): Promise<number> 
     deps.err(`agentgate runner: ${summary.launched} VM(s), ${summary.failed} failed to start`);
     return summary.failed > 0 && summary.results.length === 0 ? 1 : 0;
   } finally {
+    await warm?.stop();
     await proxy.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The warm disks the launcher keeps fresh, when --warm-repo names a repository; flags checked first. */
+async function warmDisks(
+  values: Record<string, string | boolean | string[] | undefined>,
+  stateDir: string,
+  env: NodeJS.ProcessEnv,
+  deps: RunnerCommandDeps,
+): Promise<WarmDisks | undefined> {
+  const flag = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const repo = flag('warm-repo');
+  if (repo === undefined) {
+    for (const name of ['warm-ref', 'warm-setup', 'warm-policy', 'warm-every', 'warm-dir']) {
+      if (flag(name) !== undefined)
+        throw new UsageError(`--${name} needs --warm-repo (the repository to bake)`);
+    }
+    return undefined;
+  }
+  const everyMs = (intFlag('warm-every', flag('warm-every'), 1) ?? DEFAULT_WARM_EVERY_MINUTES) * 60_000;
+  const policy = await loadPolicyOption(flag('warm-policy'));
+  const root = path.resolve(flag('warm-dir') ?? path.join(stateDir, 'warm'));
+  const into = path.join(root, 'state');
+  const setup = flag('warm-setup');
+  const log = (line: string) => deps.err(`agentgate runner: ${line}`);
+  return new WarmDisks({
+    bake: () =>
+      bake({
+        source: repoSource(repo),
+        ref: flag('warm-ref') ?? 'HEAD',
+        into,
+        policy,
+        ...(setup ? { setupCommand: setup } : {}),
+        env,
+        log,
+      }),
+    dir: into,
+    disksDir: path.join(root, 'disks'),
+    everyMs,
+    env,
+    log,
+  });
 }

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { messageOf, UsageError } from '../errors.js';
 import { bake } from '../warm.js';
+import { makeWarmDisk } from '../warm-disk.js';
 import { parseFlags } from './args.js';
 import { loadPolicyOption } from './policy-option.js';
 
@@ -20,8 +21,15 @@ the bake when the lockfiles are unchanged.
   --into DIR       the warm directory (required)
   --setup CMD      the setup command (default the policy's setup.command)
   --policy FILE    the policy (sandbox, setup network, cache paths); default the built-in pack
+  --disk FILE      also pack DIR into FILE, an ext4 image a runner VM mounts read-only as its warm disk
+                   (runner-image/README.md; needs mkfs.ext4)
 
-Exit codes: 0 baked; 1 the clone or the setup failed; 2 bad input.`;
+Exit codes: 0 baked; 1 the clone, the setup or the disk failed; 2 bad input.`;
+
+/** A repository as given on the command line: a URL (or scp-like address) as is, a directory made absolute. */
+export function repoSource(value: string): string {
+  return /^[\w+.-]+:\/\/|^[\w.-]+@/.test(value) ? value : path.resolve(value);
+}
 
 export interface WarmCommandDeps {
   out: (s: string) => void;
@@ -36,6 +44,7 @@ export async function warmCommand(argv: string[], deps: WarmCommandDeps): Promis
     into: { type: 'string' },
     setup: { type: 'string' },
     policy: { type: 'string' },
+    disk: { type: 'string' },
   });
   if (values.help) {
     deps.out(WARM_HELP);
@@ -51,7 +60,7 @@ export async function warmCommand(argv: string[], deps: WarmCommandDeps): Promis
   }
   try {
     const m = await bake({
-      source: /^[\w+.-]+:\/\/|^[\w.-]+@/.test(values.repo) ? values.repo : path.resolve(values.repo),
+      source: repoSource(values.repo),
       ref: values.ref ?? 'HEAD',
       into: path.resolve(values.into),
       policy,
@@ -59,6 +68,14 @@ export async function warmCommand(argv: string[], deps: WarmCommandDeps): Promis
       env: deps.env ?? process.env,
       log: (l) => deps.err(l),
     });
+    if (values.disk) {
+      const bytes = await makeWarmDisk(
+        path.resolve(values.into),
+        path.resolve(values.disk),
+        deps.env ?? process.env,
+      );
+      deps.err(`warm disk: ${path.resolve(values.disk)} (${Math.round(bytes / 2 ** 20)} MiB)`);
+    }
     deps.out(
       `baked ${m.repository} at ${m.commit.slice(0, 12)} into ${path.resolve(values.into)}${m.setup ? ` (setup ${m.setup.durationMs} ms${m.setup.cacheKey ? `, cache key ${m.setup.cacheKey}` : ', nothing cached: see setup.cache.paths'})` : ''}`,
     );

@@ -320,5 +320,69 @@ describe('the build', () => {
     });
     const offline = await manifest(true);
     expect(offline).toMatchObject({ offline: true, tools: {} });
+    expect(offline).not.toHaveProperty('warm');
+  });
+
+  it("bakes --warm-repo into warm.ext4 with the action's CLI, and the manifest names it", async () => {
+    const repo = mkdtempSync(path.join(os.tmpdir(), 'agentgate-bake-repo-'));
+    const git = (...args: string[]) => execFile('git', args, { cwd: repo, env: PATH });
+    await git('init', '-q', '-b', 'main');
+    writeFileSync(path.join(repo, 'README.md'), 'app\n');
+    await git('add', '.');
+    await git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'first');
+    const commit = (await git('rev-parse', 'HEAD')).stdout.trim();
+    const out = mkdtempSync(path.join(os.tmpdir(), 'agentgate-bake-out-'));
+    const cli = fileURLToPath(new URL('../../action/dist/cli.js', import.meta.url));
+    const sbin = { PATH: `${PATH.PATH}:/usr/sbin:/sbin` };
+    const baked = await execFile(
+      'bash',
+      [
+        '-c',
+        `. "${root}build/lib.sh"; bake_warm_disk "$@"`,
+        'bake',
+        cli,
+        path.join(out, 'warm'),
+        path.join(out, 'warm.ext4'),
+        '--repo',
+        repo,
+      ],
+      { env: sbin, timeoutMs: 60_000 },
+    );
+    expect(baked.exitCode, baked.output).toBe(0);
+    const listing = await execFile('debugfs', ['-R', 'ls /', path.join(out, 'warm.ext4')], { env: sbin });
+    expect(listing.stdout).toMatch(/repo\.git/);
+    expect(listing.stdout).toMatch(/warm\.json/);
+
+    const warm = execFile(
+      'jq',
+      ['-c', '{image: "warm.ext4", repository, commit, bakedAt, setup}', path.join(out, 'warm', 'warm.json')],
+      { env: PATH },
+    );
+    const file = path.join(out, 'manifest.json');
+    const r = await lib('write_manifest', [
+      file,
+      versionsFile,
+      'a'.repeat(64),
+      'k',
+      'true',
+      '1',
+      '1',
+      (await warm).stdout.trim(),
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8')).warm).toMatchObject({
+      image: 'warm.ext4',
+      repository: repo,
+      commit,
+    });
+
+    // The warm flags are checked before anything is built.
+    const refused = await execFile(
+      'bash',
+      [path.join(root, 'build/build-image.sh'), out, '--warm-ref', 'main'],
+      { env: PATH },
+    );
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/--warm-ref, --warm-setup and --warm-policy need --warm-repo/);
   });
 });
