@@ -29,6 +29,11 @@ import { git } from '../lib/git.js';
 const SMALL_FILE_BYTES = 1024 * 1024;
 /** File writes in flight at once while an archive is restored. */
 const PARALLEL_WRITES = 64;
+/**
+ * Writes in flight for a restore beside the session: few, so that the session's own file operations
+ * (which share Node's four I/O threads) never queue behind a dependency tree's.
+ */
+export const BACKGROUND_WRITES = 2;
 
 /** What a cache holds at most: more is refused on save and on restore. */
 export const CACHE_LIMITS = { bytes: 4 * 1024 ** 3, entries: 2_000_000 } as const;
@@ -163,6 +168,52 @@ export function entryProblem(
   return undefined;
 }
 
+/** Throws CacheRefused when a cached directory is already in the work tree: a restore never merges. */
+export async function checkTargetsFree(workDir: string, paths: readonly string[]): Promise<void> {
+  for (const p of paths) {
+    if (await lstat(path.join(workDir, p)).catch(() => undefined)) {
+      throw new CacheRefused(
+        `'${p}' is already in the work tree (a cached directory must be one the setup makes)`,
+      );
+    }
+  }
+}
+
+/**
+ * Reads the tar `file` through without writing anything, and throws CacheRefused at the first entry
+ * restoreCache would refuse (entryProblem, the limits). A restore checked so can run beside the model:
+ * only the disk can still fail it.
+ */
+export async function checkArchive(
+  file: string,
+  paths: readonly string[],
+  limits: { bytes: number; entries: number } = CACHE_LIMITS,
+): Promise<{ bytes: number; entries: number }> {
+  const extract = tar.extract();
+  let bytes = 0;
+  let entries = 0;
+  extract.on('entry', (header, stream, next) => {
+    stream.on('error', () => {});
+    stream.resume();
+    entries++;
+    bytes += header.size ?? 0;
+    const problem =
+      entryProblem(header, paths) ??
+      (entries > limits.entries ? `more than ${limits.entries} entries` : undefined) ??
+      (bytes > limits.bytes ? `more than ${limits.bytes} bytes` : undefined);
+    if (problem) return next(new CacheRefused(problem));
+    stream.on('end', () => next());
+  });
+  try {
+    await pipeline(createReadStream(file), extract);
+  } catch (e) {
+    throw e instanceof CacheRefused
+      ? e
+      : new CacheRefused(`the archive cannot be read: ${(e as Error).message}`);
+  }
+  return { bytes, entries };
+}
+
 /**
  * Extracts the tar `file` into `workDir`, checking every entry first (entryProblem) and the totals as
  * it goes; on any problem nothing more is written and what was written is removed.
@@ -172,14 +223,9 @@ export async function restoreCache(
   paths: readonly string[],
   file: string,
   limits: { bytes: number; entries: number } = CACHE_LIMITS,
+  parallel = PARALLEL_WRITES,
 ): Promise<{ bytes: number; entries: number }> {
-  for (const p of paths) {
-    if (await lstat(path.join(workDir, p)).catch(() => undefined)) {
-      throw new CacheRefused(
-        `'${p}' is already in the work tree (a cached directory must be one the setup makes)`,
-      );
-    }
-  }
+  await checkTargetsFree(workDir, paths);
   const extract = tar.extract();
   // Directories are made once each; file writes go on in parallel (bounded) while the archive is read.
   const made = new Map<string, Promise<unknown>>();
@@ -240,7 +286,7 @@ export async function restoreCache(
         const body = Buffer.concat(chunks);
         track(ensureDir(path.dirname(target)).then(() => writeFile(target, body, { mode, flag: 'wx' })));
         if (writeError !== undefined) return done(writeError);
-        if (pending.size < PARALLEL_WRITES) return next();
+        if (pending.size < parallel) return next();
         Promise.race(pending).then(() => done(writeError));
       });
     } else {

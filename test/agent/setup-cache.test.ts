@@ -2,14 +2,21 @@
 // instead of running it; a changed lockfile runs it again; another repository never shares an entry; a
 // hostile archive (paths out of the tree, links out, devices) is refused entry by entry and the setup
 // runs instead. And the setup's own network: a domain it may reach is never the agent's.
-import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryProblem, localCacheBackend, restoreCache, setupCacheKey } from '../../action/setup-cache.js';
+import {
+  checkArchive,
+  checkTargetsFree,
+  entryProblem,
+  localCacheBackend,
+  restoreCache,
+  setupCacheKey,
+} from '../../action/setup-cache.js';
 import { DEFAULT_POLICY_TEXT } from '../../policies/index.js';
 import { type HttpTarget, startHttpTarget } from '../support/http-target.js';
 import { finalText, toolUse } from '../support/messages-server.js';
@@ -164,6 +171,22 @@ describe('a restored archive is checked entry by entry', () => {
     expect(() => readFileSync(path.join(tight, 'deps/ok.txt'))).toThrow();
     // A cached directory that is already in the tree is not overwritten.
     await expect(restoreCache(work, ['deps'], fine)).rejects.toThrow(/already in the work tree/);
+    await expect(checkTargetsFree(work, ['deps'])).rejects.toThrow(/already in the work tree/);
+    await expect(checkTargetsFree(tight, ['deps'])).resolves.toBeUndefined();
+
+    // The check before a restore beside the model: the same refusals and limits, nothing written.
+    await expect(checkArchive(hostile, ['deps'])).rejects.toThrow(/'\.\.' segment/);
+    await expect(checkArchive(fine, ['deps'], { bytes: 1 << 20, entries: 2 })).rejects.toThrow(
+      /more than 2 entries/,
+    );
+    await expect(checkArchive(fine, ['deps'], { bytes: 1, entries: 100 })).rejects.toThrow(
+      /more than 1 bytes/,
+    );
+    await expect(checkArchive(fine, ['deps'])).resolves.toEqual({ bytes: 2, entries: 3 });
+    const truncated = path.join(temp('cut'), 'cut.tar');
+    writeFileSync(truncated, readFileSync(fine).subarray(0, 700));
+    await expect(checkArchive(truncated, ['deps'])).rejects.toThrow(/the archive cannot be read/);
+    expect(readdirSync(tight)).toEqual([]);
   });
 
   it('keys by the lockfiles, the command, the paths, the OS and the CPU', async () => {
