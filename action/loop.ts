@@ -75,6 +75,12 @@ export interface LoopConfig {
    * waits for it too. Already redacted.
    */
   baseline?: Promise<TestRun | null>;
+  /**
+   * The work tree's preparation still under way (a setup restored from the cache, checked before it
+   * started): the model is asked at once and every tool call waits for it. It resolves to undefined
+   * when the tree is ready, or to why it could not be prepared: the loop then ends `setup_failed`.
+   */
+  prepared?: Promise<string | undefined>;
 }
 
 export interface LoopDeps {
@@ -205,6 +211,17 @@ async function loop(
     baselineRun = r;
     return r;
   });
+  let preparing = cfg.prepared !== undefined;
+  let unprepared: string | undefined;
+  const prepared = cfg.prepared?.then((why) => {
+    preparing = false;
+    unprepared = why;
+  });
+  /** Waits for the work tree's preparation (bounded by the deadline); false when the deadline came first. */
+  const afterPrepared = async (): Promise<boolean> => {
+    if (!prepared || !preparing) return true;
+    return (await untilAborted(prepared, signal, ABORT_SETTLE_MS)).ok;
+  };
   /** Waits for the baseline (bounded by the deadline); false when the deadline came first. */
   const afterBaseline = async (): Promise<boolean> => {
     if (!baseline || baselineRun !== undefined) return true;
@@ -212,6 +229,9 @@ async function loop(
   };
 
   for (;;) {
+    if (unprepared !== undefined) {
+      return result('setup_failed', `the work tree could not be prepared: ${unprepared}`);
+    }
     // The baseline's result, once known, goes with the next request (after the tool results).
     if (baselineRun && !baselineTold) {
       baselineTold = true;
@@ -342,7 +362,9 @@ async function loop(
       trace.event('tool.call', { id: use.id, name: use.name, input: use.input });
       // The deadline ends the call: a command's timeout is cut to it; anything else is not waited for.
       const settled = await untilAborted(
-        callTool(cfg, tools, use.name, use.input, trace, deniedCalls, afterBaseline),
+        callTool(cfg, tools, use.name, use.input, trace, deniedCalls, afterBaseline, async () =>
+          (await afterPrepared()) ? (unprepared ?? true) : false,
+        ),
         signal,
         ABORT_SETTLE_MS,
       );
@@ -389,6 +411,7 @@ async function callTool(
   trace: TraceWriter,
   deniedCalls: DeniedCall[],
   afterBaseline: () => Promise<boolean>,
+  afterPrepared: () => Promise<boolean | string>,
 ): Promise<{
   content: string;
   isError?: boolean;
@@ -419,6 +442,13 @@ async function callTool(
     deniedCalls.push({ tool: name, ruleId: decision.ruleId, reason: decision.reason });
     return { content: `denied by policy rule '${decision.ruleId}': ${decision.reason}`, isError: true };
   }
+  // Nothing runs on a tree still being prepared.
+  const ready = await afterPrepared();
+  if (ready === false) {
+    return { content: 'the session ran out of time before the work tree was prepared', isError: true };
+  }
+  if (typeof ready === 'string')
+    return { content: `the work tree could not be prepared: ${ready}`, isError: true };
   // Reads run beside the baseline; what could change the tree waits until it has seen the tree as it was.
   const changes = (needs.write?.length ?? 0) > 0 || needs.command !== undefined || needs.mcp !== undefined;
   if (changes && !(await afterBaseline())) {

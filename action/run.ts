@@ -47,7 +47,7 @@ import { ensureOutDir, type FailureContext, type Kept, outputFiles, recordRunErr
 import { sandboxConfigFor } from './sandbox/from-policy.js';
 import { createSandbox, type Sandbox, SandboxUnavailableError } from './sandbox/index.js';
 import { findOnPath } from './sandbox/probe.js';
-import { prepareWorkTree, SETUP_TIMEOUT_MS, type SetupRun } from './setup.js';
+import { SETUP_TIMEOUT_MS, type SetupRun, startPrepare } from './setup.js';
 import type { SetupCacheBackend } from './setup-cache.js';
 import { runTestCommand, type TestRun } from './testing.js';
 import { BUILTIN_TOOLS } from './tools/index.js';
@@ -101,7 +101,9 @@ export interface RunSettings {
   testCommand: string | undefined;
   /**
    * Run once in the sandbox before the baseline and the agent (e.g. `npm ci`), with the policy's
-   * network; a failure ends the run `setup_failed` before any model call.
+   * network; a failure ends the run `setup_failed` before any model call. A cache hit is checked, then
+   * restored beside the first model turns (tools wait for it); a restore the disk fails ends the run
+   * `setup_failed` too.
    */
   setupCommand?: string;
   /** Where the setup's directories (policy setup.cache.paths) are cached; none: the setup always runs. */
@@ -264,6 +266,29 @@ async function learnDeniedValues(
   return { files, values };
 }
 
+/** The loop's result for a run whose setup failed (or whose restore did). */
+function setupFailedResult(
+  run: SetupRun,
+  boundMs: number,
+  calls: string,
+): NonNullable<Awaited<ReturnType<typeof runAgentLoop>>> {
+  const why = run.timedOut
+    ? `timed out after ${Math.round(boundMs / 1000)} s`
+    : run.exitCode === null
+      ? 'it could not finish'
+      : `exit ${run.exitCode}`;
+  return {
+    outcome: 'setup_failed',
+    detail: `the setup command failed (${why}); ${calls}. Its output ends: ${run.outputTail.trim().slice(-400)}`,
+    turns: 0,
+    usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+    costUsd: 0,
+    deniedCalls: [],
+    toolCalls: 0,
+    summary: '',
+  };
+}
+
 export async function runSession(settings: RunSettings, deps: RunDeps): Promise<RunResult> {
   // The time budget counts from here, for everything: clone, sandbox, baseline, the loop.
   const clock = deps.now ?? defaultClock;
@@ -334,6 +359,8 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   let before: TestRun | null = null;
   let setup: SetupRun | undefined;
   let baseline: Promise<TestRun | null> | undefined;
+  /** The setup's restore from the cache, when it runs beside the model. */
+  let restoring: Promise<SetupRun> | undefined;
   let loop: Awaited<ReturnType<typeof runAgentLoop>> | undefined;
   let failure: unknown;
   let cloned = false;
@@ -377,7 +404,9 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     if (setupCommand) {
       log(`setup: ${setupCommand}`);
       const bound = boundByDeadline(SETUP_TIMEOUT_MS, { deadline: deadline.at, clock });
-      const run = await prepareWorkTree({
+      // A cache hit is checked, then restored beside the first model turns (its tools wait for it); a
+      // setup that must run runs now, in a sandbox of its own, before any model call.
+      const start = await startPrepare({
         workDir: realWork,
         command: setupCommand,
         policy: policy.setup,
@@ -387,38 +416,46 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         timeoutMs: bound.ms,
         tailChars: DEFAULT_VERIFY_TAIL_CHARS,
         log,
+        background: true,
       });
-      run.outputTail = redactor.redact(run.outputTail);
-      setup = run;
-      // What a setup changes in tracked files would go into the agent's commit: said, not hidden.
-      const touched = await git(realWork, ['status', '--porcelain', '--untracked-files=no'], {
-        allowFail: true,
-      });
-      const changed = touched.stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.slice(3));
-      if (changed.length > 0) {
-        warn(
-          `the setup changed tracked files, which will be part of the agent's change: ${changed.slice(0, 10).join(', ')}${changed.length > 10 ? ', …' : ''}`,
+      const settle = async (run: SetupRun): Promise<SetupRun> => {
+        run.outputTail = redactor.redact(run.outputTail);
+        setup = run;
+        // What a setup changes in tracked files would go into the agent's commit: said, not hidden.
+        const touched = await git(realWork, ['status', '--porcelain', '--untracked-files=no'], {
+          allowFail: true,
+        });
+        const changed = touched.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.slice(3));
+        if (changed.length > 0) {
+          warn(
+            `the setup changed tracked files, which will be part of the agent's change: ${changed.slice(0, 10).join(', ')}${changed.length > 10 ? ', …' : ''}`,
+          );
+        }
+        trace.event('setup.run', {
+          ...run,
+          ...(bound.cut && run.timedOut ? { stoppedByDeadline: true } : {}),
+        });
+        log(`setup: exit ${run.exitCode} (${run.passed ? 'ok' : 'failed'}, ${run.durationMs} ms)`);
+        return run;
+      };
+      if (start.background) {
+        log('setup: restoring from the cache beside the model (its tools wait for it)');
+        restoring = start.done.then(settle).catch(
+          (e: unknown): SetupRun => ({
+            command: setupCommand,
+            exitCode: null,
+            passed: false,
+            timedOut: false,
+            durationMs: 0,
+            outputTail: `the restore could not be recorded: ${messageOf(e)}`,
+          }),
         );
-      }
-      trace.event('setup.run', { ...run, ...(bound.cut && run.timedOut ? { stoppedByDeadline: true } : {}) });
-      log(`setup: exit ${run.exitCode} (${run.passed ? 'ok' : 'failed'}, ${run.durationMs} ms)`);
-      if (!run.passed) {
-        const why = run.timedOut
-          ? `timed out after ${Math.round(bound.ms / 1000)} s`
-          : `exit ${run.exitCode}`;
-        loop = {
-          outcome: 'setup_failed',
-          detail: `the setup command failed (${why}); no model call was made. Its output ends: ${run.outputTail.trim().slice(-400)}`,
-          turns: 0,
-          usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
-          costUsd: 0,
-          deniedCalls: [],
-          toolCalls: 0,
-          summary: '',
-        };
+      } else {
+        const run = await settle(await start.done);
+        if (!run.passed) loop = setupFailedResult(run, bound.ms, 'no model call was made');
       }
     }
     if (loop) throw new SetupFailed();
@@ -429,6 +466,12 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
 
     const tools: Tool[] = [...BUILTIN_TOOLS];
     if (Object.keys(policy.mcp.servers).length > 0) {
+      // An MCP server may start from what the setup made: it waits for the restore.
+      const run = await restoring;
+      if (run && !run.passed) {
+        loop = setupFailedResult(run, 0, 'no model call was made');
+        throw new SetupFailed();
+      }
       mcp = await connectMcpServers(policy, {
         sandbox,
         onSecret: (v) => redactor.addValues([v], 'mcp-secret'),
@@ -451,23 +494,33 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
     };
 
     // The baseline runs beside the first model turns: the model is asked at once (see LoopConfig.baseline).
-    if (settings.testCommand) {
-      log(`baseline: ${settings.testCommand}`);
-      const bound = boundByDeadline(ctx.limits.maxCommandTimeoutS * 1000, ctx);
-      baseline = runTestCommand(sandbox, settings.testCommand, bound.ms, DEFAULT_VERIFY_TAIL_CHARS).then(
-        (run) => {
-          run.outputTail = redactor.redact(run.outputTail);
-          before = run;
-          const cut = bound.cut && run.timedOut;
-          trace.event('test.run', { phase: 'baseline', ...run, ...(cut ? { stoppedByDeadline: true } : {}) });
-          log(`baseline: exit ${run.exitCode} (${run.passed ? 'green' : 'red'}, ${run.durationMs} ms)`);
-          return run;
-        },
-        (e: unknown) => {
-          warn(`the baseline test run could not run: ${messageOf(e)}`);
-          return null;
-        },
-      );
+    const testCommand = settings.testCommand;
+    if (testCommand) {
+      log(`baseline: ${testCommand}`);
+      const box = sandbox;
+      const runBaseline = () => {
+        const bound = boundByDeadline(ctx.limits.maxCommandTimeoutS * 1000, ctx);
+        return runTestCommand(box, testCommand, bound.ms, DEFAULT_VERIFY_TAIL_CHARS).then(
+          (run) => {
+            run.outputTail = redactor.redact(run.outputTail);
+            before = run;
+            const cut = bound.cut && run.timedOut;
+            trace.event('test.run', {
+              phase: 'baseline',
+              ...run,
+              ...(cut ? { stoppedByDeadline: true } : {}),
+            });
+            log(`baseline: exit ${run.exitCode} (${run.passed ? 'green' : 'red'}, ${run.durationMs} ms)`);
+            return run;
+          },
+          (e: unknown) => {
+            warn(`the baseline test run could not run: ${messageOf(e)}`);
+            return null;
+          },
+        );
+      };
+      // The baseline sees the tree as prepared: after the restore, and not at all when it failed.
+      baseline = restoring ? restoring.then((run) => (run.passed ? runBaseline() : null)) : runBaseline();
     }
 
     const prompt = assemblePrompt({
@@ -493,6 +546,11 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
         maxVerifyAttempts: settings.maxVerifyAttempts ?? DEFAULT_MAX_VERIFY_ATTEMPTS,
         verifyTailChars: DEFAULT_VERIFY_TAIL_CHARS,
         ...(baseline ? { baseline } : {}),
+        ...(restoring
+          ? {
+              prepared: restoring.then((run) => (run.passed ? undefined : run.outputTail.trim().slice(-400))),
+            }
+          : {}),
       },
       { provider: deps.provider, trace, redactor, now: clock },
     );
@@ -504,6 +562,12 @@ export async function runSession(settings: RunSettings, deps: RunDeps): Promise<
   }
   // A loop that ended early (a budget, the provider) leaves the baseline to end on its own bound.
   if (baseline) await baseline;
+  // The restore ends before anything reads the tree; one that failed under a finished model fails the run.
+  const restored = restoring ? await restoring : undefined;
+  if (restored && !restored.passed && loop && loop.outcome !== 'setup_failed') {
+    const failed = setupFailedResult(restored, 0, `the model had made ${loop.turns} request(s)`);
+    loop = { ...loop, outcome: failed.outcome, detail: failed.detail };
+  }
 
   // After-evidence on every stop: a run stopped by a budget, the provider or a refusal did not reach a
   // finish check on what it left (an earlier check may have seen older work), so the tests run once

@@ -10,7 +10,16 @@ import type { SetupPolicy } from '../policies/index.js';
 import { within } from './deadline.js';
 import { messageOf } from './errors.js';
 import { createSandbox, type Sandbox, type SandboxConfig } from './sandbox/index.js';
-import { packCache, restoreCache, type SetupCacheBackend, setupCacheKey } from './setup-cache.js';
+import {
+  BACKGROUND_WRITES,
+  CACHE_LIMITS,
+  checkArchive,
+  checkTargetsFree,
+  packCache,
+  restoreCache,
+  type SetupCacheBackend,
+  setupCacheKey,
+} from './setup-cache.js';
 import { runTestCommand, type TestRun } from './testing.js';
 
 /** The setup command's own bound (an install from a cold cache), within the session's deadline. */
@@ -32,7 +41,14 @@ export interface SetupCacheRecord {
 }
 
 /** The setup's run (or its restore) as the test runs are recorded, plus what the cache did. */
-export type SetupRun = TestRun & { cache?: SetupCacheRecord };
+export type SetupRun = TestRun & {
+  cache?: SetupCacheRecord;
+  /**
+   * For a restore beside the model: the milliseconds the session waited for it (the key, the fetch and
+   * the check) before it went on; the rest of durationMs was spent beside the model.
+   */
+  waitedMs?: number;
+};
 
 export interface PrepareOptions {
   workDir: string;
@@ -53,12 +69,33 @@ export interface PrepareOptions {
 }
 
 export async function prepareWorkTree(o: PrepareOptions): Promise<SetupRun> {
+  return (await startPrepare(o)).done;
+}
+
+/** A preparation started: `done` settles when the work tree is ready (never rejects). */
+export interface PrepareStart {
+  done: Promise<SetupRun>;
+  /**
+   * True when `done` is a restore from the cache still under way. Its archive was checked entry by entry
+   * before it started, so only the disk can still fail it (then `done` is a failed run saying so).
+   */
+  background: boolean;
+}
+
+/**
+ * Starts preparing the work tree. A setup that must run (no cache, a miss, an entry refused) runs to
+ * its end before this returns. A cache hit is checked, then, with `background`, extracted while the
+ * caller goes on (the session asks the model meanwhile; its tools wait for `done`).
+ */
+export async function startPrepare(o: PrepareOptions & { background?: boolean }): Promise<PrepareStart> {
   const started = performance.now();
   const paths = o.policy.cache.paths;
   let record: SetupCacheRecord | undefined;
   let key: string | undefined;
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'agentgate-setup-'));
   const archive = path.join(scratch, 'cache.tar');
+  const cleanUp = () => rm(scratch, { recursive: true, force: true });
+  let handedOver = false;
   try {
     if (o.cache && paths.length > 0) {
       const k = await setupCacheKey({
@@ -73,21 +110,53 @@ export async function prepareWorkTree(o: PrepareOptions): Promise<SetupRun> {
         record = { backend: o.cache.name, key, keyFiles: k.keyFiles, hit: false };
         try {
           if (await o.cache.restore(key, archive)) {
-            const r = await restoreCache(o.workDir, paths, archive);
-            record = { ...record, hit: true, bytes: r.bytes };
-            const durationMs = Math.round(performance.now() - started);
-            o.log(
-              `setup: restored ${paths.join(', ')} from ${o.cache.name} (${r.entries} entries, ${durationMs} ms)`,
+            await checkTargetsFree(o.workDir, paths);
+            const checked = await checkArchive(archive, paths);
+            const hit: SetupCacheRecord = { ...record, hit: true, bytes: checked.bytes };
+            const waited = o.background ? { waitedMs: Math.round(performance.now() - started) } : {};
+            const restoring = restoreCache(
+              o.workDir,
+              paths,
+              archive,
+              CACHE_LIMITS,
+              o.background ? BACKGROUND_WRITES : undefined,
+            ).then(
+              (r): SetupRun => {
+                const durationMs = Math.round(performance.now() - started);
+                o.log(
+                  `setup: restored ${paths.join(', ')} from ${hit.backend} (${r.entries} entries, ${durationMs} ms)`,
+                );
+                return {
+                  command: o.command,
+                  exitCode: 0,
+                  passed: true,
+                  timedOut: false,
+                  durationMs,
+                  ...waited,
+                  outputTail: `restored ${paths.join(', ')} from the cache (key ${key}); the setup command did not run`,
+                  cache: hit,
+                };
+              },
+              (e: unknown): SetupRun => ({
+                command: o.command,
+                exitCode: null,
+                passed: false,
+                timedOut: false,
+                durationMs: Math.round(performance.now() - started),
+                ...waited,
+                outputTail: `the restore of ${paths.join(', ')} from the cache (key ${key}) failed: ${messageOf(e)}`,
+                cache: { ...hit, note: `the restore failed: ${messageOf(e)}` },
+              }),
             );
-            return {
-              command: o.command,
-              exitCode: 0,
-              passed: true,
-              timedOut: false,
-              durationMs,
-              outputTail: `restored ${paths.join(', ')} from the cache (key ${key}); the setup command did not run`,
-              cache: record,
-            };
+            if (o.background) {
+              handedOver = true;
+              return { done: restoring.finally(cleanUp), background: true };
+            }
+            const run = await restoring;
+            if (run.passed) return { done: Promise.resolve(run), background: false };
+            // Serial: what was written is gone (restoreCache removes it); the setup runs instead.
+            record = { ...record, note: run.cache?.note ?? 'the restore failed' };
+            o.log(`setup: ${record.note}`);
           }
         } catch (e) {
           record = { ...record, note: `the cache entry was not used: ${messageOf(e)}` };
@@ -122,8 +191,8 @@ export async function prepareWorkTree(o: PrepareOptions): Promise<SetupRun> {
         o.log(`setup: the cache was ${record.note}`);
       }
     }
-    return { ...run, ...(record ? { cache: record } : {}) };
+    return { done: Promise.resolve({ ...run, ...(record ? { cache: record } : {}) }), background: false };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    if (!handedOver) await cleanUp();
   }
 }
