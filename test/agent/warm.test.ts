@@ -5,12 +5,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../action/cli/main.js';
 import { localCacheBackend } from '../../action/setup-cache.js';
 import { repositoryKey, type WarmManifest, warmStateFor, withWarmCache } from '../../action/warm-state.js';
 import { execFile } from '../../lib/exec.js';
 import { pinAlternates } from '../../lib/git.js';
 import { DEFAULT_POLICY_TEXT } from '../../policies/index.js';
+import { runCli } from '../support/cli.js';
 import { finalText } from '../support/messages-server.js';
 import { commitEverything, sh } from '../support/repo.js';
 import { runScripted } from '../support/session.js';
@@ -39,16 +39,7 @@ async function origin(): Promise<{ bare: string; seed: string }> {
   return { bare, seed };
 }
 
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: (s: string) => out.push(s),
-    err: (s: string) => err.push(s),
-    env: process.env,
-  } as never);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (argv: string[]) => runCli(argv);
 
 /** Objects a clone holds of its own (not borrowed through its alternates). */
 async function ownObjects(repo: string): Promise<number> {

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FlakyReport } from '../../action/cli/flaky.js';
-import { main } from '../../action/cli/main.js';
 import { createAnthropicProvider } from '../../action/llm/anthropic.js';
 import type { LLMProvider } from '../../action/llm/types.js';
 import { DEFAULT_POLICY_TEXT } from '../../policies/index.js';
+import { runCli } from '../support/cli.js';
 import { startGitHubFake } from '../support/github-fake.js';
 import { finalText, startScriptedServer, toolUse } from '../support/messages-server.js';
 import { commitEverything, sh } from '../support/repo.js';
@@ -29,17 +29,7 @@ function temp(label: string): string {
   return d;
 }
 
-async function cli(argv: string[], provider?: LLMProvider) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: (s: string) => out.push(s),
-    err: (s: string) => err.push(s),
-    env: process.env,
-    ...(provider ? { provider } : {}),
-  } as never);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (argv: string[], provider?: LLMProvider) => runCli(argv, provider ? { provider } : {});
 
 describe('agentgate flaky', () => {
   it('finds, confirms and reports the flaky test of a vitest repository', async () => {
@@ -219,20 +209,16 @@ describe('agentgate flaky', () => {
         ],
       });
       const out = temp('history-out');
-      const r = await main(
+      const r = await runCli(
         [
           'flaky',
           ...['--repo', repo, '--framework', 'vitest', '--policy', policy, '--out', out],
           ...['--runner', `${process.execPath} ${path.join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs')}`],
           ...['--runs', '0', '--history', 'acme/widgets', '--days', '3', '--confirm', '6'],
         ],
-        {
-          out: () => {},
-          err: () => {},
-          env: { ...process.env, GITHUB_TOKEN: 'ghs_test', GITHUB_API_URL: gh.url },
-        },
+        { env: { ...process.env, GITHUB_TOKEN: 'ghs_test', GITHUB_API_URL: gh.url } },
       );
-      expect(r).toBe(0);
+      expect(r.code, r.err).toBe(0);
       const flaky = JSON.parse(readFileSync(path.join(out, 'flaky.json'), 'utf8')) as FlakyReport;
       expect(flaky.sweep.runs).toBe(0);
       expect(flaky.candidates).toEqual([

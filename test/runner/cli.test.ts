@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../action/cli/main.js';
+import { runCli } from '../support/cli.js';
 import { type GitHubFake, startGitHubFake } from '../support/github-fake.js';
 import { buildTestGuest, makeBaseImage, type TestGuest } from '../support/microvm.js';
 import { commitEverything, sh } from '../support/repo.js';
@@ -45,11 +45,7 @@ function badWarmImage(): string {
 }
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
+  const r = await runCli(argv, {
     env: {
       PATH: process.env.PATH,
       GITHUB_TOKEN: 'ghs_runner-admin-token',
@@ -58,7 +54,7 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
     },
     signal: new AbortController().signal,
   });
-  return { code, out, err: err.join('\n') };
+  return { code: r.code, out: r.outLines, err: r.err };
 }
 
 describe('agentgate runner launch', () => {
