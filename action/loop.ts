@@ -217,10 +217,13 @@ async function loop(
     preparing = false;
     unprepared = why;
   });
-  /** Waits for the work tree's preparation (bounded by the deadline); false when the deadline came first. */
-  const afterPrepared = async (): Promise<boolean> => {
-    if (!prepared || !preparing) return true;
-    return (await untilAborted(prepared, signal, ABORT_SETTLE_MS)).ok;
+  /**
+   * Waits for the work tree's preparation (bounded by the deadline): true once it is ready, false when the
+   * deadline came first, else why it could not be prepared.
+   */
+  const afterPrepared = async (): Promise<boolean | string> => {
+    if (prepared && preparing && !(await untilAborted(prepared, signal, ABORT_SETTLE_MS)).ok) return false;
+    return unprepared ?? true;
   };
   /** Waits for the baseline (bounded by the deadline); false when the deadline came first. */
   const afterBaseline = async (): Promise<boolean> => {
@@ -362,9 +365,7 @@ async function loop(
       trace.event('tool.call', { id: use.id, name: use.name, input: use.input });
       // The deadline ends the call: a command's timeout is cut to it; anything else is not waited for.
       const settled = await untilAborted(
-        callTool(cfg, tools, use.name, use.input, trace, deniedCalls, afterBaseline, async () =>
-          (await afterPrepared()) ? (unprepared ?? true) : false,
-        ),
+        callTool(cfg, tools, use.name, use.input, trace, deniedCalls, afterBaseline, afterPrepared),
         signal,
         ABORT_SETTLE_MS,
       );

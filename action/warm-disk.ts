@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execFile, findOnPath } from '../lib/exec.js';
-import type { WarmManifest } from './warm-state.js';
+import { WARM_MANIFEST, type WarmManifest } from './warm-state.js';
 
 /** How often the launcher rebakes by default: the warm state is at most this old. */
 export const DEFAULT_WARM_EVERY_MINUTES = 30;
@@ -35,8 +35,8 @@ async function diskUsage(dir: string, env: NodeJS.ProcessEnv): Promise<number> {
  * baked), sized to the contents with room for ext4's own blocks. Returns the image's size in bytes.
  */
 export async function makeWarmDisk(dir: string, file: string, env: NodeJS.ProcessEnv): Promise<number> {
-  if (!existsSync(path.join(dir, 'warm.json'))) {
-    throw new Error(`${dir} holds no warm.json: bake it first (agentgate warm)`);
+  if (!existsSync(path.join(dir, WARM_MANIFEST))) {
+    throw new Error(`${dir} holds no ${WARM_MANIFEST}: bake it first (agentgate warm)`);
   }
   const mkfs = await mkfsExt4(env);
   const chmod = await execFile('chmod', ['-R', 'a+rX', dir], { env, timeoutMs: 300_000 });

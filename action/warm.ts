@@ -1,8 +1,8 @@
 // Warm state for one repository, baked ahead of the jobs (into a runner image, or a runner's disk) and
 // rebuilt on a schedule: a mirror of the repository at the bake, and the setup's cache entry for the
-// lockfiles of that commit. A job then clones with `git clone --reference <warm>/repo.git`, which
-// fetches only the commits since the bake, and its setup restores from the baked entry instead of
-// running. Nothing secret is baked: the mirror is what any clone holds, and the setup runs in the sandbox
+// lockfiles of that commit. A job's git borrows the mirror's objects (GIT_ALTERNATE_OBJECT_DIRECTORIES,
+// or `git clone --reference <warm>/repo.git`), so its checkout fetches only the commits since the bake,
+// and its setup restores from the baked entry instead of running (action/warm-state.ts). Nothing secret is baked: the mirror is what any clone holds, and the setup runs in the sandbox
 // with the setup network only.
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

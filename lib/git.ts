@@ -86,14 +86,11 @@ export async function pinAlternates(repo: string, env: NodeJS.ProcessEnv = proce
     repo,
     (await git(repo, ['rev-parse', '--git-path', 'objects/info/alternates'])).stdout.trim(),
   );
-  const have = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-  const added = wanted.filter((d) => !have.includes(d));
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const added = wanted.filter((d) => !text.split('\n').includes(d));
   if (added.length > 0) {
     mkdirSync(path.dirname(file), { recursive: true });
-    appendFileSync(
-      file,
-      `${have.length > 0 && !readFileSync(file, 'utf8').endsWith('\n') ? '\n' : ''}${added.join('\n')}\n`,
-    );
+    appendFileSync(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}${added.join('\n')}\n`);
   }
   return added;
 }

@@ -1,6 +1,6 @@
 // `agentgate warm`: bake one repository's warm state into a directory (a runner image's, or a runner's
-// disk): its mirror and its setup's cache entry. Run it again on a schedule to keep it fresh; jobs clone
-// with `git clone --reference DIR/repo.git` and restore their setup from it (AGENTGATE_WARM_DIR=DIR).
+// disk): its mirror and its setup's cache entry. Run it again on a schedule to keep it fresh; jobs borrow
+// the mirror's objects and restore their setup from it (runner-image/README.md section 6).
 import path from 'node:path';
 import { messageOf, UsageError } from '../errors.js';
 import { bake } from '../warm.js';
@@ -12,7 +12,8 @@ export const WARM_HELP = `Usage: agentgate warm --repo URL|DIR --into DIR [optio
 
 Bakes one repository's warm state into DIR: DIR/repo.git (a mirror), DIR/setup-cache (the setup's
 directories for that commit's lockfiles) and DIR/warm.json. Run it again to refresh it (the mirror is
-fetched, not cloned again). A job then clones with 'git clone --reference DIR/repo.git URL', which
+fetched, not cloned again). A job whose git borrows the mirror's objects
+(GIT_ALTERNATE_OBJECT_DIRECTORIES=DIR/repo.git/objects, or 'git clone --reference DIR/repo.git URL')
 fetches only the commits since the bake, and with AGENTGATE_WARM_DIR=DIR its setup is restored from
 the bake when the lockfiles are unchanged.
 
