@@ -1,0 +1,2 @@
+import { createRequire as __agentgateCreateRequire } from 'node:module'; const require = __agentgateCreateRequire(import.meta.url);
+import{WARM_HELP,repoSource,warmCommand}from"./chunk-YZL5SQY3.js";import"./chunk-Q5C5ZAQW.js";import"./chunk-VV7UGZNN.js";import"./chunk-YAEULXGX.js";import"./chunk-2I2EOG4T.js";import"./chunk-EOLZ3IXA.js";import"./chunk-LNNLJ4KY.js";import"./chunk-3ZCBCPTA.js";import"./chunk-CYLSIOIP.js";import"./chunk-Q6L5Z5VU.js";import"./chunk-MHTI4EUB.js";export{WARM_HELP,repoSource,warmCommand};

@@ -1,2 +1,0 @@
-import { createRequire as __agentgateCreateRequire } from 'node:module'; const require = __agentgateCreateRequire(import.meta.url);
-import{WARM_HELP,repoSource,warmCommand}from"./chunk-DLWICYWV.js";import"./chunk-Q5C5ZAQW.js";import"./chunk-VV7UGZNN.js";import"./chunk-S54HBGHO.js";import"./chunk-2I2EOG4T.js";import"./chunk-EOLZ3IXA.js";import"./chunk-6HHOXXLP.js";import"./chunk-3ZCBCPTA.js";import"./chunk-CYLSIOIP.js";import"./chunk-Q6L5Z5VU.js";import"./chunk-MHTI4EUB.js";export{WARM_HELP,repoSource,warmCommand};
